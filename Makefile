@@ -1,0 +1,49 @@
+# One task runner. `make run` serves the API with demo data; `make test` runs lint, types and the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest schema seed-seoul bench format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
+run: $(STAMP)
+	$(BIN)/openproc serve
+
+## Lint, type-check and run every test on a real PostgreSQL.
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Rewrite the committed SDL after a schema change.
+schema: $(STAMP)
+	$(BIN)/openproc schema > schema.graphql
+
+## Replace the data with the original system's first-year size (27,000 cases).
+seed-seoul: $(STAMP)
+	$(BIN)/openproc seed --scale seoul --reset
+
+## Read benchmark against a running server (make run in another terminal): case detail and 50-case list.
+bench: $(STAMP)
+	$(BIN)/python -m bench.read_load
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,51 @@
+"""SQLAlchemy tables of OPEN. Nothing here knows about GraphQL."""
+
+from models.applicant import Applicant
+from models.base import Base
+from models.case import Case
+from models.department import Department
+from models.document import Document
+from models.enums import (
+    ActionStatus,
+    CaseStatus,
+    DepartmentLevel,
+    DocumentKind,
+    StepRole,
+    StepStatus,
+    TaskCategory,
+)
+from models.event import Event, EventCounter
+from models.holiday import PublicHoliday
+from models.legal_reference import LegalReference
+from models.officer import Officer
+from models.opinion import Opinion
+from models.scheduled_action import ScheduledAction, ScheduledActionChange
+from models.step import Step
+from models.task_type import StepTemplate, TaskType, task_type_legal_reference
+
+__all__ = [
+    "ActionStatus",
+    "Applicant",
+    "Base",
+    "Case",
+    "CaseStatus",
+    "Department",
+    "DepartmentLevel",
+    "Document",
+    "DocumentKind",
+    "Event",
+    "EventCounter",
+    "LegalReference",
+    "Officer",
+    "Opinion",
+    "PublicHoliday",
+    "ScheduledAction",
+    "ScheduledActionChange",
+    "Step",
+    "StepRole",
+    "StepStatus",
+    "StepTemplate",
+    "TaskCategory",
+    "TaskType",
+    "task_type_legal_reference",
+]

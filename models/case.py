@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.enums import CaseStatus, checked
+
+
+class Case(Base):
+    """A disclosed permit or enforcement case. Nothing here identifies the applicant (see Applicant)."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_type.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(String(200))
+    status: Mapped[CaseStatus] = mapped_column(checked(CaseStatus))
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)
+
+    # Composite indexes serve the keyset pagination of the public case list (value, id).
+    __table_args__ = (
+        Index("ix_case_received_at_id", "received_at", "id"),
+        Index("ix_case_due_at_id", "due_at", "id"),
+        Index("ix_case_task_type_id_received_at", "task_type_id", "received_at"),
+        Index("ix_case_department_id_received_at", "department_id", "received_at"),
+        Index("ix_case_status_received_at", "status", "received_at"),
+    )

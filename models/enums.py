@@ -1,0 +1,75 @@
+"""Closed vocabularies of the domain, stored as checked strings (no native PG enums to migrate)."""
+
+from enum import StrEnum
+
+from sqlalchemy import Enum
+
+
+class DepartmentLevel(StrEnum):
+    CITY = "city"
+    BUREAU = "bureau"
+    DIVISION = "division"
+    TEAM = "team"
+
+
+class TaskCategory(StrEnum):
+    PERMIT = "permit"
+    APPROVAL = "approval"
+    REGISTRATION = "registration"
+    ENFORCEMENT = "enforcement"
+
+
+class StepRole(StrEnum):
+    RECEIPT = "receipt"
+    REVIEW = "review"
+    SITE_INSPECTION = "site_inspection"
+    CONSULTATION = "consultation"
+    TEAM_LEAD = "team_lead"
+    DIVISION_HEAD = "division_head"
+    BUREAU_HEAD = "bureau_head"
+
+
+class CaseStatus(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SIGNED = "signed"
+    RETURNED = "returned"
+    SKIPPED = "skipped"
+
+
+class DocumentKind(StrEnum):
+    APPLICATION = "application"
+    DRAWING = "drawing"
+    REVIEW_REPORT = "review_report"
+    INSPECTION_REPORT = "inspection_report"
+    NOTICE = "notice"
+    DECISION = "decision"
+    OTHER = "other"
+
+
+class ActionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+def checked(enum: type[StrEnum]) -> Enum:
+    """A VARCHAR column with a CHECK constraint holding the enum's values (not its names)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        name=enum.__name__.lower(),
+        validate_strings=True,
+    )

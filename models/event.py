@@ -1,0 +1,40 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Event(Base):
+    """The append-only, totally ordered log of every state change: subscriptions, audit and ledger read it.
+
+    `seq` is gapless and assigned from EventCounter inside the writing transaction, so commit order
+    equals sequence order (a SEQUENCE would hand out numbers that commit out of order).
+    """
+
+    __tablename__ = "event"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    type: Mapped[str] = mapped_column(String(48))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    actor_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # Public content only; this is what watchers and the ledger see.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+    __table_args__ = (Index("ix_event_case_id_seq", "case_id", "seq"),)
+
+
+class EventCounter(Base):
+    """A single locked row holding the last assigned event sequence number."""
+
+    __tablename__ = "event_counter"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -1,0 +1,19 @@
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class LegalReference(Base):
+    """One article of a law that a task type or an approval step rests on."""
+
+    __tablename__ = "legal_reference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    law: Mapped[str] = mapped_column(String(100))
+    article: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    excerpt: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("law", "article"),)

@@ -1,0 +1,1 @@
+"""Composition root of OPEN: settings, database, the Starlette app and the `openproc` command."""

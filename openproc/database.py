@@ -1,0 +1,39 @@
+"""Engine and session factories. Sessions are created per task, never shared across concurrent ones."""
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from openproc import embedded
+from openproc.settings import Settings
+
+
+def resolve_url(settings: Settings) -> str:
+    """The libpq URL to use: `DATABASE_URL` when set, else the embedded server's."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded.start(settings.data_dir)
+
+
+def async_url(url: str) -> str:
+    """Force the asyncpg driver whatever scheme the URL was given with."""
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def create_engine(url: str, *, pool_size: int = 16, statement_timeout_s: float = 10.0) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(int(statement_timeout_s * 1000)),
+                "application_name": "openproc",
+                "timezone": "UTC",
+            }
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,16 @@
+"""An embedded PostgreSQL 16 from the `pgserver` wheel, so a first run needs nothing installed."""
+
+from pathlib import Path
+
+
+def start(data_dir: Path) -> str:
+    """Start (or reuse) the embedded server under `data_dir` and return a libpq URL to it.
+
+    The server stops when the last process that started it exits.
+    """
+    # Imported here: pgserver inspects the platform at import time, which only the embedded mode needs.
+    from pgserver.postgres_server import get_server
+
+    pgdata = (data_dir / "pgdata").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return str(get_server(pgdata, cleanup_mode="stop").get_uri())

@@ -1,0 +1,22 @@
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed configuration, read once from the environment (and an optional `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Unset: an embedded PostgreSQL is started from the `pgserver` package under `data_dir`.
+    # The URL may carry a password, so it is a secret and masked in reprs and logs.
+    database_url: SecretStr | None = None
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    # Connections per process; two cores gain nothing from more.
+    db_pool_size: int = 16
+    # Seconds a statement may run before PostgreSQL cancels it.
+    statement_timeout_s: float = 10.0

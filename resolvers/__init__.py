@@ -1,0 +1,1 @@
+"""The rules and the queries behind the schema: reads, DataLoaders and (later) workflow writes."""

@@ -1,0 +1,108 @@
+"""Reads of cases: one by receipt number, and the filtered, keyset-paginated public list."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import ColumnElement, exists, func, select, tuple_
+
+from models import Case, CaseStatus, Department, Step, TaskType
+from resolvers.context import Context
+from resolvers.errors import InvalidInput
+from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+
+
+class CaseOrder(Enum):
+    RECEIVED_AT_DESC = ("received_at", False)
+    RECEIVED_AT_ASC = ("received_at", True)
+    DUE_AT_ASC = ("due_at", True)
+    DUE_AT_DESC = ("due_at", False)
+
+    @property
+    def column(self) -> ColumnElement[datetime]:
+        column: ColumnElement[datetime] = getattr(Case, self.value[0])
+        return column
+
+    @property
+    def ascending(self) -> bool:
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Criteria of the public case list; every one given must hold."""
+
+    task_type_id: int | None = None
+    task_type_code: str | None = None
+    department_id: int | None = None
+    include_subdepartments: bool = True
+    statuses: frozenset[CaseStatus] = frozenset()
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    officer_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.received_from and self.received_to and self.received_from >= self.received_to:
+            raise InvalidInput("filter.receivedTo", "must be later than filter.receivedFrom")
+
+
+async def case_by_receipt_no(context: Context, receipt_no: str) -> Case | None:
+    async with context.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.receipt_no == receipt_no))
+    if case is not None:
+        # Prime the loader so nested fields that point back to this case need no query.
+        context.loaders.case_by_id.prime(case.id, case)
+    return case
+
+
+def _criteria(criteria: CaseFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if criteria.task_type_id is not None:
+        where.append(Case.task_type_id == criteria.task_type_id)
+    if criteria.task_type_code is not None:
+        code_id = select(TaskType.id).where(TaskType.code == criteria.task_type_code).scalar_subquery()
+        where.append(Case.task_type_id == code_id)
+    if criteria.department_id is not None:
+        if criteria.include_subdepartments:
+            own_path = select(Department.path).where(Department.id == criteria.department_id).scalar_subquery()
+            subtree = select(Department.id).where(Department.path.startswith(own_path, autoescape=False))
+            where.append(Case.department_id.in_(subtree))
+        else:
+            where.append(Case.department_id == criteria.department_id)
+    if criteria.statuses:
+        where.append(Case.status.in_(sorted(criteria.statuses)))
+    if criteria.received_from is not None:
+        where.append(Case.received_at >= criteria.received_from)
+    if criteria.received_to is not None:
+        where.append(Case.received_at < criteria.received_to)
+    if criteria.officer_id is not None:
+        where.append(exists().where(Step.case_id == Case.id, Step.officer_id == criteria.officer_id))
+    return where
+
+
+async def list_cases(
+    context: Context, criteria: CaseFilter, order: CaseOrder, first: int | None, after: str | None
+) -> Page[Case]:
+    size = page_size(first)
+    where = _criteria(criteria)
+    column = order.column
+    statement = select(Case).where(*where)
+    if after is not None:
+        value, row_id = decode_cursor(after, order.name, datetime)
+        key = tuple_(column, Case.id)
+        statement = statement.where(key > tuple_(value, row_id) if order.ascending else key < tuple_(value, row_id))
+    direction = (column.asc(), Case.id.asc()) if order.ascending else (column.desc(), Case.id.desc())
+    statement = statement.order_by(*direction).limit(size + 1)
+
+    async with context.sessions() as session:
+        rows = (await session.scalars(statement)).all()
+    for row in rows:
+        context.loaders.case_by_id.prime(row.id, row)
+
+    async def count() -> int:
+        async with context.sessions() as session:
+            return await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+
+    return build_page(
+        rows, size, after, lambda case: encode_cursor(order.name, getattr(case, order.value[0]), case.id), count
+    )

@@ -1,0 +1,131 @@
+"""Batched loaders, one set per request; each batch runs in its own session.
+
+Strawberry resolves sibling fields concurrently, so a session shared between loaders would be used
+by two tasks at once. Every query binds its keys as one array (`= ANY($1)`), so the statement text
+is the same whatever the batch size and asyncpg's prepared-statement cache keeps hitting.
+"""
+
+from collections import defaultdict
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, ColumnElement, Select, SQLColumnExpression, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from models import (
+    Case,
+    Department,
+    Document,
+    LegalReference,
+    Officer,
+    ScheduledAction,
+    Step,
+    StepTemplate,
+    TaskType,
+    task_type_legal_reference,
+)
+
+M = TypeVar("M")
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def any_of(column: SQLColumnExpression[Any], name: str = "keys") -> ColumnElement[bool]:
+    """`column = ANY(:keys)`: one bind parameter for the whole list of keys."""
+    return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+
+
+def one_by_id(sessions: Sessions, model: type[M], *criteria: ColumnElement[bool]) -> DataLoader[int, M | None]:
+    key: SQLColumnExpression[int] = model.id  # type: ignore[attr-defined]
+    statement = select(model).where(any_of(key), *criteria)
+
+    async def load(ids: list[int]) -> list[M | None]:
+        async with sessions() as session:
+            rows = (await session.scalars(statement, {"keys": ids})).all()
+        by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
+        return [by_id.get(key) for key in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def many_by(sessions: Sessions, key: SQLColumnExpression[Any], statement: Select[Any]) -> DataLoader[int, list[M]]:
+    """Group the rows of `statement` (which selects the grouping key first, then the entity) by key."""
+    keyed = statement.where(any_of(key))
+
+    async def load(keys: list[int]) -> list[list[M]]:
+        groups: defaultdict[int, list[M]] = defaultdict(list)
+        async with sessions() as session:
+            for group, entity in await session.execute(keyed, {"keys": keys}):
+                groups[group].append(entity)
+        return [groups.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _by_column(model: type[M], column: SQLColumnExpression[Any], *order: SQLColumnExpression[Any]) -> Select[Any]:
+    return select(column, model).order_by(*order)
+
+
+class Loaders:
+    """Every relation of the public read API, named by its access path."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.case_by_id: DataLoader[int, Case | None] = one_by_id(sessions, Case)
+        self.department_by_id: DataLoader[int, Department | None] = one_by_id(sessions, Department)
+        self.officer_by_id: DataLoader[int, Officer | None] = one_by_id(sessions, Officer)
+        self.task_type_by_id: DataLoader[int, TaskType | None] = one_by_id(sessions, TaskType)
+        self.step_template_by_id: DataLoader[int, StepTemplate | None] = one_by_id(sessions, StepTemplate)
+        self.legal_reference_by_id: DataLoader[int, LegalReference | None] = one_by_id(sessions, LegalReference)
+        self.step_by_id: DataLoader[int, Step | None] = one_by_id(sessions, Step)
+        self.scheduled_action_by_id: DataLoader[int, ScheduledAction | None] = one_by_id(sessions, ScheduledAction)
+        # Private documents are invisible by construction: the loader never returns them.
+        self.public_document_by_id: DataLoader[int, Document | None] = one_by_id(
+            sessions, Document, Document.is_public.is_(True)
+        )
+
+        self.departments_by_parent_id: DataLoader[int, list[Department]] = many_by(
+            sessions, Department.parent_id, _by_column(Department, Department.parent_id, Department.code)
+        )
+        self.officers_by_department_id: DataLoader[int, list[Officer]] = many_by(
+            sessions, Officer.department_id, _by_column(Officer, Officer.department_id, Officer.id)
+        )
+        self.steps_by_case_id: DataLoader[int, list[Step]] = many_by(
+            sessions, Step.case_id, _by_column(Step, Step.case_id, Step.sequence)
+        )
+        self.public_documents_by_case_id: DataLoader[int, list[Document]] = many_by(
+            sessions,
+            Document.case_id,
+            _by_column(Document, Document.case_id, Document.registered_at, Document.id).where(
+                Document.is_public.is_(True)
+            ),
+        )
+        self.scheduled_actions_by_case_id: DataLoader[int, list[ScheduledAction]] = many_by(
+            sessions,
+            ScheduledAction.case_id,
+            _by_column(ScheduledAction, ScheduledAction.case_id, ScheduledAction.scheduled_for, ScheduledAction.id),
+        )
+        self.step_templates_by_task_type_id: DataLoader[int, list[StepTemplate]] = many_by(
+            sessions,
+            StepTemplate.task_type_id,
+            _by_column(StepTemplate, StepTemplate.task_type_id, StepTemplate.sequence),
+        )
+        self.step_templates_by_legal_reference_id: DataLoader[int, list[StepTemplate]] = many_by(
+            sessions,
+            StepTemplate.legal_reference_id,
+            _by_column(StepTemplate, StepTemplate.legal_reference_id, StepTemplate.task_type_id, StepTemplate.sequence),
+        )
+        link = task_type_legal_reference.c
+        self.legal_references_by_task_type_id: DataLoader[int, list[LegalReference]] = many_by(
+            sessions,
+            link.task_type_id,
+            select(link.task_type_id, LegalReference)
+            .join(LegalReference, LegalReference.id == link.legal_reference_id)
+            .order_by(LegalReference.law, LegalReference.id),
+        )
+        self.task_types_by_legal_reference_id: DataLoader[int, list[TaskType]] = many_by(
+            sessions,
+            link.legal_reference_id,
+            select(link.legal_reference_id, TaskType)
+            .join(TaskType, TaskType.id == link.task_type_id)
+            .order_by(TaskType.code),
+        )

@@ -1,0 +1,37 @@
+"""The public GraphQL schema of OPEN: types, inputs, enums and the assembled Schema. No SQL here."""
+
+from graphql import GraphQLError
+from strawberry import Schema
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.types import ExecutionContext
+
+from schema.errors import ErrorPolicy
+from schema.query import Query
+
+# Deep enough for a case → steps → officer → department → parent chain, shallow enough to stop abuse.
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5_000
+
+
+class OpenSchema(Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Errors are logged once, by ErrorPolicy, which knows which ones are unexpected."""
+
+
+def build_schema() -> Schema:
+    return OpenSchema(
+        query=Query,
+        extensions=[
+            ErrorPolicy,
+            # Both caches live at module level, shared across requests: only the factory is per request.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ],
+    )
+
+
+schema = build_schema()

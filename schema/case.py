@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import case as case_resolvers
+from resolvers.pagination import Page
+from schema import department as department_schema
+from schema import document as document_schema
+from schema import scheduled_action as scheduled_action_schema
+from schema import step as step_schema
+from schema import task_type as task_type_schema
+from schema.case_filter import CaseFilter, CaseOrderBy
+from schema.enums import CaseStatus, case_statuses, to_graphql
+from schema.ids import nodes_from, optional_db_id_for
+from schema.info import Info
+from schema.pagination import edges_of, page_info_of
+from schema.time import aware, local
+
+if TYPE_CHECKING:
+    from schema.department import Department
+    from schema.document import Document
+    from schema.scheduled_action import ScheduledAction
+    from schema.step import Step
+    from schema.task_type import TaskType
+
+
+@strawberry.type(description="A disclosed permit or enforcement case (민원·처분 사건), with its approval line.")
+class Case(relay.Node):
+    id: relay.NodeID[int]
+    receipt_no: str = strawberry.field(description="Public receipt number (접수번호), the applicant's handle on it.")
+    title: str = strawberry.field(description="What the case is about, in Korean.")
+    location: str = strawberry.field(description="Address or site the case concerns.")
+    status: CaseStatus = strawberry.field(description="Where the case stands.")
+    received_at: datetime = strawberry.field(description="When it was received (Asia/Seoul).")
+    due_at: datetime = strawberry.field(description="Statutory deadline for a decision (Asia/Seoul).")
+    closed_at: datetime | None = strawberry.field(description="When it was closed (Asia/Seoul).")
+    result: str | None = strawberry.field(description="The outcome, once decided (처리결과).")
+    task_type_id: strawberry.Private[int]
+    department_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: models.Case) -> Case:
+        return cls(
+            id=row.id,
+            receipt_no=row.receipt_no,
+            title=row.title,
+            location=row.location,
+            status=to_graphql(CaseStatus, row.status),
+            received_at=local(row.received_at),
+            due_at=local(row.due_at),
+            closed_at=local(row.closed_at),
+            result=row.result,
+            task_type_id=row.task_type_id,
+            department_id=row.department_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Case | None]:
+        return await nodes_from(info.context.loaders.case_by_id, node_ids, cls.from_model, required)
+
+    @strawberry.field(description="True when the case was closed after its deadline, or is still open past it.")
+    def is_overdue(self) -> bool:
+        return (self.closed_at or datetime.now(UTC)) > self.due_at
+
+    @strawberry.field(description="The kind of work this case is.")
+    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")]:
+        row = await info.context.loaders.task_type_by_id.load(self.task_type_id)
+        assert row is not None, "foreign key guarantees the task type"
+        return task_type_schema.TaskType.from_model(row)
+
+    @strawberry.field(description="The department handling the case (처리부서).")
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")]:
+        row = await info.context.loaders.department_by_id.load(self.department_id)
+        assert row is not None, "foreign key guarantees the department"
+        return department_schema.Department.from_model(row)
+
+    @strawberry.field(description="The approval line (결재선): every step, in order.")
+    async def steps(self, info: Info) -> list[Annotated["Step", strawberry.lazy("schema.step")]]:
+        rows = await info.context.loaders.steps_by_case_id.load(self.id)
+        return [step_schema.Step.from_model(row) for row in rows]
+
+    @strawberry.field(description="The step whose turn it is; null when none is open.")
+    async def current_step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+        rows = await info.context.loaders.steps_by_case_id.load(self.id)
+        open_statuses = (models.StepStatus.IN_PROGRESS, models.StepStatus.RETURNED)
+        current = next((row for row in rows if row.status in open_statuses), None)
+        return None if current is None else step_schema.Step.from_model(current)
+
+    @strawberry.field(description="Public documents registered on the case, oldest first.")
+    async def documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.document")]]:
+        rows = await info.context.loaders.public_documents_by_case_id.load(self.id)
+        return [document_schema.Document.from_model(row) for row in rows]
+
+    @strawberry.field(description="Scheduled next actions (향후 처리계획), in date order.")
+    async def next_actions(
+        self, info: Info
+    ) -> list[Annotated["ScheduledAction", strawberry.lazy("schema.scheduled_action")]]:
+        rows = await info.context.loaders.scheduled_actions_by_case_id.load(self.id)
+        return [scheduled_action_schema.ScheduledAction.from_model(row) for row in rows]
+
+
+@strawberry.type(description="A page of cases.")
+class CaseConnection(relay.Connection[Case]):
+    _page: strawberry.Private[Page[models.Case]]
+
+    @classmethod
+    def from_page(cls, page: Page[models.Case]) -> CaseConnection:
+        return cls(page_info=page_info_of(page), edges=edges_of(page, Case.from_model), _page=page)
+
+    @strawberry.field(description="Number of cases matching the filter, across all pages.")
+    async def total_count(self) -> int:
+        return await self._page.count()
+
+
+async def resolve_cases(
+    info: Info,
+    filter: CaseFilter | None,
+    order_by: CaseOrderBy,
+    first: int | None,
+    after: str | None,
+    task_type_id: int | None = None,
+) -> CaseConnection:
+    given = filter or CaseFilter()
+    criteria = case_resolvers.CaseFilter(
+        task_type_id=task_type_id,
+        task_type_code=given.task_type_code,
+        department_id=optional_db_id_for(given.department_id, "Department", "filter.departmentId"),
+        include_subdepartments=given.include_subdepartments,
+        statuses=case_statuses(given.status),
+        received_from=aware(given.received_from),
+        received_to=aware(given.received_to),
+        officer_id=optional_db_id_for(given.officer_id, "Officer", "filter.officerId"),
+    )
+    page = await case_resolvers.list_cases(
+        info.context, criteria, case_resolvers.CaseOrder[order_by.name], first, after
+    )
+    return CaseConnection.from_page(page)

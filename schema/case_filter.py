@@ -1,0 +1,43 @@
+"""Arguments of case lists, apart from the Case type so that every type with a case list can use them."""
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from schema.enums import CaseStatus
+
+
+@strawberry.enum(description="Orderings of a case list; ties are broken by case, so pages are stable.")
+class CaseOrderBy(Enum):
+    RECEIVED_AT_DESC = strawberry.enum_value("RECEIVED_AT_DESC", description="Newest received first.")
+    RECEIVED_AT_ASC = strawberry.enum_value("RECEIVED_AT_ASC", description="Oldest received first.")
+    DUE_AT_ASC = strawberry.enum_value("DUE_AT_ASC", description="Earliest deadline first.")
+    DUE_AT_DESC = strawberry.enum_value("DUE_AT_DESC", description="Latest deadline first.")
+
+
+@strawberry.input(description="Criteria for a case list; every criterion given must hold.")
+class CaseFilter:
+    task_type_code: str | None = strawberry.field(default=None, description="Only cases of this task type code.")
+    department_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only cases handled by this department (and, by default, the units below it)."
+    )
+    include_subdepartments: bool = strawberry.field(
+        default=True, description="With `departmentId`: also count the units below that department."
+    )
+    status: list[CaseStatus] | None = strawberry.field(default=None, description="Only cases in one of these statuses.")
+    received_from: datetime | None = strawberry.field(
+        default=None, description="Only cases received at or after this instant (no offset: Asia/Seoul)."
+    )
+    received_to: datetime | None = strawberry.field(
+        default=None, description="Only cases received before this instant (no offset: Asia/Seoul)."
+    )
+    officer_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only cases with a step assigned to this officer."
+    )
+
+
+CaseFilterArgument = Annotated[CaseFilter | None, strawberry.argument(description="Criteria the cases must meet.")]
+CaseOrderArgument = Annotated[CaseOrderBy, strawberry.argument(description="Order of the list.")]

@@ -1,0 +1,5 @@
+import strawberry
+
+from resolvers.context import Context
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from resolvers.case import case_by_receipt_no
+from resolvers.department import root_departments
+from resolvers.legal_reference import all_legal_references
+from resolvers.officer import list_officers
+from resolvers.task_type import all_task_types, task_type_by_code
+from schema.case import Case, CaseConnection, resolve_cases
+from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
+from schema.department import Department
+from schema.ids import db_id_for, optional_db_id_for
+from schema.info import Info
+from schema.legal_reference import LegalReference
+from schema.officer import Officer, OfficerConnection
+from schema.pagination import AfterArgument, FirstArgument
+from schema.task_type import TaskType
+
+
+@strawberry.type(description="The public, read-only entry points of OPEN.")
+class Query:
+    node: relay.Node | None = relay.node(description="Any object by its global ID; null if there is none.")
+    nodes: list[relay.Node | None] = relay.node(
+        description="Several objects by global ID, in the order asked; null where there is none."
+    )
+
+    @strawberry.field(description="A case by its public receipt number; null if there is none.")
+    async def case(
+        self, info: Info, receipt_no: Annotated[str, strawberry.argument(description="The receipt number (접수번호).")]
+    ) -> Case | None:
+        row = await case_by_receipt_no(info.context, receipt_no)
+        return None if row is None else Case.from_model(row)
+
+    @strawberry.field(description="Cases matching a filter, in pages (Relay connection).")
+    async def cases(
+        self,
+        info: Info,
+        filter: CaseFilterArgument = None,
+        order_by: CaseOrderArgument = CaseOrderBy.RECEIVED_AT_DESC,
+        first: FirstArgument = None,
+        after: AfterArgument = None,
+    ) -> CaseConnection:
+        return await resolve_cases(info, filter, order_by, first, after)
+
+    @strawberry.field(description="Every disclosed task type (the task list), by code.")
+    async def task_types(self, info: Info) -> list[TaskType]:
+        return [TaskType.from_model(row) for row in await all_task_types(info.context)]
+
+    @strawberry.field(description="A task type by its code; null if there is none.")
+    async def task_type(
+        self, info: Info, code: Annotated[str, strawberry.argument(description="The task type's code.")]
+    ) -> TaskType | None:
+        row = await task_type_by_code(info.context, code)
+        return None if row is None else TaskType.from_model(row)
+
+    @strawberry.field(description="The top of the organisation tree; follow `children` for the units below.")
+    async def departments(self, info: Info) -> list[Department]:
+        return [Department.from_model(row) for row in await root_departments(info.context)]
+
+    @strawberry.field(description="A department by its ID; null if there is none.")
+    async def department(
+        self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="The department's ID.")]
+    ) -> Department | None:
+        row = await info.context.loaders.department_by_id.load(db_id_for(id, "Department", "id"))
+        return None if row is None else Department.from_model(row)
+
+    @strawberry.field(description="Officers, by ID, in pages (Relay connection).")
+    async def officers(
+        self,
+        info: Info,
+        department_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="Only officers working directly in this unit.")
+        ] = None,
+        first: FirstArgument = None,
+        after: AfterArgument = None,
+    ) -> OfficerConnection:
+        page = await list_officers(
+            info.context, optional_db_id_for(department_id, "Department", "departmentId"), first, after
+        )
+        return OfficerConnection.from_page(page)
+
+    @strawberry.field(description="An officer by ID; null if there is none.")
+    async def officer(
+        self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="The officer's ID.")]
+    ) -> Officer | None:
+        row = await info.context.loaders.officer_by_id.load(db_id_for(id, "Officer", "id"))
+        return None if row is None else Officer.from_model(row)
+
+    @strawberry.field(description="Every article of law cited by a task type or an approval step.")
+    async def legal_references(self, info: Info) -> list[LegalReference]:
+        return [LegalReference.from_model(row) for row in await all_legal_references(info.context)]

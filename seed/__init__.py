@@ -1,0 +1,1 @@
+"""Deterministic, realistic demo data for OPEN (`openproc seed --scale demo|seoul`)."""

@@ -1,0 +1,546 @@
+"""Builds the demo data set in memory as rows ready for COPY, deterministically from a seed and a date.
+
+Each case is simulated through its approval line: steps take a random share of their standard time (some
+run late), and whatever the simulated clock had reached at `as_of` decides what is signed, in progress or
+pending. Applicants' personal data goes only to the private `applicant` rows.
+"""
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from models import (
+    ActionStatus,
+    CaseStatus,
+    DepartmentLevel,
+    DocumentKind,
+    StepRole,
+    StepStatus,
+    TaskCategory,
+)
+from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day
+from seed import people
+from seed.catalog import DISCLOSURE_REASONS, LAWS, LINES, REJECTIONS, RESULTS, SUBJECTS, TASKS, THEMES, TaskSpec
+from seed.scale import Scale
+
+Row = tuple[Any, ...]
+
+
+class StepRow(NamedTuple):
+    id: int
+    case_id: int
+    sequence: int
+    name: str
+    role: str
+    officer_id: int
+    status: str
+    started_at: datetime | None
+    due_at: datetime | None
+    signed_at: datetime | None
+    signed_by_id: int | None
+    comment: str | None
+    legal_basis_id: int | None
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "department": ("id", "code", "name", "level", "parent_id", "path", "phone"),
+    "officer": ("id", "employee_no", "name", "title", "department_id", "email", "phone", "active"),
+    "legal_reference": ("id", "law", "article", "title", "excerpt", "url"),
+    "task_type": (
+        "id",
+        "code",
+        "name",
+        "category",
+        "description",
+        "disclosure_reason",
+        "statutory_days",
+        "standard_days",
+    ),
+    "task_type_legal_reference": ("task_type_id", "legal_reference_id"),
+    "step_template": ("id", "task_type_id", "sequence", "name", "role", "standard_days", "legal_reference_id"),
+    "case": (
+        "id",
+        "receipt_no",
+        "task_type_id",
+        "department_id",
+        "title",
+        "location",
+        "status",
+        "received_at",
+        "due_at",
+        "closed_at",
+        "result",
+    ),
+    "applicant": ("case_id", "name", "phone", "email", "address", "access_code_hash"),
+    "step": StepRow._fields,
+    "document": ("id", "case_id", "title", "kind", "is_public", "registered_at", "registered_by_id", "view_count"),
+    "scheduled_action": ("id", "case_id", "description", "scheduled_for", "status", "completed_at"),
+}
+# Dependency order for loading.
+TABLES = tuple(COLUMNS)
+
+# A locked hash: demo applicants have no usable access code until one is issued to them.
+LOCKED_ACCESS_CODE = "!"
+
+LINE_WEIGHTS = {"short": 4.2, "standard": 2.5, "full": 1.2, "enforcement": 1.6, "project": 0.35}
+SUPPLEMENT_SHARE = 0.08
+WITHDRAWN_SHARE = 0.01
+REJECTED_SHARE = 0.05
+STUCK_SHARE = 0.15
+
+
+@dataclass
+class Team:
+    department_id: int
+    staff: list[int] = field(default_factory=list)
+    lead: int = 0
+    division_head: int = 0
+    bureau_head: int = 0
+
+
+@dataclass
+class Dataset:
+    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, table: str, row: Row) -> None:
+        self.rows[table].append(row)
+
+    def count(self, table: str) -> int:
+        return len(self.rows[table])
+
+
+class Ids:
+    def __init__(self) -> None:
+        self._last: defaultdict[str, int] = defaultdict(int)
+
+    def next(self, table: str) -> int:
+        self._last[table] += 1
+        return self._last[table]
+
+
+@dataclass(frozen=True)
+class SimulatedStep:
+    template_id: int
+    sequence: int
+    name: str
+    role: StepRole
+    standard_days: int
+    legal_reference_id: int | None
+
+
+def generate(
+    scale: Scale,
+    as_of: datetime,
+    holidays: Collection[date],
+    seed: int = 1999,
+    progress: Callable[[int], None] | None = None,
+) -> Dataset:
+    return _Generator(scale, as_of.astimezone(SEOUL), frozenset(holidays), random.Random(seed), progress).run()
+
+
+class _Generator:
+    def __init__(
+        self,
+        scale: Scale,
+        as_of: datetime,
+        holidays: frozenset[date],
+        rng: random.Random,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.scale, self.as_of, self.holidays, self.rng = scale, as_of, holidays, rng
+        self.progress = progress or (lambda _: None)
+        self.data = Dataset()
+        self.ids = Ids()
+        self.law_ids: dict[str, int] = {}
+        self.lines: dict[int, list[SimulatedStep]] = {}
+        self.teams_by_theme: defaultdict[str, list[Team]] = defaultdict(list)
+        self.officer_serial = 0
+
+    def run(self) -> Dataset:
+        self._organisation()
+        self._laws()
+        tasks = self._task_types()
+        self._cases(tasks)
+        return self.data
+
+    # Organisation -------------------------------------------------------------------------------------------
+
+    def _department(
+        self, code: str, name: str, level: DepartmentLevel, parent: tuple[int, str] | None
+    ) -> tuple[int, str]:
+        department_id = self.ids.next("department")
+        path = f"{parent[1] if parent else '/'}{department_id}/"
+        phone = f"02-2133-{department_id:04d}"
+        self.data.add(
+            "department", (department_id, code, name, level.value, parent[0] if parent else None, path, phone)
+        )
+        return department_id, path
+
+    def _officer(self, department_id: int, title: str) -> int:
+        officer_id = self.ids.next("officer")
+        self.officer_serial += 1
+        self.data.add(
+            "officer",
+            (
+                officer_id,
+                f"S{officer_id:06d}",
+                people.officer_name(self.rng),
+                title,
+                department_id,
+                people.officer_email(self.rng, officer_id),
+                people.officer_phone(1000 + officer_id),
+                True,
+            ),
+        )
+        return officer_id
+
+    def _organisation(self) -> None:
+        city = self._department("SEOUL", "서울특별시", DepartmentLevel.CITY, None)
+        bureaus: list[tuple[str, str, str]] = [(theme.key, theme.bureau, theme.word) for theme in THEMES.values()]
+        bureaus += FILLER_BUREAUS[: self.scale.filler_bureaus]
+        division_suffixes = ("정책과", "심사과", "관리과", "지원과")
+        team_suffixes = ("기획팀", "허가팀", "심사팀", "관리팀", "단속팀", "지원팀")
+        teams: list[Team] = []
+        for b, (key, bureau_name, word) in enumerate(bureaus, start=1):
+            bureau = self._department(f"B{b:02d}", bureau_name, DepartmentLevel.BUREAU, city)
+            bureau_head = self._officer(bureau[0], "국장")
+            for d, team_count in enumerate(self.scale.teams_per_division):
+                division = self._department(
+                    f"B{b:02d}D{d + 1}", f"{word}{division_suffixes[d]}", DepartmentLevel.DIVISION, bureau
+                )
+                division_head = self._officer(division[0], "과장")
+                for t in range(team_count):
+                    team_id, _ = self._department(
+                        f"B{b:02d}D{d + 1}T{t + 1}",
+                        f"{word}{team_suffixes[(d + t) % 6]}",
+                        DepartmentLevel.TEAM,
+                        division,
+                    )
+                    team = Team(
+                        team_id,
+                        lead=self._officer(team_id, "팀장"),
+                        division_head=division_head,
+                        bureau_head=bureau_head,
+                    )
+                    teams.append(team)
+                    if key in THEMES:
+                        self.teams_by_theme[key].append(team)
+        for u, unit in enumerate(STANDALONE_UNITS[: self.scale.standalone_units], start=1):
+            unit_id, _ = self._department(f"U{u:02d}", unit, DepartmentLevel.BUREAU, city)
+            self._officer(unit_id, "담당관")
+        staff_total = self.scale.officers - self.data.count("officer")
+        for i in range(staff_total):
+            team = teams[i % len(teams)]
+            team.staff.append(self._officer(team.department_id, self.rng.choice(people.TITLES)))
+
+    # Reference data -----------------------------------------------------------------------------------------
+
+    def _laws(self) -> None:
+        for key, law in LAWS.items():
+            law_id = self.ids.next("legal_reference")
+            self.law_ids[key] = law_id
+            self.data.add("legal_reference", (law_id, law.law, law.article, law.title, law.excerpt, law.url))
+
+    def _task_types(self) -> list[tuple[int, TaskSpec]]:
+        tasks = []
+        for spec in TASKS:
+            task_id = self.ids.next("task_type")
+            standard_days = max(1, round(spec.statutory_days * 0.7))
+            main_law = LAWS[spec.laws[0]]
+            description = (
+                f"{spec.name} 신청(또는 처분 대상)을 접수하여 "
+                f"{main_law.law} {main_law.article}({main_law.title})에 따라 요건을 검토하고 결재선에 따라 처리합니다. "
+                f"법정처리기간은 {spec.statutory_days}일이며, "
+                f"시는 {standard_days}일 이내 처리를 목표로 합니다."
+            )
+            self.data.add(
+                "task_type",
+                (
+                    task_id,
+                    spec.code,
+                    spec.name,
+                    spec.category.value,
+                    description,
+                    DISCLOSURE_REASONS[spec.category],
+                    spec.statutory_days,
+                    standard_days,
+                ),
+            )
+            for key in spec.laws:
+                self.data.add("task_type_legal_reference", (task_id, self.law_ids[key]))
+            self.lines[task_id] = self._line(task_id, spec, standard_days)
+            tasks.append((task_id, spec))
+        return tasks
+
+    def _line(self, task_id: int, spec: TaskSpec, standard_days: int) -> list[SimulatedStep]:
+        steps = LINES[spec.line]
+        total_weight = sum(step.weight for step in steps)
+        line = []
+        for sequence, step in enumerate(steps, start=1):
+            days = max(1, round(step.weight * standard_days / total_weight))
+            law_key = spec.laws[0] if step.law == "main" else step.law
+            law_id = self.law_ids[law_key] if law_key else None
+            template_id = self.ids.next("step_template")
+            self.data.add("step_template", (template_id, task_id, sequence, step.name, step.role.value, days, law_id))
+            line.append(SimulatedStep(template_id, sequence, step.name, step.role, days, law_id))
+        return line
+
+    # Cases --------------------------------------------------------------------------------------------------
+
+    def _received_times(self) -> Iterator[datetime]:
+        for _ in range(self.scale.cases):
+            # Recent cases are denser, so the present holds a realistic share of open work.
+            age = timedelta(days=self.scale.span_days * self.rng.random() ** 2)
+            day = (self.as_of - age).date()
+            if self.rng.random() < 0.9:
+                while not is_working_day(day, self.holidays):
+                    day -= timedelta(days=1)
+                moment = datetime.combine(day, time(9), SEOUL) + timedelta(minutes=self.rng.randrange(9 * 60))
+            else:  # submitted online, at any hour
+                moment = datetime.combine(day, time(0), SEOUL) + timedelta(minutes=self.rng.randrange(24 * 60))
+            while moment >= self.as_of:
+                moment -= timedelta(days=1)
+            yield moment
+
+    def _cases(self, tasks: list[tuple[int, TaskSpec]]) -> None:
+        weights = [LINE_WEIGHTS[spec.line] for _, spec in tasks]
+        received = sorted(self._received_times())
+        serials: defaultdict[tuple[int, str], int] = defaultdict(int)
+        for index, received_at in enumerate(received):
+            task_id, spec = self.rng.choices(tasks, weights)[0]
+            serials[(received_at.year, spec.code)] += 1
+            receipt_no = f"{received_at.year}-{spec.code}-{serials[(received_at.year, spec.code)]:05d}"
+            self._case(task_id, spec, receipt_no, received_at)
+            if index % 500 == 499:
+                self.progress(500)
+        self.progress(len(received) % 500)
+
+    def _case(self, task_id: int, spec: TaskSpec, receipt_no: str, received_at: datetime) -> None:
+        rng = self.rng
+        case_id = self.ids.next("case")
+        team = rng.choice(self.teams_by_theme[spec.theme.key])
+        handler = rng.choice(team.staff) if team.staff else team.lead
+        area, address = people.place(rng)
+        subject = rng.choice(SUBJECTS.get(spec.code, spec.theme.subjects))
+        if spec.theme.key in ("FOD", "PHS"):
+            subject = people.shop_name(rng, subject)
+        title = f"{area} {subject} {spec.name}"
+
+        withdraw_after = rng.randrange(1, len(self.lines[task_id])) if rng.random() < WITHDRAWN_SHARE else None
+        # Some cases get stuck on one step (an absent officer, a contested review): they run late.
+        stuck_step = rng.randrange(len(self.lines[task_id])) + 1 if rng.random() < STUCK_SHARE else None
+        moment = received_at
+        status, closed_at, result = CaseStatus.IN_PROGRESS, None, None
+        open_step: int | None = None
+        step_rows: list[StepRow] = []
+        for step in self.lines[task_id]:
+            officer = {
+                StepRole.TEAM_LEAD: team.lead,
+                StepRole.DIVISION_HEAD: team.division_head,
+                StepRole.BUREAU_HEAD: team.bureau_head,
+            }.get(step.role, handler)
+            if status is CaseStatus.WITHDRAWN:
+                step_rows.append(self._step_row(case_id, step, officer, StepStatus.SKIPPED))
+                continue
+            if open_step is not None:
+                step_rows.append(self._step_row(case_id, step, officer, StepStatus.PENDING))
+                continue
+            if withdraw_after is not None and step.sequence > withdraw_after:
+                withdrawn_at = moment + timedelta(hours=rng.randint(1, 30))
+                if withdrawn_at <= self.as_of:
+                    status, closed_at, result = CaseStatus.WITHDRAWN, withdrawn_at, "민원인 취하"
+                    step_rows.append(self._step_row(case_id, step, officer, StepStatus.SKIPPED))
+                    continue
+            started, step_due = moment, due_at(moment, step.standard_days, self.holidays)
+            pace = rng.lognormvariate(-0.35, 0.55) * (rng.uniform(3, 8) if step.sequence == stuck_step else 1)
+            signed = add_working_hours(started, step.standard_days * 8 * pace, self.holidays)
+            if signed > self.as_of:
+                open_step = step.sequence
+                returned = rng.random() < SUPPLEMENT_SHARE and step.role is not StepRole.RECEIPT
+                if returned:
+                    status = CaseStatus.AWAITING_SUPPLEMENT
+                step_rows.append(
+                    self._step_row(
+                        case_id,
+                        step,
+                        officer,
+                        StepStatus.RETURNED if returned else StepStatus.IN_PROGRESS,
+                        started,
+                        step_due,
+                        comment="구비서류 보완 요청" if returned else None,
+                    )
+                )
+                continue
+            signer, comment = officer, self._comment(step.role)
+            if step.role is StepRole.TEAM_LEAD and team.staff and rng.random() < 0.05:
+                signer, comment = rng.choice(team.staff), "팀장 부재로 대결"
+            step_rows.append(
+                self._step_row(case_id, step, officer, StepStatus.SIGNED, started, step_due, signed, signer, comment)
+            )
+            moment = signed
+        if status is CaseStatus.IN_PROGRESS and open_step is None:
+            closed_at = moment
+            rejected = rng.random() < REJECTED_SHARE
+            status = CaseStatus.REJECTED if rejected else CaseStatus.COMPLETED
+            result = REJECTIONS[spec.category] if rejected else rng.choice(RESULTS[spec.category])
+
+        self.data.add(
+            "case",
+            (
+                case_id,
+                receipt_no,
+                task_id,
+                team.department_id,
+                title,
+                address,
+                status.value,
+                received_at,
+                due_at(received_at, spec.statutory_days, self.holidays),
+                closed_at,
+                result,
+            ),
+        )
+        self.data.rows["step"].extend(step_rows)
+        self.data.add(
+            "applicant",
+            (
+                case_id,
+                people.applicant_name(rng),
+                people.applicant_phone(rng),
+                people.applicant_email(rng, case_id),
+                people.place(rng)[1],
+                LOCKED_ACCESS_CODE,
+            ),
+        )
+        self._documents(case_id, spec, received_at, handler, step_rows, closed_at, status)
+        self._actions(case_id, spec, step_rows, closed_at, status)
+
+    def _step_row(
+        self,
+        case_id: int,
+        step: SimulatedStep,
+        officer: int,
+        status: StepStatus,
+        started: datetime | None = None,
+        step_due: datetime | None = None,
+        signed: datetime | None = None,
+        signer: int | None = None,
+        comment: str | None = None,
+    ) -> StepRow:
+        return StepRow(
+            self.ids.next("step"),
+            case_id,
+            step.sequence,
+            step.name,
+            step.role.value,
+            officer,
+            status.value,
+            started,
+            step_due,
+            signed,
+            signer,
+            comment,
+            step.legal_reference_id,
+        )
+
+    def _comment(self, role: StepRole) -> str | None:
+        choices = {
+            StepRole.REVIEW: ("검토 결과 관계 법령 기준 적합", "일부 보완 후 적합", None),
+            StepRole.SITE_INSPECTION: ("현장 확인 결과 신청 내용과 일치", "현장 확인 완료", None),
+            StepRole.CONSULTATION: ("관계부서 협의 완료 (조건부 동의)", "관계부서 이견 없음"),
+        }.get(role, (None,))
+        return self.rng.choice(choices)
+
+    def _document(self, case_id: int, title: str, kind: DocumentKind, public: bool, at: datetime, by: int) -> None:
+        views = self.rng.randint(0, 120) if public else 0
+        self.data.add("document", (self.ids.next("document"), case_id, title, kind.value, public, at, by, views))
+
+    def _documents(
+        self,
+        case_id: int,
+        spec: TaskSpec,
+        received_at: datetime,
+        handler: int,
+        steps: list[StepRow],
+        closed_at: datetime | None,
+        status: CaseStatus,
+    ) -> None:
+        # Application forms and attachments carry the applicant's data: they are registered, never public.
+        self._document(case_id, f"{spec.name} 신청서", DocumentKind.APPLICATION, False, received_at, handler)
+        attachment = DocumentKind.DRAWING if spec.theme.key in ("BLD", "HSG", "URB") else DocumentKind.OTHER
+        self._document(case_id, "구비서류 일체", attachment, False, received_at, handler)
+        for step in steps:
+            if step.signed_at is not None and step.role == StepRole.REVIEW.value:
+                self._document(
+                    case_id,
+                    f"{step.name} 결과 보고서",
+                    DocumentKind.REVIEW_REPORT,
+                    True,
+                    step.signed_at,
+                    step.officer_id,
+                )
+            elif step.signed_at is not None and step.role == StepRole.SITE_INSPECTION.value:
+                self._document(
+                    case_id, "현장조사서", DocumentKind.INSPECTION_REPORT, True, step.signed_at, step.officer_id
+                )
+            elif step.status == StepStatus.RETURNED.value and step.started_at is not None:
+                self._document(
+                    case_id,
+                    "보완요구 통지서",
+                    DocumentKind.NOTICE,
+                    True,
+                    max(step.started_at, self.as_of - timedelta(days=1)),
+                    step.officer_id,
+                )
+        if closed_at is not None and status is not CaseStatus.WITHDRAWN:
+            self._document(case_id, f"{spec.name} 처리결과 통지서", DocumentKind.DECISION, True, closed_at, handler)
+
+    def _actions(
+        self, case_id: int, spec: TaskSpec, steps: list[StepRow], closed_at: datetime | None, status: CaseStatus
+    ) -> None:
+        def add(description: str, when: datetime, action: ActionStatus, done: datetime | None = None) -> None:
+            self.data.add(
+                "scheduled_action", (self.ids.next("scheduled_action"), case_id, description, when, action.value, done)
+            )
+
+        if closed_at is not None:
+            if status is not CaseStatus.WITHDRAWN:
+                add("처리결과 통지", closed_at, ActionStatus.DONE, closed_at)
+            return
+        current = next(
+            step for step in steps if step.status in (StepStatus.IN_PROGRESS.value, StepStatus.RETURNED.value)
+        )
+        assert current.due_at is not None, "an open step has a due time"
+        if status is CaseStatus.AWAITING_SUPPLEMENT:
+            add("보완서류 제출 기한", self.as_of + timedelta(days=self.rng.randint(3, 14)), ActionStatus.SCHEDULED)
+        elif current.role == StepRole.SITE_INSPECTION.value:
+            add("현장조사 실시", current.due_at, ActionStatus.SCHEDULED)
+        elif spec.category is TaskCategory.ENFORCEMENT and current.role == StepRole.CONSULTATION.value:
+            add("청문 실시", current.due_at, ActionStatus.SCHEDULED)
+        add("처리결과 통지 예정", max(current.due_at, self.as_of + timedelta(days=1)), ActionStatus.SCHEDULED)
+
+
+FILLER_BUREAUS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"F{i}", name, word)
+    for i, (name, word) in enumerate(
+        [
+            ("기획조정실", "기획"),
+            ("행정국", "행정"),
+            ("재무국", "재무"),
+            ("경제정책실", "경제"),
+            ("복지실", "복지"),
+            ("여성가족정책실", "가족"),
+            ("평생교육국", "교육"),
+            ("시민소통기획관", "소통"),
+            ("감사위원회", "감사"),
+            ("일자리정책관", "일자리"),
+            ("관광체육국", "체육"),
+            ("디지털도시국", "정보"),
+            ("균형발전본부", "균형발전"),
+        ]
+    )
+)
+STANDALONE_UNITS = ("대변인", "비상기획관", "시민감사옴부즈만위원회", "서울시인권담당관")

@@ -1,0 +1,1 @@
+"""Live subscriptions (event bus on broadcaster, resume, fan-out): arrives with the subscriptions issue."""

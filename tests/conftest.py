@@ -1,0 +1,95 @@
+"""Fixtures on a real PostgreSQL: `DATABASE_URL`'s server when set, else the embedded one.
+
+Each test run creates its own database, migrates it, loads the demo data once (the public API only reads),
+and drops it at the end. A missing server is an error, never a skip.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from openproc.app import create_app
+from openproc.database import create_engine, create_sessionmaker, resolve_url
+from openproc.migrate import upgrade
+from openproc.settings import Settings
+from resolvers.context import Context
+from schema.time import SEOUL
+from seed import generator, loader
+from seed.generator import Dataset
+from seed.scale import SCALES
+from tests.helpers import StatementCounter
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    server = resolve_url(Settings())
+    name = f"openproc_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(loader.libpq(_with_database(server, "postgres")))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = _with_database(server, name)
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def as_of() -> datetime:
+    return datetime.now(SEOUL).replace(microsecond=0)
+
+
+@pytest.fixture(scope="session")
+async def demo(database_url: str, as_of: datetime) -> Dataset:
+    """The demo data set, loaded into the test database; tests read its rows to know what to expect."""
+    connection = await loader.connect(database_url)
+    try:
+        dataset = generator.generate(SCALES["demo"], as_of, await loader.holidays(connection), seed=7)
+        await loader.write(connection, dataset, reset=False)
+    finally:
+        await connection.close()
+    return dataset
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str, demo: Dataset) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=8)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def context(engine: AsyncEngine) -> Context:
+    return Context(create_sessionmaker(engine))
+
+
+@pytest.fixture(scope="session")
+async def client(database_url: str, demo: Dataset) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole ASGI app (Starlette + Strawberry) over in-process HTTP."""
+    app = create_app(database_url, Settings(db_pool_size=8))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        yield http

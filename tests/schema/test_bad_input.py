@@ -1,0 +1,113 @@
+"""Bad input gets a clear, typed GraphQL error (HTTP 200, code BAD_USER_INPUT), never a 500."""
+
+import base64
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import global_id, post, post_expecting_errors
+
+CASES = """
+query Cases($filter: CaseFilter, $orderBy: CaseOrderBy! = RECEIVED_AT_DESC, $first: Int, $after: String) {
+  cases(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { edges { node { id } } }
+}
+"""
+NODE = "query Node($id: ID!) { node(id: $id) { id } }"
+DEPARTMENT = "query Department($id: ID!) { department(id: $id) { name } }"
+
+
+def _single(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("variables", "argument", "words"),
+    [
+        ({"first": 101}, "first", "between 0 and 100"),
+        ({"first": -1}, "first", "between 0 and 100"),
+        ({"after": "not a cursor"}, "after", "not a cursor"),
+        (
+            {"after": base64.urlsafe_b64encode(b'["DUE_AT_ASC","2026-01-01T00:00:00+00:00",1]').decode()},
+            "after",
+            "not a cursor of this list in this order",
+        ),
+        (
+            {"filter": {"departmentId": global_id("Officer", 1)}},
+            "filter.departmentId",
+            "must be the ID of a Department",
+        ),
+        ({"filter": {"officerId": global_id("Officer", "x")}}, "filter.officerId", "not the ID of an existing object"),
+        (
+            {"filter": {"receivedFrom": "2026-02-01T00:00:00+09:00", "receivedTo": "2026-01-01T00:00:00+09:00"}},
+            "filter.receivedTo",
+            "later than",
+        ),
+    ],
+)
+async def test_bad_list_arguments(
+    client: httpx.AsyncClient, variables: dict[str, Any], argument: str, words: str
+) -> None:
+    error = _single(await post_expecting_errors(client, CASES, **variables))
+
+    assert words in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+async def test_malformed_global_id_is_a_coercion_error(client: httpx.AsyncClient) -> None:
+    error = _single(await post_expecting_errors(client, NODE, id="%%%"))
+    assert "GlobalID" in error["message"] or "ID" in error["message"]
+
+
+async def test_global_id_of_unknown_type(client: httpx.AsyncClient) -> None:
+    error = _single(await post_expecting_errors(client, NODE, id=global_id("Applicant", 1)))
+    assert "Applicant" in error["message"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_id_of_the_wrong_type(client: httpx.AsyncClient) -> None:
+    error = _single(await post_expecting_errors(client, DEPARTMENT, id=global_id("Case", 1)))
+    assert error["message"] == "id: must be the ID of a Department, got one of a Case"
+
+
+async def test_unknown_field_is_a_validation_error(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": "{ cases { applicant } }"})
+    assert response.status_code == 200
+    error = _single(response.json()["errors"])
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_depth_is_limited(client: httpx.AsyncClient) -> None:
+    deep = "parent { " * 13 + "name" + " }" * 13
+    error = _single(await post_expecting_errors(client, f"{{ departments {{ {deep} }} }}"))
+    assert "exceeds maximum operation depth" in error["message"]
+
+
+async def test_valid_request_after_errors_still_works(client: httpx.AsyncClient) -> None:
+    data = await post(client, CASES, first=1)
+    assert len(data["cases"]["edges"]) == 1
+
+
+async def test_unexpected_errors_are_masked_and_logged(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A real fault (the database is gone) reaches the client as a generic error, and the log as a traceback."""
+    from sqlalchemy.engine import make_url
+
+    from openproc.app import create_app
+    from openproc.settings import Settings
+
+    missing = make_url(database_url).set(database="openproc_missing_db").render_as_string(hide_password=False)
+    app = create_app(missing, Settings(db_pool_size=1))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as broken,
+    ):
+        response = await broken.post("/graphql", json={"query": '{ case(receiptNo: "x") { id } }'})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["errors"][0]["message"].startswith("Unexpected error.")
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
+    assert "openproc_missing_db" not in response.text
+    assert "asyncpg" not in response.text
+    assert any(record.exc_info and "openproc_missing_db" in str(record.exc_info[1]) for record in caplog.records)

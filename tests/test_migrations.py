@@ -1,0 +1,25 @@
+"""The migrations build exactly the tables the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models import Base
+
+
+async def test_migrated_database_matches_the_models(engine: AsyncEngine) -> None:
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_event_counter_and_holidays_are_seeded_by_the_migration(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        last_seq = await connection.scalar(text("SELECT last_seq FROM event_counter WHERE id = 1"))
+        chuseok = await connection.scalar(text("SELECT name FROM public_holiday WHERE day = '2026-09-25'"))
+    assert last_seq == 0
+    assert chuseok == "추석"
