@@ -10,14 +10,19 @@ from models.enums import (
     CaseStatus,
     DepartmentLevel,
     DocumentKind,
+    EventType,
+    OfficerRole,
+    RescheduleReason,
     StepRole,
     StepStatus,
     TaskCategory,
 )
 from models.event import Event, EventCounter
 from models.holiday import PublicHoliday
+from models.idempotency import IdempotencyRecord
 from models.legal_reference import LegalReference
 from models.officer import Officer
+from models.officer_token import OfficerToken
 from models.opinion import Opinion
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
@@ -35,10 +40,15 @@ __all__ = [
     "DocumentKind",
     "Event",
     "EventCounter",
+    "EventType",
+    "IdempotencyRecord",
     "LegalReference",
     "Officer",
+    "OfficerRole",
+    "OfficerToken",
     "Opinion",
     "PublicHoliday",
+    "RescheduleReason",
     "ScheduledAction",
     "ScheduledActionChange",
     "Step",

@@ -23,6 +23,8 @@ class Case(Base):
     due_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(Text)
+    # Set while the case waits for the applicant's supplements: the statutory clock does not run.
+    clock_paused_at: Mapped[datetime | None]
 
     # Composite indexes serve the keyset pagination of the public case list (value, id).
     __table_args__ = (

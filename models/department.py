@@ -19,5 +19,8 @@ class Department(Base):
     # indexed prefix match instead of a recursive query.
     path: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))
+    # The head signs the unit's approval steps and may reassign work inside it. The FK is added after
+    # both tables exist (department and officer refer to each other).
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id", use_alter=True))
 
     __table_args__ = (Index("ix_department_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)

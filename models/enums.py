@@ -12,6 +12,13 @@ class DepartmentLevel(StrEnum):
     TEAM = "team"
 
 
+class OfficerRole(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+    AUDITOR = "auditor"
+
+
 class TaskCategory(StrEnum):
     PERMIT = "permit"
     APPROVAL = "approval"
@@ -60,6 +67,31 @@ class ActionStatus(StrEnum):
     SCHEDULED = "scheduled"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+class EventType(StrEnum):
+    CASE_REGISTERED = "case_registered"
+    APPLICATION_SUBMITTED = "application_submitted"
+    STEP_STARTED = "step_started"
+    STEP_SIGNED = "step_signed"
+    STEP_RETURNED = "step_returned"
+    STEP_REASSIGNED = "step_reassigned"
+    CASE_RESUMED = "case_resumed"
+    CASE_REJECTED = "case_rejected"
+    CASE_WITHDRAWN = "case_withdrawn"
+    CASE_CLOSED = "case_closed"
+    DOCUMENT_REGISTERED = "document_registered"
+    ACTION_SCHEDULED = "action_scheduled"
+    ACTION_RESCHEDULED = "action_rescheduled"
+    ACTION_COMPLETED = "action_completed"
+
+
+class RescheduleReason(StrEnum):
+    APPLICANT_REQUEST = "applicant_request"
+    OFFICER_UNAVAILABLE = "officer_unavailable"
+    AWAITING_CONSULTATION = "awaiting_consultation"
+    WEATHER = "weather"
+    OTHER = "other"
 
 
 def checked(enum: type[StrEnum]) -> Enum:

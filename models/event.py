@@ -1,11 +1,12 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.enums import EventType, checked
 
 
 class Event(Base):
@@ -19,7 +20,8 @@ class Event(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
-    type: Mapped[str] = mapped_column(String(48))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"))
+    type: Mapped[EventType] = mapped_column(checked(EventType))
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     actor_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))

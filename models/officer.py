@@ -2,6 +2,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.enums import OfficerRole, checked
 
 
 class Officer(Base):
@@ -17,3 +18,6 @@ class Officer(Base):
     email: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[OfficerRole] = mapped_column(
+        checked(OfficerRole), default=OfficerRole.OFFICER, server_default=OfficerRole.OFFICER.value
+    )

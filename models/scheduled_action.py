@@ -4,7 +4,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
-from models.enums import ActionStatus, checked
+from models.enums import ActionStatus, RescheduleReason, checked
 
 
 class ScheduledAction(Base):
@@ -29,6 +29,6 @@ class ScheduledActionChange(Base):
     action_id: Mapped[int] = mapped_column(ForeignKey("scheduled_action.id", ondelete="CASCADE"), index=True)
     previous_for: Mapped[datetime]
     new_for: Mapped[datetime]
-    reason_code: Mapped[str] = mapped_column(String(32))
+    reason_code: Mapped[RescheduleReason] = mapped_column(checked(RescheduleReason))
     changed_at: Mapped[datetime]
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))

@@ -25,6 +25,8 @@ class TaskType(Base):
     disclosure_reason: Mapped[str] = mapped_column(Text)
     statutory_days: Mapped[int] = mapped_column(SmallInteger)
     standard_days: Mapped[int] = mapped_column(SmallInteger)
+    # Where online applications of this type are received.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
 
     __table_args__ = (CheckConstraint("standard_days > 0 AND standard_days <= statutory_days", name="days"),)
 

@@ -13,8 +13,10 @@ from strawberry.asgi import GraphQL
 
 from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
+from resolvers.auth import bearer_token
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
+from resolvers.rate_limit import default_limiter
 from schema import schema
 
 
@@ -22,13 +24,21 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, sessions: Sessions) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions = sessions
+        # One limiter per process, shared by every request.
+        self.limiter = default_limiter()
 
     def encode_json(self, data: object) -> str:
         # Korean text as UTF-8 rather than \uXXXX escapes: half the bytes, and readable.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
-        return Context(self.sessions)
+        client = request.client.host if request.client else "unknown"
+        return Context(
+            self.sessions,
+            token=bearer_token(request.headers.get("authorization")),
+            client=client,
+            limiter=self.limiter,
+        )
 
 
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
@@ -49,7 +59,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", home),
             Route("/healthz", health),
@@ -58,3 +68,5 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         ],
         lifespan=lifespan,
     )
+    app.state.limiter = graphql.limiter
+    return app

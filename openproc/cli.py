@@ -2,19 +2,24 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import Case, Officer, OfficerRole, Step
 from openproc.app import create_app
-from openproc.database import resolve_url
+from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.settings import Settings
+from resolvers import auth
 from schema.time import SEOUL
 from seed import generator, loader
 from seed.scale import SCALES
@@ -25,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+T = TypeVar("T")
 
 
 class ScaleName(StrEnum):
@@ -110,3 +116,88 @@ def print_schema() -> None:
     from schema import schema as graphql_schema
 
     print(graphql_schema.as_str())
+
+
+officer_app = typer.Typer(help="Officers: bearer tokens and roles.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue and revoke officers' bearer tokens.", no_args_is_help=True)
+officer_app.add_typer(token_app, name="token")
+app.add_typer(officer_app, name="officer")
+
+
+async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    employee_no: Annotated[str, typer.Argument(help="The officer's employee number (e.g. S000123).")],
+    days: Annotated[int, typer.Option(help="Days until it expires (1–365).")] = 30,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Issue a token and print it once; only its hash is kept."""
+    token, row = asyncio.run(
+        _in_transaction(resolve_url(Settings()), lambda session: auth.create_token(session, employee_no, days, label))
+    )
+    console.print(f"token {row.id} for {employee_no}, expires {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's number, as `create` printed it.")]) -> None:
+    """Revoke a token at once."""
+    revoked = asyncio.run(
+        _in_transaction(resolve_url(Settings()), lambda session: auth.revoke_token(session, token_id))
+    )
+    console.print("revoked" if revoked else "[red]no live token with that number[/red]")
+    if not revoked:
+        raise typer.Exit(1)
+
+
+class RoleName(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+    AUDITOR = "auditor"
+
+
+@officer_app.command("role")
+def officer_role(
+    employee_no: Annotated[str, typer.Argument(help="The officer's employee number.")],
+    role: Annotated[RoleName, typer.Argument(help="The new role.")],
+) -> None:
+    """Give an officer a role."""
+
+    async def grant(session: AsyncSession) -> bool:
+        officer = await session.scalar(select(Officer).where(Officer.employee_no == employee_no))
+        if officer is None:
+            return False
+        officer.role = OfficerRole(role.value)
+        return True
+
+    if not asyncio.run(_in_transaction(resolve_url(Settings()), grant)):
+        console.print(f"[red]no officer {employee_no}[/red]")
+        raise typer.Exit(1)
+    console.print(f"{employee_no} is now {role.value}")
+
+
+@officer_app.command("find")
+def officer_find(receipt_no: Annotated[str, typer.Argument(help="A case's receipt number.")]) -> None:
+    """Show who holds each step of a case (employee numbers, for `token create`)."""
+
+    async def line(session: AsyncSession) -> list[tuple[int, str, str, str, str]]:
+        rows = await session.execute(
+            select(Step.sequence, Step.name, Step.status, Officer.employee_no, Officer.name)
+            .join(Officer, Officer.id == Step.officer_id)
+            .join(Case, Case.id == Step.case_id)
+            .where(Case.receipt_no == receipt_no)
+            .order_by(Step.sequence)
+        )
+        return [(seq, name, status.value, employee_no, officer) for seq, name, status, employee_no, officer in rows]
+
+    for sequence, name, status, employee_no, officer in asyncio.run(_in_transaction(resolve_url(Settings()), line)):
+        print(f"{sequence}\t{name}\t{status}\t{employee_no}\t{officer}")

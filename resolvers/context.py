@@ -1,15 +1,37 @@
 from dataclasses import dataclass, field
 
+from models import Officer
+from resolvers.auth import officer_for_token
 from resolvers.dataloaders import Loaders, Sessions
+from resolvers.errors import Unauthenticated
+from resolvers.rate_limit import RateLimiter, default_limiter
+from resolvers.workflow.checks import Policy
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """Per-request state: a session factory (never a shared session) and that request's loaders."""
+    """Per-request state: a session factory (never a shared session), the request's loaders and caller."""
 
     sessions: Sessions
+    # The bearer token sent, if any; checked only when an operation needs an officer.
+    token: str | None = None
+    # The caller's network address, for rate limits.
+    client: str = "unknown"
+    limiter: RateLimiter = field(default_factory=default_limiter)
+    policy: Policy = field(default_factory=Policy)
     loaders: Loaders = field(init=False)
+    _officer: Officer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Loaders cache for one request only; a new Context is built for each request.
-        object.__setattr__(self, "loaders", Loaders(self.sessions))
+        self.loaders = Loaders(self.sessions)
+
+    async def officer(self) -> Officer:
+        """The authenticated officer; public reads never call this, so they never touch the token table."""
+        if self._officer is None:
+            if self.token is None:
+                raise Unauthenticated("sign in: send `Authorization: Bearer <token>`")
+            self._officer = await officer_for_token(self.sessions, self.token)
+            if self._officer is None:
+                raise Unauthenticated("the token is unknown, expired or revoked")
+        return self._officer

@@ -17,6 +17,7 @@ from models import (
     Case,
     Department,
     Document,
+    Event,
     LegalReference,
     Officer,
     ScheduledAction,
@@ -35,17 +36,21 @@ def any_of(column: SQLColumnExpression[Any], name: str = "keys") -> ColumnElemen
     return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
 
 
-def one_by_id(sessions: Sessions, model: type[M], *criteria: ColumnElement[bool]) -> DataLoader[int, M | None]:
-    key: SQLColumnExpression[int] = model.id  # type: ignore[attr-defined]
-    statement = select(model).where(any_of(key), *criteria)
+def one_by_key(
+    sessions: Sessions, model: type[M], key: SQLColumnExpression[int], *criteria: ColumnElement[bool]
+) -> DataLoader[int, M | None]:
+    statement = select(key, model).where(any_of(key), *criteria)
 
-    async def load(ids: list[int]) -> list[M | None]:
+    async def load(keys: list[int]) -> list[M | None]:
         async with sessions() as session:
-            rows = (await session.scalars(statement, {"keys": ids})).all()
-        by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
-        return [by_id.get(key) for key in ids]
+            found = {row[0]: row[1] for row in await session.execute(statement, {"keys": keys})}
+        return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def one_by_id(sessions: Sessions, model: type[M], *criteria: ColumnElement[bool]) -> DataLoader[int, M | None]:
+    return one_by_key(sessions, model, model.id, *criteria)  # type: ignore[attr-defined]
 
 
 def many_by(sessions: Sessions, key: SQLColumnExpression[Any], statement: Select[Any]) -> DataLoader[int, list[M]]:
@@ -77,6 +82,7 @@ class Loaders:
         self.step_template_by_id: DataLoader[int, StepTemplate | None] = one_by_id(sessions, StepTemplate)
         self.legal_reference_by_id: DataLoader[int, LegalReference | None] = one_by_id(sessions, LegalReference)
         self.step_by_id: DataLoader[int, Step | None] = one_by_id(sessions, Step)
+        self.event_by_seq: DataLoader[int, Event | None] = one_by_key(sessions, Event, Event.seq)
         self.scheduled_action_by_id: DataLoader[int, ScheduledAction | None] = one_by_id(sessions, ScheduledAction)
         # Private documents are invisible by construction: the loader never returns them.
         self.public_document_by_id: DataLoader[int, Document | None] = one_by_id(

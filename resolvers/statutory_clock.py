@@ -62,3 +62,21 @@ def due_at(received_at: datetime, days: int, holidays: Collection[date]) -> date
     if days <= HOURLY_LIMIT_DAYS:
         return add_working_hours(received_at, days * HOURS_A_DAY, holidays)
     return add_working_days(received_at, days, holidays)
+
+
+def working_hours_between(start: datetime, end: datetime, holidays: Collection[date]) -> float:
+    """Working hours elapsed from `start` to `end` (what a pause of the clock must give back)."""
+    if end <= start:
+        return 0.0
+    total = timedelta()
+    day = start.astimezone(SEOUL).date()
+    last = end.astimezone(SEOUL).date()
+    while day <= last:
+        if is_working_day(day, holidays):
+            for opens, closes in WORKING_WINDOWS:
+                begin = max(start, datetime.combine(day, opens, SEOUL))
+                finish = min(end, datetime.combine(day, closes, SEOUL))
+                if finish > begin:
+                    total += finish - begin
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

@@ -6,6 +6,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCac
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorPolicy
+from schema.mutations import Mutation
 from schema.query import Query
 
 # Deep enough for a case → steps → officer → department → parent chain, shallow enough to stop abuse.
@@ -22,6 +23,7 @@ class OpenSchema(Schema):
 def build_schema() -> Schema:
     return OpenSchema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             ErrorPolicy,
             # Both caches live at module level, shared across requests: only the factory is per request.

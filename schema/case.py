@@ -9,22 +9,26 @@ from strawberry import relay
 
 import models
 from resolvers import case as case_resolvers
+from resolvers.events import list_events
 from resolvers.pagination import Page
 from schema import department as department_schema
 from schema import document as document_schema
+from schema import event as event_schema
 from schema import scheduled_action as scheduled_action_schema
 from schema import step as step_schema
 from schema import task_type as task_type_schema
 from schema.case_filter import CaseFilter, CaseOrderBy
 from schema.enums import CaseStatus, case_statuses, to_graphql
+from schema.event_arguments import AfterSequenceArgument
 from schema.ids import nodes_from, optional_db_id_for
 from schema.info import Info
-from schema.pagination import edges_of, page_info_of
+from schema.pagination import FirstArgument, edges_of, page_info_of
 from schema.time import aware, local
 
 if TYPE_CHECKING:
     from schema.department import Department
     from schema.document import Document
+    from schema.event import EventConnection
     from schema.scheduled_action import ScheduledAction
     from schema.step import Step
     from schema.task_type import TaskType
@@ -103,6 +107,13 @@ class Case(relay.Node):
     ) -> list[Annotated["ScheduledAction", strawberry.lazy("schema.scheduled_action")]]:
         rows = await info.context.loaders.scheduled_actions_by_case_id.load(self.id)
         return [scheduled_action_schema.ScheduledAction.from_model(row) for row in rows]
+
+    @strawberry.field(description="The case's history: every change, in sequence order.")
+    async def events(
+        self, info: Info, after: AfterSequenceArgument = None, first: FirstArgument = None
+    ) -> Annotated["EventConnection", strawberry.lazy("schema.event")]:
+        page = await list_events(info.context, case_id=self.id, after=after, first=first)
+        return event_schema.EventConnection.from_page(page)
 
 
 @strawberry.type(description="A page of cases.")

@@ -75,11 +75,65 @@ class ActionStatus(Enum):
     CANCELLED = strawberry.enum_value("cancelled", description="Called off.")
 
 
+@strawberry.enum(description="What kind of change an event records.")
+class EventType(Enum):
+    CASE_REGISTERED = strawberry.enum_value("case_registered", description="An officer registered the case at intake.")
+    APPLICATION_SUBMITTED = strawberry.enum_value(
+        "application_submitted", description="The applicant submitted the case online."
+    )
+    STEP_STARTED = strawberry.enum_value("step_started", description="A step's officer began work on it.")
+    STEP_SIGNED = strawberry.enum_value("step_signed", description="A step was signed (approved).")
+    STEP_RETURNED = strawberry.enum_value(
+        "step_returned", description="The case was returned to the applicant for supplements; the clock stops."
+    )
+    STEP_REASSIGNED = strawberry.enum_value(
+        "step_reassigned", description="A supervisor gave a step to another officer."
+    )
+    CASE_RESUMED = strawberry.enum_value(
+        "case_resumed", description="The supplements arrived; the clock runs again with the pause given back."
+    )
+    CASE_REJECTED = strawberry.enum_value("case_rejected", description="The case was refused and closed.")
+    CASE_WITHDRAWN = strawberry.enum_value("case_withdrawn", description="The applicant withdrew the case.")
+    CASE_CLOSED = strawberry.enum_value("case_closed", description="The result was recorded and the case closed.")
+    DOCUMENT_REGISTERED = strawberry.enum_value("document_registered", description="A document was registered.")
+    ACTION_SCHEDULED = strawberry.enum_value("action_scheduled", description="A next action was scheduled.")
+    ACTION_RESCHEDULED = strawberry.enum_value(
+        "action_rescheduled", description="A next action moved to another date, with a coded reason."
+    )
+    ACTION_COMPLETED = strawberry.enum_value("action_completed", description="A next action was carried out.")
+
+
+@strawberry.enum(description="Why a scheduled action moved.")
+class RescheduleReason(Enum):
+    APPLICANT_REQUEST = strawberry.enum_value("applicant_request", description="The applicant asked for it.")
+    OFFICER_UNAVAILABLE = strawberry.enum_value("officer_unavailable", description="The officer was unavailable.")
+    AWAITING_CONSULTATION = strawberry.enum_value(
+        "awaiting_consultation", description="Another department's answer is still pending."
+    )
+    WEATHER = strawberry.enum_value("weather", description="Weather prevented a site visit.")
+    OTHER = strawberry.enum_value("other", description="Another reason, given in the note.")
+
+
+@strawberry.enum(description="Role of an officer in OPEN.")
+class OfficerRole(Enum):
+    OFFICER = strawberry.enum_value("officer", description="Works the steps assigned to them.")
+    SUPERVISOR = strawberry.enum_value(
+        "supervisor", description="Heads a department: signs for and reassigns work inside it."
+    )
+    ADMINISTRATOR = strawberry.enum_value("administrator", description="Keeps the reference data.")
+    AUDITOR = strawberry.enum_value("auditor", description="Reads private audit fields; changes nothing.")
+
+
 G = TypeVar("G", bound=Enum)
+M = TypeVar("M", bound=Enum)
 
 
 def to_graphql(graphql_enum: type[G], value: Enum) -> G:
     return graphql_enum[value.name]
+
+
+def to_model(model_enum: type[M], value: Enum) -> M:
+    return model_enum[value.name]
 
 
 def case_statuses(values: list[CaseStatus] | None) -> frozenset[models.CaseStatus]:

@@ -8,22 +8,35 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
-from resolvers.errors import InvalidInput
+from resolvers.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated, WorkflowError
 
 logger = logging.getLogger("openproc.graphql")
 
 MASKED_MESSAGE = "Unexpected error. It has been logged; please try again later."
 
 
+# Expected failures and the code the client sees for each.
+CODES: dict[type[Exception], str] = {
+    InvalidInput: "BAD_USER_INPUT",
+    GlobalIDValueError: "BAD_USER_INPUT",
+    WorkflowError: "BAD_USER_INPUT",
+    Unauthenticated: "UNAUTHENTICATED",
+    Forbidden: "FORBIDDEN",
+    RateLimited: "RATE_LIMITED",
+}
+
+
 def is_expected(error: GraphQLError) -> bool:
-    """Syntax, validation and coercion errors carry no original error; ours and ID errors are public."""
+    """Syntax and validation errors carry no original error, variable coercion errors a GraphQLError;
+    ours and ID errors are public too."""
     original = error.original_error
-    return original is None or isinstance(original, (InvalidInput, GlobalIDValueError, StrawberryGraphQLError))
+    return original is None or isinstance(original, (*CODES, GraphQLError, StrawberryGraphQLError))
 
 
 def code_of(error: GraphQLError) -> str:
-    if isinstance(error.original_error, InvalidInput | GlobalIDValueError):
-        return "BAD_USER_INPUT"
+    for kind, code in CODES.items():
+        if isinstance(error.original_error, kind):
+            return code
     return "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
 
 
@@ -33,8 +46,11 @@ def public(error: GraphQLError) -> GraphQLError:
         return GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
     extensions = dict(error.extensions or {})
     extensions.setdefault("code", code_of(error))
-    if isinstance(error.original_error, InvalidInput):
-        extensions["argument"] = error.original_error.argument
+    original = error.original_error
+    if isinstance(original, InvalidInput):
+        extensions["argument"] = original.argument
+    elif isinstance(original, RateLimited):
+        extensions["retryAfter"] = original.retry_after
     return GraphQLError(
         error.message,
         nodes=error.nodes,

@@ -7,16 +7,21 @@ from strawberry import relay
 
 from resolvers.case import case_by_receipt_no
 from resolvers.department import root_departments
+from resolvers.events import list_events
 from resolvers.legal_reference import all_legal_references
 from resolvers.officer import list_officers
+from resolvers.own_case import open_own_case
 from resolvers.task_type import all_task_types, task_type_by_code
 from schema.case import Case, CaseConnection, resolve_cases
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
 from schema.department import Department
+from schema.event import EventConnection
+from schema.event_arguments import AfterSequenceArgument
 from schema.ids import db_id_for, optional_db_id_for
 from schema.info import Info
 from schema.legal_reference import LegalReference
 from schema.officer import Officer, OfficerConnection
+from schema.own_case import OwnCase
 from schema.pagination import AfterArgument, FirstArgument
 from schema.task_type import TaskType
 
@@ -89,6 +94,26 @@ class Query:
     ) -> Officer | None:
         row = await info.context.loaders.officer_by_id.load(db_id_for(id, "Officer", "id"))
         return None if row is None else Officer.from_model(row)
+
+    @strawberry.field(
+        description="The public feed of every change, in sequence order. Pass the last sequence you saw to resume."
+    )
+    async def events(
+        self, info: Info, after: AfterSequenceArgument = None, first: FirstArgument = None
+    ) -> EventConnection:
+        return EventConnection.from_page(await list_events(info.context, case_id=None, after=after, first=first))
+
+    @strawberry.field(
+        description="The applicant's own view of their case, with the access code given at intake. "
+        "Wrong pairs get one and the same error; attempts are rate-limited per client address."
+    )
+    async def my_case(
+        self,
+        info: Info,
+        receipt_no: Annotated[str, strawberry.argument(description="The receipt number (접수번호).")],
+        access_code: Annotated[str, strawberry.argument(description="The one-time access code from intake.")],
+    ) -> OwnCase:
+        return OwnCase.from_row(await open_own_case(info.context, receipt_no, access_code))
 
     @strawberry.field(description="Every article of law cited by a task type or an approval step.")
     async def legal_references(self, info: Info) -> list[LegalReference]:

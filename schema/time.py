@@ -14,6 +14,10 @@ def local(instant: datetime | None) -> datetime | None:
     return None if instant is None else instant.astimezone(SEOUL)
 
 
+@overload
+def aware(instant: datetime) -> datetime: ...
+@overload
+def aware(instant: None) -> None: ...
 def aware(instant: datetime | None) -> datetime | None:
     """A client's instant without an offset is read as Seoul time."""
     if instant is None or instant.tzinfo is not None:

@@ -5,6 +5,7 @@ run late), and whatever the simulated clock had reached at `as_of` decides what 
 pending. Applicants' personal data goes only to the private `applicant` rows.
 """
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
@@ -17,10 +18,13 @@ from models import (
     CaseStatus,
     DepartmentLevel,
     DocumentKind,
+    EventType,
+    OfficerRole,
     StepRole,
     StepStatus,
     TaskCategory,
 )
+from resolvers import events
 from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day
 from seed import people
 from seed.catalog import DISCLOSURE_REASONS, LAWS, LINES, REJECTIONS, RESULTS, SUBJECTS, TASKS, THEMES, TaskSpec
@@ -45,9 +49,60 @@ class StepRow(NamedTuple):
     legal_basis_id: int | None
 
 
+class CaseRow(NamedTuple):
+    id: int
+    receipt_no: str
+    task_type_id: int
+    department_id: int
+    title: str
+    location: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+    result: str | None
+    clock_paused_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event of the simulated history, numbered once all cases are simulated (in recording order)."""
+
+    recorded_at: datetime
+    order: int
+    case_id: int
+    step_id: int | None
+    type: EventType
+    occurred_at: datetime
+    actor_id: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One simulated change of a case, before it becomes an event."""
+
+    type: EventType
+    occurred: datetime
+    actor: int | None
+    status: CaseStatus
+    step: StepRow | None = None
+    step_status: StepStatus | None = None
+    details: dict[str, Any] | None = None
+    # Counter intake is typed in afterwards; online submissions are recorded as they happen.
+    lag: bool = True
+
+
+CLOSING_EVENTS = {
+    CaseStatus.COMPLETED: EventType.CASE_CLOSED,
+    CaseStatus.REJECTED: EventType.CASE_REJECTED,
+    CaseStatus.WITHDRAWN: EventType.CASE_WITHDRAWN,
+}
+
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "department": ("id", "code", "name", "level", "parent_id", "path", "phone"),
-    "officer": ("id", "employee_no", "name", "title", "department_id", "email", "phone", "active"),
+    "officer": ("id", "employee_no", "name", "title", "department_id", "email", "phone", "active", "role"),
     "legal_reference": ("id", "law", "article", "title", "excerpt", "url"),
     "task_type": (
         "id",
@@ -58,29 +113,24 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "disclosure_reason",
         "statutory_days",
         "standard_days",
+        "department_id",
     ),
     "task_type_legal_reference": ("task_type_id", "legal_reference_id"),
     "step_template": ("id", "task_type_id", "sequence", "name", "role", "standard_days", "legal_reference_id"),
-    "case": (
-        "id",
-        "receipt_no",
-        "task_type_id",
-        "department_id",
-        "title",
-        "location",
-        "status",
-        "received_at",
-        "due_at",
-        "closed_at",
-        "result",
-    ),
+    "case": CaseRow._fields,
     "applicant": ("case_id", "name", "phone", "email", "address", "access_code_hash"),
     "step": StepRow._fields,
     "document": ("id", "case_id", "title", "kind", "is_public", "registered_at", "registered_by_id", "view_count"),
     "scheduled_action": ("id", "case_id", "description", "scheduled_for", "status", "completed_at"),
+    "event": ("seq", "case_id", "step_id", "type", "occurred_at", "recorded_at", "actor_officer_id", "payload"),
 }
 # Dependency order for loading.
 TABLES = tuple(COLUMNS)
+
+# Online submissions among the demo cases; the rest were registered at a counter.
+ONLINE_SHARE = 0.25
+# Entries made days after the fact: the input delays Seoul's daily check looked for.
+LATE_ENTRY_SHARE = 0.04
 
 # A locked hash: demo applicants have no usable access code until one is issued to them.
 LOCKED_ACCESS_CODE = "!"
@@ -104,6 +154,8 @@ class Team:
 @dataclass
 class Dataset:
     rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    # Department id → its head officer, set once both tables are loaded (they refer to each other).
+    heads: dict[int, int] = field(default_factory=dict)
 
     def add(self, table: str, row: Row) -> None:
         self.rows[table].append(row)
@@ -158,12 +210,15 @@ class _Generator:
         self.lines: dict[int, list[SimulatedStep]] = {}
         self.teams_by_theme: defaultdict[str, list[Team]] = defaultdict(list)
         self.officer_serial = 0
+        self.officer_payloads: dict[int, dict[str, Any]] = {}
+        self.history: list[PendingEvent] = []
 
     def run(self) -> Dataset:
         self._organisation()
         self._laws()
         tasks = self._task_types()
         self._cases(tasks)
+        self._events()
         return self.data
 
     # Organisation -------------------------------------------------------------------------------------------
@@ -179,7 +234,7 @@ class _Generator:
         )
         return department_id, path
 
-    def _officer(self, department_id: int, title: str) -> int:
+    def _officer(self, department_id: int, title: str, role: OfficerRole = OfficerRole.OFFICER) -> int:
         officer_id = self.ids.next("officer")
         self.officer_serial += 1
         self.data.add(
@@ -193,12 +248,22 @@ class _Generator:
                 people.officer_email(self.rng, officer_id),
                 people.officer_phone(1000 + officer_id),
                 True,
+                role.value,
             ),
         )
+        self.officer_payloads[officer_id] = {"id": officer_id, "name": self.data.rows["officer"][-1][2], "title": title}
         return officer_id
+
+    def _head(self, department_id: int, title: str) -> int:
+        head = self._officer(department_id, title, OfficerRole.SUPERVISOR)
+        self.data.heads[department_id] = head
+        return head
 
     def _organisation(self) -> None:
         city = self._department("SEOUL", "서울특별시", DepartmentLevel.CITY, None)
+        # The city's own staff: who keeps the reference data, and who audits.
+        self._officer(city[0], "정보화담당관", OfficerRole.ADMINISTRATOR)
+        self._officer(city[0], "감사관", OfficerRole.AUDITOR)
         bureaus: list[tuple[str, str, str]] = [(theme.key, theme.bureau, theme.word) for theme in THEMES.values()]
         bureaus += FILLER_BUREAUS[: self.scale.filler_bureaus]
         division_suffixes = ("정책과", "심사과", "관리과", "지원과")
@@ -206,12 +271,12 @@ class _Generator:
         teams: list[Team] = []
         for b, (key, bureau_name, word) in enumerate(bureaus, start=1):
             bureau = self._department(f"B{b:02d}", bureau_name, DepartmentLevel.BUREAU, city)
-            bureau_head = self._officer(bureau[0], "국장")
+            bureau_head = self._head(bureau[0], "국장")
             for d, team_count in enumerate(self.scale.teams_per_division):
                 division = self._department(
                     f"B{b:02d}D{d + 1}", f"{word}{division_suffixes[d]}", DepartmentLevel.DIVISION, bureau
                 )
-                division_head = self._officer(division[0], "과장")
+                division_head = self._head(division[0], "과장")
                 for t in range(team_count):
                     team_id, _ = self._department(
                         f"B{b:02d}D{d + 1}T{t + 1}",
@@ -221,7 +286,7 @@ class _Generator:
                     )
                     team = Team(
                         team_id,
-                        lead=self._officer(team_id, "팀장"),
+                        lead=self._head(team_id, "팀장"),
                         division_head=division_head,
                         bureau_head=bureau_head,
                     )
@@ -230,7 +295,7 @@ class _Generator:
                         self.teams_by_theme[key].append(team)
         for u, unit in enumerate(STANDALONE_UNITS[: self.scale.standalone_units], start=1):
             unit_id, _ = self._department(f"U{u:02d}", unit, DepartmentLevel.BUREAU, city)
-            self._officer(unit_id, "담당관")
+            self._head(unit_id, "담당관")
         staff_total = self.scale.officers - self.data.count("officer")
         for i in range(staff_total):
             team = teams[i % len(teams)]
@@ -267,6 +332,8 @@ class _Generator:
                     DISCLOSURE_REASONS[spec.category],
                     spec.statutory_days,
                     standard_days,
+                    # Online applications go to the theme's first team.
+                    self.teams_by_theme[spec.theme.key][0].department_id,
                 ),
             )
             for key in spec.laws:
@@ -334,6 +401,7 @@ class _Generator:
         stuck_step = rng.randrange(len(self.lines[task_id])) + 1 if rng.random() < STUCK_SHARE else None
         moment = received_at
         status, closed_at, result = CaseStatus.IN_PROGRESS, None, None
+        paused_at: datetime | None = None
         open_step: int | None = None
         step_rows: list[StepRow] = []
         for step in self.lines[task_id]:
@@ -356,12 +424,12 @@ class _Generator:
                     continue
             started, step_due = moment, due_at(moment, step.standard_days, self.holidays)
             pace = rng.lognormvariate(-0.35, 0.55) * (rng.uniform(3, 8) if step.sequence == stuck_step else 1)
-            signed = add_working_hours(started, step.standard_days * 8 * pace, self.holidays)
+            signed = add_working_hours(started, step.standard_days * 8 * pace, self.holidays).replace(microsecond=0)
             if signed > self.as_of:
                 open_step = step.sequence
                 returned = rng.random() < SUPPLEMENT_SHARE and step.role is not StepRole.RECEIPT
                 if returned:
-                    status = CaseStatus.AWAITING_SUPPLEMENT
+                    status, paused_at = CaseStatus.AWAITING_SUPPLEMENT, max(started, self.as_of - timedelta(days=1))
                 step_rows.append(
                     self._step_row(
                         case_id,
@@ -387,22 +455,21 @@ class _Generator:
             status = CaseStatus.REJECTED if rejected else CaseStatus.COMPLETED
             result = REJECTIONS[spec.category] if rejected else rng.choice(RESULTS[spec.category])
 
-        self.data.add(
-            "case",
-            (
-                case_id,
-                receipt_no,
-                task_id,
-                team.department_id,
-                title,
-                address,
-                status.value,
-                received_at,
-                due_at(received_at, spec.statutory_days, self.holidays),
-                closed_at,
-                result,
-            ),
+        case_row = CaseRow(
+            case_id,
+            receipt_no,
+            task_id,
+            team.department_id,
+            title,
+            address,
+            status.value,
+            received_at,
+            due_at(received_at, spec.statutory_days, self.holidays),
+            closed_at,
+            result,
+            paused_at,
         )
+        self.data.add("case", case_row)
         self.data.rows["step"].extend(step_rows)
         self.data.add(
             "applicant",
@@ -415,8 +482,165 @@ class _Generator:
                 LOCKED_ACCESS_CODE,
             ),
         )
+        first_document, first_action = self.data.count("document"), self.data.count("scheduled_action")
         self._documents(case_id, spec, received_at, handler, step_rows, closed_at, status)
         self._actions(case_id, spec, step_rows, closed_at, status)
+        self._history(
+            case_row,
+            spec,
+            handler,
+            step_rows,
+            self.data.rows["document"][first_document:],
+            self.data.rows["scheduled_action"][first_action:],
+        )
+
+    def entry_lag(self) -> timedelta:
+        if self.rng.random() < LATE_ENTRY_SHARE:
+            return timedelta(hours=self.rng.uniform(24, 96))
+        return timedelta(minutes=self.rng.lognormvariate(1.5, 1.2))
+
+    def _history(
+        self,
+        case: CaseRow,
+        spec: TaskSpec,
+        handler: int,
+        steps: list[StepRow],
+        documents: list[Row],
+        actions: list[Row],
+    ) -> None:
+        """The events the simulated case would have appended, from intake to its state at `as_of`."""
+        final, running = CaseStatus(case.status), CaseStatus.IN_PROGRESS
+        online = self.rng.random() < ONLINE_SHARE
+        intake = EventType.APPLICATION_SUBMITTED if online else EventType.CASE_REGISTERED
+        # (when, tie-break, change): a signature precedes the start of the next step at the same moment.
+        timeline: list[tuple[datetime, int, Change]] = [
+            (
+                case.received_at,
+                -1,
+                Change(
+                    intake,
+                    case.received_at,
+                    None if online else handler,
+                    running,
+                    steps[0],
+                    StepStatus.IN_PROGRESS,
+                    {"taskType": spec.code, "departmentId": case.department_id},
+                    lag=not online,
+                ),
+            ),
+        ]
+        for step in steps:
+            if step.started_at is not None and step.sequence > 1:
+                timeline.append(
+                    (
+                        step.started_at,
+                        1,
+                        Change(
+                            EventType.STEP_STARTED,
+                            step.started_at,
+                            step.officer_id,
+                            running,
+                            step,
+                            StepStatus.IN_PROGRESS,
+                        ),
+                    )
+                )
+            if step.signed_at is not None:
+                acting = {} if step.signed_by_id == step.officer_id else {"actingFor": step.officer_id}
+                timeline.append(
+                    (
+                        step.signed_at,
+                        0,
+                        Change(
+                            EventType.STEP_SIGNED,
+                            step.signed_at,
+                            step.signed_by_id,
+                            running,
+                            step,
+                            StepStatus.SIGNED,
+                            {"comment": step.comment, **acting},
+                        ),
+                    )
+                )
+            if step.status == StepStatus.RETURNED.value and case.clock_paused_at is not None:
+                timeline.append(
+                    (
+                        case.clock_paused_at,
+                        2,
+                        Change(
+                            EventType.STEP_RETURNED,
+                            case.clock_paused_at,
+                            step.officer_id,
+                            CaseStatus.AWAITING_SUPPLEMENT,
+                            step,
+                            StepStatus.RETURNED,
+                            {"reason": step.comment},
+                        ),
+                    )
+                )
+        for document_id, _, title, kind, public, registered_at, registered_by, _ in documents:
+            shown = {"id": document_id, "kind": kind, "public": public, **({"title": title} if public else {})}
+            timeline.append(
+                (
+                    registered_at,
+                    3,
+                    Change(
+                        EventType.DOCUMENT_REGISTERED,
+                        registered_at,
+                        registered_by,
+                        running,
+                        details={"document": shown},
+                    ),
+                )
+            )
+        for action_id, _, description, scheduled_for, _, completed_at in actions:
+            shown = {"id": action_id, "description": description, "scheduledFor": scheduled_for.isoformat()}
+            if completed_at is not None:
+                timeline.append(
+                    (
+                        completed_at,
+                        5,
+                        Change(EventType.ACTION_COMPLETED, completed_at, handler, final, details={"action": shown}),
+                    )
+                )
+            else:
+                planned_at = max((row.started_at for row in steps if row.started_at), default=case.received_at)
+                timeline.append(
+                    (
+                        planned_at,
+                        4,
+                        Change(EventType.ACTION_SCHEDULED, planned_at, handler, running, details={"action": shown}),
+                    )
+                )
+        if case.closed_at is not None:
+            timeline.append(
+                (
+                    case.closed_at,
+                    4,
+                    Change(CLOSING_EVENTS[final], case.closed_at, handler, final, details={"result": case.result}),
+                )
+            )
+        history = _CaseHistory(self, case)
+        for _, _, change in sorted(timeline, key=lambda entry: (entry[0], entry[1])):
+            history.add(change)
+
+    def _events(self) -> None:
+        """Number the history in recording order: that is the order commits would have given it."""
+        for seq, event in enumerate(sorted(self.history, key=lambda e: (e.recorded_at, e.order)), start=1):
+            self.data.add(
+                "event",
+                (
+                    seq,
+                    event.case_id,
+                    event.step_id,
+                    event.type.value,
+                    event.occurred_at,
+                    event.recorded_at,
+                    event.actor_id,
+                    json.dumps(event.payload, ensure_ascii=False),
+                ),
+            )
+        self.history.clear()
 
     def _step_row(
         self,
@@ -521,6 +745,42 @@ class _Generator:
         elif spec.category is TaskCategory.ENFORCEMENT and current.role == StepRole.CONSULTATION.value:
             add("청문 실시", current.due_at, ActionStatus.SCHEDULED)
         add("처리결과 통지 예정", max(current.due_at, self.as_of + timedelta(days=1)), ActionStatus.SCHEDULED)
+
+
+class _CaseHistory:
+    """Collects one case's events with recording times that never run backwards within the case."""
+
+    def __init__(self, generator: "_Generator", case: CaseRow) -> None:
+        self.generator, self.case = generator, case
+        self.last_recorded = case.received_at
+
+    def add(self, change: "Change") -> None:
+        generator, case, step = self.generator, self.case, change.step
+        recorded = change.occurred + generator.entry_lag() if change.lag else change.occurred
+        recorded = min(max(recorded, self.last_recorded), generator.as_of)
+        self.last_recorded = recorded
+        step_payload = None
+        if step is not None:
+            status = change.step_status or StepStatus(step.status)
+            step_payload = events.step_payload(step.sequence, step.name, status, step.officer_id, step.due_at)
+        content = events.payload(
+            generator.officer_payloads.get(change.actor) if change.actor else None,
+            events.case_payload(case.receipt_no, change.status, case.due_at),
+            step_payload,
+            change.details,
+        )
+        generator.history.append(
+            PendingEvent(
+                recorded,
+                len(generator.history),
+                case.id,
+                step.id if step else None,
+                change.type,
+                change.occurred,
+                change.actor,
+                content,
+            )
+        )
 
 
 FILLER_BUREAUS: tuple[tuple[str, str, str], ...] = tuple(

@@ -8,8 +8,8 @@ from seed.generator import COLUMNS, TABLES, Dataset
 
 # Tables with a serial id whose sequence must continue after the explicit ids COPY wrote.
 SERIAL_TABLES = tuple(table for table in TABLES if COLUMNS[table][0] == "id")
-# Everything the seed writes, plus what depends on it, in an order TRUNCATE accepts.
-RESET_TABLES = ("event", "opinion", "scheduled_action_change", *reversed(TABLES))
+# Everything the seed writes, plus what depends on it.
+RESET_TABLES = ("idempotency_record", "officer_token", "opinion", "scheduled_action_change", *reversed(TABLES))
 
 
 def libpq(url: str) -> str:
@@ -43,5 +43,13 @@ async def write(connection: asyncpg.Connection, dataset: Dataset, *, reset: bool
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), coalesce(max(id), 0) + 1, false) "
                 f'FROM "{table}"'
             )
+        heads = dataset.heads
+        await connection.execute(
+            "UPDATE department AS d SET head_id = h.head FROM unnest($1::int[], $2::int[]) AS h(id, head) "
+            "WHERE d.id = h.id",
+            list(heads),
+            list(heads.values()),
+        )
+        await connection.execute("UPDATE event_counter SET last_seq = (SELECT coalesce(max(seq), 0) FROM event)")
         await connection.execute("ANALYZE")
     return {table: dataset.count(table) for table in TABLES}

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
@@ -25,17 +26,16 @@ from schema.time import SEOUL
 from seed import generator, loader
 from seed.generator import Dataset
 from seed.scale import SCALES
-from tests.helpers import StatementCounter
+from tests.helpers import Officers, StatementCounter
 
 
 def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
+async def _fresh_database(purpose: str) -> AsyncIterator[str]:
     server = resolve_url(Settings())
-    name = f"openproc_test_{uuid.uuid4().hex[:10]}"
+    name = f"openproc_test_{purpose}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(loader.libpq(_with_database(server, "postgres")))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -47,6 +47,23 @@ async def database_url() -> AsyncIterator[str]:
         await admin.close()
 
 
+async def _load_demo(url: str, as_of: datetime) -> Dataset:
+    connection = await loader.connect(url)
+    try:
+        dataset = generator.generate(SCALES["demo"], as_of, await loader.holidays(connection), seed=7)
+        await loader.write(connection, dataset, reset=False)
+    finally:
+        await connection.close()
+    return dataset
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """A database only read by the tests, so they can compare the API against the generated rows."""
+    async for url in _fresh_database("read"):
+        yield url
+
+
 @pytest.fixture(scope="session")
 def as_of() -> datetime:
     return datetime.now(SEOUL).replace(microsecond=0)
@@ -55,13 +72,7 @@ def as_of() -> datetime:
 @pytest.fixture(scope="session")
 async def demo(database_url: str, as_of: datetime) -> Dataset:
     """The demo data set, loaded into the test database; tests read its rows to know what to expect."""
-    connection = await loader.connect(database_url)
-    try:
-        dataset = generator.generate(SCALES["demo"], as_of, await loader.holidays(connection), seed=7)
-        await loader.write(connection, dataset, reset=False)
-    finally:
-        await connection.close()
-    return dataset
+    return await _load_demo(database_url, as_of)
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +104,31 @@ async def client(database_url: str, demo: Dataset) -> AsyncIterator[httpx.AsyncC
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         yield http
+
+
+@pytest.fixture(scope="session")
+async def write_url(as_of: datetime) -> AsyncIterator[str]:
+    """A second database with the demo data, for the tests that change things."""
+    async for url in _fresh_database("write"):
+        await _load_demo(url, as_of)
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def write_app(write_url: str) -> AsyncIterator[Starlette]:
+    app = create_app(write_url, Settings(db_pool_size=12))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def writer(write_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the writable app; each test gets its own, so rate limits do not carry over."""
+    write_app.state.limiter.reset()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=write_app), base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def officers(write_url: str) -> Officers:
+    return Officers(write_url)

@@ -6,12 +6,14 @@ import typing
 from typing import Any
 
 import httpx
-from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+from graphql import GraphQLInterfaceType, GraphQLNonNull, GraphQLObjectType, get_named_type
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
 from schema import schema
 from seed.generator import COLUMNS, Dataset
-from tests.helpers import global_id, post
+from tests.helpers import global_id, leaked, post
 
 PERSONAL = re.compile(r"applicant|accesscode|resident|birth|home", re.IGNORECASE)
 
@@ -39,19 +41,54 @@ EVERYTHING_ELSE = """
 NODES = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id ... on Document { title } ... on Case { title location } } }"
 
 
-def test_no_public_type_or_argument_names_personal_data() -> None:
+# The only ways to applicant data: the applicant's own view, opened with their access code.
+PRIVATE_ENTRY_POINTS = {("Query", "myCase")}
+
+
+def public_types() -> set[str]:
+    """Output types reachable from Query without credentials (interfaces lead to their implementations)."""
+    graphql_schema = schema._schema
+    seen: set[str] = set()
+    queue: list[str] = ["Query"]
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        graphql_type = graphql_schema.type_map[name]
+        if isinstance(graphql_type, GraphQLInterfaceType):
+            queue += [impl.name for impl in graphql_schema.get_implementations(graphql_type).objects]
+        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in graphql_type.fields.items():
+                if (name, field_name) not in PRIVATE_ENTRY_POINTS:
+                    queue.append(get_named_type(field.type).name)
+    return seen
+
+
+def test_no_public_type_names_personal_data() -> None:
     offending = []
-    for name, graphql_type in schema._schema.type_map.items():
+    for name in public_types():
+        graphql_type = schema._schema.type_map[name]
         if PERSONAL.search(name):
             offending.append(name)
-        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
             offending += [f"{name}.{field}" for field in graphql_type.fields if PERSONAL.search(field)]
     assert offending == []
 
 
+def test_the_applicants_view_is_reachable_only_with_the_access_code() -> None:
+    assert "OwnCase" not in public_types()
+    assert "ContactDetails" not in public_types()
+    query_type = schema._schema.query_type
+    assert query_type is not None
+    arguments = query_type.fields["myCase"].args
+    assert isinstance(arguments["accessCode"].type, GraphQLNonNull)
+
+
 def test_no_public_type_is_built_from_the_applicant_table() -> None:
     sources = []
-    for graphql_type in schema._schema.type_map.values():
+    for name in public_types():
+        graphql_type = schema._schema.type_map[name]
         origin = getattr(graphql_type, "extensions", {}) or {}
         definition = origin.get("strawberry-definition")
         from_model = getattr(getattr(definition, "origin", None), "from_model", None)
@@ -86,5 +123,20 @@ async def test_no_response_carries_applicant_data(client: httpx.AsyncClient, dem
     corpus = "\n".join(texts)
     assert "서울특별시" in corpus, "the scan did read real responses"
     assert "@seoul.go.kr" in corpus, "the scan did read real responses"
-    leaked = sorted(secret for secret in secrets if secret in corpus)
-    assert leaked == []
+    assert leaked(secrets, corpus) == []
+
+
+async def test_no_event_payload_carries_applicant_data(engine: AsyncEngine, demo: Dataset) -> None:
+    columns = COLUMNS["applicant"]
+    secrets = {row[columns.index(column)] for row in demo.rows["applicant"] for column in ("name", "phone", "email")}
+    async with engine.connect() as connection:
+        payloads = "\n".join((await connection.scalars(text("SELECT payload::text FROM event"))).all())
+    assert len(payloads) > 1_000_000, "the demo history was generated"
+    assert leaked(secrets, payloads) == []
+
+
+def test_the_leak_finder_finds_what_it_looks_for() -> None:
+    secrets = {"김가온", "010-1111-2222", "abc12@naver.com", "Flat 3, 9 Elm Road"}
+    corpus = '{"comment": "김가온님께 010-1111-2222로 연락, abc12@naver.com", "x": "Flat 3, 9 Elm Road"}'
+    assert leaked(secrets, corpus) == sorted(secrets)
+    assert leaked(secrets, "김가 온 010-1111-222") == []

@@ -78,6 +78,13 @@ async def test_unknown_field_is_a_validation_error(client: httpx.AsyncClient) ->
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+async def test_malformed_variables_are_reported_not_masked(client: httpx.AsyncClient) -> None:
+    query = "query($filter: CaseFilter) { cases(filter: $filter) { totalCount } }"
+    error = _single(await post_expecting_errors(client, query, filter={"nope": 1}))
+    assert "nope" in error["message"]
+    assert error["extensions"]["code"] != "INTERNAL"
+
+
 async def test_depth_is_limited(client: httpx.AsyncClient) -> None:
     deep = "parent { " * 13 + "name" + " }" * 13
     error = _single(await post_expecting_errors(client, f"{{ departments {{ {deep} }} }}"))

@@ -1,0 +1,96 @@
+"""Case-level writes: resume after supplements, reject, withdraw, record the result and close."""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, CaseStatus, EventType, Officer, StepStatus
+from resolvers import events
+from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
+from resolvers.statutory_clock import add_working_hours, working_hours_between
+from resolvers.workflow.access import may_act_on_step, require_case_handler, require_worker
+from resolvers.workflow.checks import Policy, occurred_at, required_text, text
+from resolvers.workflow.rows import DONE_STEP, current_step, holidays, lock_case, lock_steps, require_open
+
+RESULT_LIMIT = 500
+
+
+async def resume(session: AsyncSession, actor: Officer, policy: Policy, case_id: int, when: datetime | None) -> Case:
+    """The applicant's supplements arrived: the returned step runs again and the clock gives back the pause."""
+    require_worker(actor)
+    case = await lock_case(session, case_id)
+    await require_case_handler(session, actor, case)
+    line = await lock_steps(session, case_id)
+    step = current_step(line)
+    if case.status is not CaseStatus.AWAITING_SUPPLEMENT or step is None or case.clock_paused_at is None:
+        raise WorkflowError(WorkflowCode.INVALID_STATE, "the case is not waiting for supplements", "caseId")
+    if not await may_act_on_step(session, actor, step):
+        raise Forbidden("only the officer of the returned step, or their supervisor, may resume the case")
+    moment = occurred_at(when, policy, not_before=case.clock_paused_at)
+    calendar = await holidays(session)
+    paused = working_hours_between(case.clock_paused_at, moment, calendar)
+    case.due_at = add_working_hours(case.due_at, paused, calendar)
+    if step.due_at is not None:
+        step.due_at = add_working_hours(step.due_at, paused, calendar)
+    step.status = StepStatus.IN_PROGRESS
+    case.status, case.clock_paused_at = CaseStatus.IN_PROGRESS, None
+    await events.append(
+        session,
+        EventType.CASE_RESUMED,
+        case=case,
+        step=step,
+        actor=actor,
+        occurred_at=moment,
+        details={"pausedWorkingHours": round(paused, 2)},
+    )
+    return case
+
+
+async def _finish(
+    session: AsyncSession,
+    actor: Officer,
+    policy: Policy,
+    case_id: int,
+    status: CaseStatus,
+    result: str,
+    when: datetime | None,
+    event: EventType,
+) -> Case:
+    require_worker(actor)
+    case = await lock_case(session, case_id)
+    await require_case_handler(session, actor, case)
+    require_open(case)
+    line = await lock_steps(session, case_id)
+    last_change = max((step.signed_at for step in line if step.signed_at), default=case.received_at)
+    moment = occurred_at(when, policy, not_before=last_change)
+    if status is CaseStatus.COMPLETED and current_step(line) is not None:
+        raise WorkflowError(WorkflowCode.INVALID_STATE, "every step must be signed before the case is closed", "caseId")
+    for step in line:
+        if step.status not in DONE_STEP:
+            step.status = StepStatus.SKIPPED
+    case.status, case.result, case.closed_at, case.clock_paused_at = status, result, moment, None
+    await events.append(session, event, case=case, actor=actor, occurred_at=moment, details={"result": result})
+    return case
+
+
+async def reject(
+    session: AsyncSession, actor: Officer, policy: Policy, case_id: int, reason: str, when: datetime | None
+) -> Case:
+    why = required_text(reason, "reason", RESULT_LIMIT)
+    return await _finish(session, actor, policy, case_id, CaseStatus.REJECTED, why, when, EventType.CASE_REJECTED)
+
+
+async def withdraw(
+    session: AsyncSession, actor: Officer, policy: Policy, case_id: int, note: str | None, when: datetime | None
+) -> Case:
+    """The applicant withdrew (취하): recorded by an officer handling the case."""
+    extra = text(note, "note", RESULT_LIMIT, required=False)
+    result = "민원인 취하" + (f" ({extra})" if extra else "")
+    return await _finish(session, actor, policy, case_id, CaseStatus.WITHDRAWN, result, when, EventType.CASE_WITHDRAWN)
+
+
+async def close(
+    session: AsyncSession, actor: Officer, policy: Policy, case_id: int, result: str, when: datetime | None
+) -> Case:
+    outcome = required_text(result, "result", RESULT_LIMIT)
+    return await _finish(session, actor, policy, case_id, CaseStatus.COMPLETED, outcome, when, EventType.CASE_CLOSED)

@@ -1,0 +1,57 @@
+"""Checks shared by the workflow writes: when things happened, how long texts are."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from resolvers.errors import WorkflowCode, WorkflowError
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Limits an officer's entries must respect."""
+
+    # How far back an officer may date what they enter (the gap is reported as input delay).
+    backdate_limit: timedelta = timedelta(days=7)
+    # Clocks differ a little between an officer's machine and the server.
+    clock_tolerance: timedelta = timedelta(minutes=2)
+
+
+def occurred_at(
+    value: datetime | None, policy: Policy, *, not_before: datetime | None = None, field: str = "occurredAt"
+) -> datetime:
+    """When something legally happened: now by default, never in the future, back-dated only within limits."""
+    now = datetime.now(UTC)
+    if value is None:
+        moment = now
+    elif value.tzinfo is None:
+        raise WorkflowError(WorkflowCode.INVALID_VALUE, "give the time with its offset, e.g. +09:00", field)
+    else:
+        moment = value.astimezone(UTC)
+    if moment > now + policy.clock_tolerance:
+        raise WorkflowError(WorkflowCode.IN_FUTURE, "cannot be in the future", field)
+    if moment < now - policy.backdate_limit:
+        days = policy.backdate_limit.days
+        raise WorkflowError(WorkflowCode.BACKDATED_TOO_FAR, f"cannot be more than {days} days in the past", field)
+    if not_before is not None and moment < not_before:
+        raise WorkflowError(
+            WorkflowCode.OUT_OF_ORDER, f"cannot be before the previous change ({not_before.isoformat()})", field
+        )
+    return moment
+
+
+def text(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+    """Trimmed text within `limit` characters; empty counts as missing."""
+    trimmed = (value or "").strip()
+    if not trimmed:
+        if required:
+            raise WorkflowError(WorkflowCode.REQUIRED, "is required", field)
+        return None
+    if len(trimmed) > limit:
+        raise WorkflowError(WorkflowCode.TOO_LONG, f"must be at most {limit} characters", field)
+    return trimmed
+
+
+def required_text(value: str | None, field: str, limit: int) -> str:
+    checked = text(value, field, limit)
+    assert checked is not None
+    return checked
