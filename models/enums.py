@@ -84,6 +84,7 @@ class EventType(StrEnum):
     ACTION_SCHEDULED = "action_scheduled"
     ACTION_RESCHEDULED = "action_rescheduled"
     ACTION_COMPLETED = "action_completed"
+    REFERENCE_UPDATED = "reference_updated"
 
 
 class RescheduleReason(StrEnum):

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -13,13 +14,16 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.relay import from_base64
 
 from models import Case, Officer, OfficerRole, Step
+from openproc import walk
 from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.settings import Settings
-from resolvers import auth
+from resolvers import auth, reference
+from resolvers.errors import Forbidden, WorkflowError
 from schema.time import SEOUL
 from seed import generator, loader
 from seed.scale import SCALES
@@ -28,6 +32,8 @@ app = typer.Typer(
     help="OPEN: a real-time transparency API for public permit and enforcement work.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain tracebacks: rich's boxes print every frame's source and drown the one line that matters.
+    pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -201,3 +207,76 @@ def officer_find(receipt_no: Annotated[str, typer.Argument(help="A case's receip
 
     for sequence, name, status, employee_no, officer in asyncio.run(_in_transaction(resolve_url(Settings()), line)):
         print(f"{sequence}\t{name}\t{status}\t{employee_no}\t{officer}")
+
+
+reference_app = typer.Typer(
+    help="Reference data: task types, approval lines, laws, departments, officers.", no_args_is_help=True
+)
+app.add_typer(reference_app, name="reference")
+
+
+@reference_app.command("export")
+def reference_export() -> None:
+    """Print all reference data as YAML, in the format `import` reads."""
+    data = asyncio.run(_in_transaction(resolve_url(Settings()), reference.export))
+    print(reference.dump(data), end="")
+
+
+@reference_app.command("import")
+def reference_import(
+    path: Annotated[Path, typer.Argument(help="A YAML file, as `export` writes it (any subset of it).")],
+    as_officer: Annotated[str, typer.Option("--as", help="Employee number of the administrator importing.")],
+) -> None:
+    """Create or update reference data from a file, as an administrator; recorded as one event."""
+
+    async def apply(session: AsyncSession) -> dict[str, list[str]]:
+        officer = await session.scalar(select(Officer).where(Officer.employee_no == as_officer))
+        if officer is None:
+            raise typer.BadParameter(f"no officer {as_officer}", param_hint="--as")
+        return await reference.apply(session, officer, reference.parse(path.read_text(encoding="utf-8")))
+
+    try:
+        changed = asyncio.run(_in_transaction(resolve_url(Settings()), apply))
+    except (WorkflowError, Forbidden) as error:
+        where = f" at {error.field}" if isinstance(error, WorkflowError) and error.field else ""
+        console.print(f"[red]nothing imported{where}: {error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(", ".join(f"{len(keys)} {kind}" for kind, keys in changed.items()))
+
+
+@app.command("walk")
+def walk_case(
+    receipt_no: Annotated[str, typer.Argument(help="The case to take to its end.")],
+    url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000/graphql",
+    result: Annotated[str, typer.Option(help="The result to record when closing.")] = "허가",
+) -> None:
+    """Start and sign every remaining step of a case through the HTTP API, each as its own officer, then close it."""
+    settings = Settings()
+    database = resolve_url(settings)
+    issued: dict[str, tuple[str, int]] = {}
+
+    def token_for(officer_gid: str) -> str:
+        if officer_gid not in issued:
+            officer_id = int(from_base64(officer_gid)[1])
+
+            async def create(session: AsyncSession) -> tuple[str, int]:
+                employee_no = await session.scalar(select(Officer.employee_no).where(Officer.id == officer_id))
+                token, row = await auth.create_token(session, employee_no or "", 1, "openproc walk")
+                return token, row.id
+
+            issued[officer_gid] = asyncio.run(_in_transaction(database, create))
+        return issued[officer_gid][0]
+
+    try:
+        walk.walk(url, receipt_no, token_for, console.print, result)
+    except (RuntimeError, OSError) as error:
+        console.print(f"[red]stopped: {error}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        token_ids = [token_id for _, token_id in issued.values()]
+
+        async def revoke_all(session: AsyncSession) -> None:
+            for token_id in token_ids:
+                await auth.revoke_token(session, token_id)
+
+        asyncio.run(_in_transaction(database, revoke_all))

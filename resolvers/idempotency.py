@@ -27,8 +27,19 @@ RESULTS: dict[str, type[Case | Step | Document | ScheduledAction]] = {
     "Document": Document,
     "ScheduledAction": ScheduledAction,
 }
-Result = Case | Step | Document | ScheduledAction
-R = TypeVar("R", Case, Step, Document, ScheduledAction)
+R = TypeVar("R")
+Saved = dict[str, Any]
+
+
+def save_row(row: Any) -> Saved:
+    """A changed row is replayed by reference: the retry returns it as it now is."""
+    return {"type": type(row).__name__, "id": row.id}
+
+
+async def load_row(session: AsyncSession, saved: Saved) -> Any:
+    row = await session.get(RESULTS[saved["type"]], saved["id"])
+    assert row is not None, "what a write returned is never deleted"
+    return row
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ async def perform(
     attempt: Attempt,
     write: Callable[[AsyncSession], Awaitable[R]],
     replayed: Callable[[AsyncSession, R], Awaitable[None]] | None = None,
+    save: Callable[[R], Saved] = save_row,
+    load: Callable[[AsyncSession, Saved], Awaitable[R]] = load_row,
 ) -> tuple[R, bool]:
     """Run `write` in one transaction, at most once per key. Returns the result and whether it was replayed."""
     key = attempt.key
@@ -73,17 +86,21 @@ async def perform(
             .returning(IdempotencyRecord.key)
         )
         if claimed is None:
-            return await _replay(session, attempt, key, replayed), True
+            return await _replay(session, attempt, key, replayed, load), True
         result = await write(session)
         await session.flush()
         record = await session.get(IdempotencyRecord, (attempt.scope, key))
         assert record is not None
-        record.result = {"type": type(result).__name__, "id": result.id}
+        record.result = save(result)
         return result, False
 
 
 async def _replay(
-    session: AsyncSession, attempt: Attempt, key: str, replayed: Callable[[AsyncSession, R], Awaitable[None]] | None
+    session: AsyncSession,
+    attempt: Attempt,
+    key: str,
+    replayed: Callable[[AsyncSession, R], Awaitable[None]] | None,
+    load: Callable[[AsyncSession, Saved], Awaitable[R]],
 ) -> R:
     record = await session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.scope == attempt.scope, IdempotencyRecord.key == key)
@@ -95,9 +112,7 @@ async def _replay(
             "this key was already used for a different request",
             "idempotencyKey",
         )
-    model = RESULTS[record.result["type"]]
-    result = await session.get(model, record.result["id"])
-    assert result is not None
+    result = await load(session, record.result)
     if replayed is not None:
-        await replayed(session, result)  # type: ignore[arg-type]
-    return result  # type: ignore[return-value]
+        await replayed(session, result)
+    return result

@@ -10,6 +10,7 @@ from strawberry import relay
 import models
 from resolvers import case as case_resolvers
 from resolvers.events import list_events
+from resolvers.own_case import all_documents
 from resolvers.pagination import Page
 from schema import department as department_schema
 from schema import document as document_schema
@@ -23,6 +24,7 @@ from schema.event_arguments import AfterSequenceArgument
 from schema.ids import nodes_from, optional_db_id_for
 from schema.info import Info
 from schema.pagination import FirstArgument, edges_of, page_info_of
+from schema.permissions import IsAuditor
 from schema.time import aware, local
 
 if TYPE_CHECKING:
@@ -100,6 +102,13 @@ class Case(relay.Node):
     async def documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.document")]]:
         rows = await info.context.loaders.public_documents_by_case_id.load(self.id)
         return [document_schema.Document.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="Every document of the case, private ones included. Auditors only.",
+        permission_classes=[IsAuditor],
+    )
+    async def audit_documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.document")]]:
+        return [document_schema.Document.from_model(row) for row in await all_documents(info.context, self.id)]
 
     @strawberry.field(description="Scheduled next actions (향후 처리계획), in date order.")
     async def next_actions(

@@ -101,6 +101,9 @@ class EventType(Enum):
         "action_rescheduled", description="A next action moved to another date, with a coded reason."
     )
     ACTION_COMPLETED = strawberry.enum_value("action_completed", description="A next action was carried out.")
+    REFERENCE_UPDATED = strawberry.enum_value(
+        "reference_updated", description="An administrator changed task types, laws, departments or officers."
+    )
 
 
 @strawberry.enum(description="Why a scheduled action moved.")

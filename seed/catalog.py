@@ -7,6 +7,7 @@ Excerpts are short summaries, not the legal text; the link leads to the article 
 from dataclasses import dataclass
 
 from models import StepRole, TaskCategory
+from resolvers.reference import law_url
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,7 @@ class Law:
 
     @property
     def url(self) -> str:
-        # law.go.kr names laws without spaces in its article links.
-        return f"https://www.law.go.kr/법령/{self.law.replace(' ', '')}/{self.article}"
+        return law_url(self.law, self.article)
 
 
 LAWS: dict[str, Law] = {

@@ -6,7 +6,7 @@ permissions are top-level errors (codes UNAUTHENTICATED, FORBIDDEN). Every chang
 
 import strawberry
 
-from schema.mutations import application, case, document, scheduled_action, step
+from schema.mutations import application, case, document, reference, scheduled_action, step
 
 SIGNED_IN = " Needs an officer's bearer token."
 
@@ -59,6 +59,11 @@ class Mutation:
     reschedule_action = strawberry.mutation(
         resolver=scheduled_action.reschedule_action,
         description="Move a next action to another time, keeping the old one and a coded reason." + SIGNED_IN,
+    )
+    import_reference_data = strawberry.mutation(
+        resolver=reference.import_reference_data,
+        description="Create or update task types (with their approval lines), laws, departments and officers "
+        "from one document. Administrators only." + SIGNED_IN,
     )
     complete_action = strawberry.mutation(
         resolver=scheduled_action.complete_action,

@@ -7,14 +7,14 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Document, Officer, ScheduledAction, Step
+from models import Officer
 from resolvers.errors import InvalidInput
 from resolvers.errors import WorkflowError as DomainWorkflowError
-from resolvers.idempotency import Attempt, perform
+from resolvers.idempotency import Attempt, Saved, load_row, perform, save_row
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 
-R = TypeVar("R", Case, Step, Document, ScheduledAction)
+R = TypeVar("R")
 
 INPUT_DESCRIPTION = "What to change; every field is described on the input type."
 
@@ -53,9 +53,11 @@ async def run(
     attempt: Attempt,
     write: Callable[[AsyncSession], Awaitable[R]],
     replayed: Callable[[AsyncSession, R], Awaitable[None]] | None = None,
+    save: Callable[[R], Saved] = save_row,
+    load: Callable[[AsyncSession, Saved], Awaitable[R]] = load_row,
 ) -> R | WorkflowError:
     try:
-        result, _ = await perform(info.context.sessions, attempt, write, replayed)
+        result, _ = await perform(info.context.sessions, attempt, write, replayed, save, load)
     except DomainWorkflowError as error:
         return WorkflowError.from_domain(error)
     except InvalidInput as error:

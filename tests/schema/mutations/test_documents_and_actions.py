@@ -91,3 +91,25 @@ async def test_actions_are_scheduled_moved_with_a_reason_and_completed(desk: Des
     assert [row["reason_code"] for row in history] == ["weather"]
     types = [event["type"] for event in await desk.events_of(case["receiptNo"])]
     assert types[-3:] == ["ACTION_SCHEDULED", "ACTION_RESCHEDULED", "ACTION_COMPLETED"]
+
+
+AUDIT = "query($r: String!) { case(receiptNo: $r) { auditDocuments { title } } }"
+
+
+async def test_auditors_alone_read_private_documents(desk: Desk) -> None:
+    case = (await desk.register())["case"]
+    clerk = db_id(case["steps"][0]["officer"]["id"])
+    await desk.ok(
+        REGISTER_DOCUMENT,
+        clerk,
+        input={"caseId": case["id"], "title": "감사용 내부 문서", "kind": "OTHER", "isPublic": False},
+    )
+    auditor = int(await desk.officers.fetchval("SELECT id FROM officer WHERE role = 'auditor' LIMIT 1"))
+
+    seen = await desk.call(AUDIT, auditor, r=case["receiptNo"])
+    by_clerk = await desk.call(AUDIT, clerk, r=case["receiptNo"])
+    anonymous = await desk.call(AUDIT, None, r=case["receiptNo"])
+
+    assert "감사용 내부 문서" in [doc["title"] for doc in seen["data"]["case"]["auditDocuments"]]
+    assert by_clerk["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

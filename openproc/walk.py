@@ -1,0 +1,66 @@
+"""Take a case through the rest of its approval line over the real HTTP API, as each step's own officer.
+
+For reviewers and demos: `openproc walk 2026-BLD-PMT-00024`. Tokens are issued for the officers involved,
+used for their own steps only, and revoked at the end.
+"""
+
+import json
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+CASE = """
+query($receiptNo: String!) {
+  case(receiptNo: $receiptNo) { id status steps { id sequence name status officer { id name title } } }
+}
+"""
+START = "mutation($id: ID!) { startStep(input: {stepId: $id}) { __typename ... on WorkflowError { code message } } }"
+SIGN = """
+mutation($id: ID!, $comment: String) {
+  signStep(input: {stepId: $id, comment: $comment}) { __typename ... on WorkflowError { code message } }
+}
+"""
+CLOSE = """
+mutation($id: ID!, $result: String!) {
+  closeCase(input: {caseId: $id, result: $result}) { __typename ... on WorkflowError { code message } }
+}
+"""
+
+
+def call(url: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=30) as response:
+        payload: dict[str, Any] = json.load(response)
+    if payload.get("errors"):
+        raise RuntimeError(payload["errors"][0]["message"])
+    result: dict[str, Any] = payload["data"]
+    return result
+
+
+def walk(url: str, receipt_no: str, token_for: Callable[[str], str], say: Callable[[str], None], result: str) -> None:
+    """`token_for` maps an officer's global ID to a bearer token."""
+    case = call(url, CASE, receiptNo=receipt_no)["case"]
+    if case is None:
+        raise RuntimeError(f"no case {receipt_no}")
+    for step in case["steps"]:
+        if step["status"] in ("SIGNED", "SKIPPED"):
+            continue
+        officer = step["officer"]
+        token = token_for(officer["id"])
+        who = f"{officer['name']} {officer['title']}"
+        if step["status"] == "PENDING":
+            _expect(call(url, START, token, id=step["id"])["startStep"])
+            say(f"{step['sequence']}. {step['name']}: started by {who}")
+        _expect(call(url, SIGN, token, id=step["id"], comment="검토 완료")["signStep"])
+        say(f"{step['sequence']}. {step['name']}: signed by {who}")
+    last_officer = case["steps"][-1]["officer"]
+    _expect(call(url, CLOSE, token_for(last_officer["id"]), id=case["id"], result=result)["closeCase"])
+    say(f"closed: {result}")
+
+
+def _expect(outcome: dict[str, Any]) -> None:
+    if outcome["__typename"] == "WorkflowError":
+        raise RuntimeError(f"{outcome['code']}: {outcome['message']}")
