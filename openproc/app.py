@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -17,13 +18,15 @@ from resolvers.auth import bearer_token
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.rate_limit import default_limiter
+from resolvers.workflow.checks import Policy
 from schema import schema
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, policy: Policy) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions = sessions
+        self.policy = policy
         # One limiter per process, shared by every request.
         self.limiter = default_limiter()
 
@@ -38,6 +41,7 @@ class GraphQLApp(GraphQL[Context, None]):
             token=bearer_token(request.headers.get("authorization")),
             client=client,
             limiter=self.limiter,
+            policy=self.policy,
         )
 
 
@@ -46,7 +50,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     engine = create_engine(
         database_url, pool_size=settings.db_pool_size, statement_timeout_s=settings.statement_timeout_s
     )
-    graphql = GraphQLApp(create_sessionmaker(engine))
+    graphql = GraphQLApp(
+        create_sessionmaker(engine), Policy(backdate_limit=timedelta(days=settings.backdate_limit_days))
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -20,3 +20,5 @@ class Settings(BaseSettings):
     db_pool_size: int = 16
     # Seconds a statement may run before PostgreSQL cancels it.
     statement_timeout_s: float = 10.0
+    # How far back officers may date what they enter (the gap is reported as input delay).
+    backdate_limit_days: int = 7

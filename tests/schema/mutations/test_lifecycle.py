@@ -1,5 +1,7 @@
 """A case from intake to closing through the public API, every change an event."""
 
+import asyncio
+
 from tests.helpers import call
 from tests.schema.mutations.workflow import CLOSE, SIGN, Desk, db_id
 
@@ -68,3 +70,14 @@ async def test_the_public_feed_is_gapless_and_resumable(desk: Desk) -> None:
 
     assert sequences == list(range(before - 4, before - 4 + len(sequences)))
     assert sequences[-1] == before + 2
+
+
+async def test_concurrent_writers_get_gapless_sequences(desk: Desk) -> None:
+    before = await desk.event_count()
+    clerk = await desk.clerk()
+    await desk.token(clerk)
+
+    await asyncio.gather(*(desk.register() for _ in range(8)))
+
+    sequences = [row["seq"] for row in await desk.officers.fetch("SELECT seq FROM event WHERE seq > $1", before)]
+    assert sorted(sequences) == list(range(before + 1, before + 9))
