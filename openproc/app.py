@@ -2,8 +2,8 @@
 
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
