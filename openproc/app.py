@@ -1,7 +1,7 @@
 """The Starlette application: GraphQL (with GraphiQL) on /graphql, a health probe, and a redirect from /."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -20,13 +20,15 @@ from resolvers.dataloaders import Sessions
 from resolvers.rate_limit import default_limiter
 from resolvers.workflow.checks import Policy
 from schema import schema
+from subscriptions.bus import Bus
+from subscriptions.hub import Hub
+from subscriptions.server import Server
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, sessions: Sessions, policy: Policy) -> None:
+    def __init__(self, sessions: Sessions, policy: Policy, hub: Hub, on_commit: Callable[[], Awaitable[None]]) -> None:
         super().__init__(schema, graphql_ide="graphiql")
-        self.sessions = sessions
-        self.policy = policy
+        self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
         # One limiter per process, shared by every request.
         self.limiter = default_limiter()
 
@@ -42,6 +44,8 @@ class GraphQLApp(GraphQL[Context, None]):
             client=client,
             limiter=self.limiter,
             policy=self.policy,
+            hub=self.hub,
+            on_commit=self.on_commit,
         )
 
 
@@ -50,13 +54,24 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     engine = create_engine(
         database_url, pool_size=settings.db_pool_size, statement_timeout_s=settings.statement_timeout_s
     )
-    graphql = GraphQLApp(
-        create_sessionmaker(engine), Policy(backdate_limit=timedelta(days=settings.backdate_limit_days))
-    )
+    sessions = create_sessionmaker(engine)
+    hub = Hub(sessions, poll_interval=settings.poll_interval_s)
+    bus = Bus(settings.broadcast_url.get_secret_value(), settings.broadcast_channel, hub.wake)
+
+    async def on_commit() -> None:
+        hub.wake()
+        await bus.publish()
+
+    graphql = GraphQLApp(sessions, Policy(backdate_limit=timedelta(days=settings.backdate_limit_days)), hub, on_commit)
+    live = Server(hub, sessions, graphql.limiter)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        await bus.start()
         yield
+        await bus.stop()
+        await hub.stop()
         await engine.dispose()
 
     async def health(_: Request) -> Response:
@@ -70,9 +85,10 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             Route("/", home),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", live),
         ],
         lifespan=lifespan,
     )
     app.state.limiter = graphql.limiter
+    app.state.hub, app.state.bus, app.state.live = hub, bus, live
     return app

@@ -107,7 +107,15 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"OPEN serves http://{bind_host}:{bind_port}/graphql")
     logging.basicConfig(level=settings.log_level.upper())
-    uvicorn.run(create_app(url, settings), host=bind_host, port=bind_port, log_level=settings.log_level)
+    uvicorn.run(
+        create_app(url, settings),
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
+        # Per-message deflate costs ~64 KB per socket; event messages are small. Frames are capped as well.
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
+    )
 
 
 @app.command("database-url")
@@ -280,3 +288,7 @@ def walk_case(
                 await auth.revoke_token(session, token_id)
 
         asyncio.run(_in_transaction(database, revoke_all))
+
+
+if __name__ == "__main__":
+    app()

@@ -22,3 +22,8 @@ class Settings(BaseSettings):
     statement_timeout_s: float = 10.0
     # How far back officers may date what they enter (the gap is reported as input delay).
     backdate_limit_days: int = 7
+    # The doorbell between processes: memory:// (one process), postgres://… (LISTEN/NOTIFY) or redis://….
+    broadcast_url: SecretStr = SecretStr("memory://")
+    broadcast_channel: str = "openproc_events"
+    # Seconds between checks of the log when no wake-up arrives: the worst delay if a wake-up is lost.
+    poll_interval_s: float = 2.0

@@ -1,4 +1,6 @@
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from models import Officer
 from resolvers.auth import officer_for_token
@@ -6,6 +8,9 @@ from resolvers.dataloaders import Loaders, Sessions
 from resolvers.errors import Unauthenticated
 from resolvers.rate_limit import RateLimiter, default_limiter
 from resolvers.workflow.checks import Policy
+
+if TYPE_CHECKING:
+    from subscriptions.hub import Hub
 
 
 @dataclass
@@ -19,12 +24,25 @@ class Context:
     client: str = "unknown"
     limiter: RateLimiter = field(default_factory=default_limiter)
     policy: Policy = field(default_factory=Policy)
+    # The process's event hub, where subscriptions are served.
+    hub: "Hub | None" = None
+    # Called after a write commits: wakes this process's watchers and rings the bus for the others.
+    on_commit: Callable[[], Awaitable[None]] | None = None
     loaders: Loaders = field(init=False)
     _officer: Officer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Loaders cache for one request only; a new Context is built for each request.
         self.loaders = Loaders(self.sessions)
+
+    async def committed(self) -> None:
+        if self.on_commit is not None:
+            await self.on_commit()
+
+    def live(self) -> "Hub":
+        if self.hub is None:
+            raise RuntimeError("subscriptions need the event hub, which the app starts")
+        return self.hub
 
     async def officer(self) -> Officer:
         """The authenticated officer; public reads never call this, so they never touch the token table."""

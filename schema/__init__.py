@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 from schema.errors import ErrorPolicy
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 # Deep enough for a case → steps → officer → department → parent chain, shallow enough to stop abuse.
 MAX_DEPTH = 12
@@ -24,6 +25,7 @@ def build_schema() -> Schema:
     return OpenSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             ErrorPolicy,
             # Both caches live at module level, shared across requests: only the factory is per request.

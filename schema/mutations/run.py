@@ -57,9 +57,11 @@ async def run(
     load: Callable[[AsyncSession, Saved], Awaitable[R]] = load_row,
 ) -> R | WorkflowError:
     try:
-        result, _ = await perform(info.context.sessions, attempt, write, replayed, save, load)
+        result, replay = await perform(info.context.sessions, attempt, write, replayed, save, load)
     except DomainWorkflowError as error:
         return WorkflowError.from_domain(error)
     except InvalidInput as error:
         return WorkflowError.from_input(error)
+    if not replay:
+        await info.context.committed()
     return result

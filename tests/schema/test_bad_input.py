@@ -104,7 +104,7 @@ async def test_unexpected_errors_are_masked_and_logged(database_url: str, caplog
     from openproc.settings import Settings
 
     missing = make_url(database_url).set(database="openproc_missing_db").render_as_string(hide_password=False)
-    app = create_app(missing, Settings(db_pool_size=1))
+    app = create_app(missing, Settings(db_pool_size=4))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as broken,

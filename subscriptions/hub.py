@@ -1,0 +1,175 @@
+"""One hub per process: it reads each new event once and hands it to every matching listener.
+
+The hub is woken by the bus (another process committed), by this process's own writes, and by a slow poll that
+bounds the delay when a wake-up is lost. It always reads `seq > last`, in order: sequence numbers commit in
+order (see `resolvers/events.py`), so nothing is skipped and nothing is read twice.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from resolvers import progress
+from resolvers.dataloaders import Sessions
+from resolvers.progress import Snapshot, Watch
+
+logger = logging.getLogger("openproc.subscriptions")
+
+# Events a watcher may have waiting before it counts as too far behind.
+WATCHER_BUFFER = 1_000
+
+
+class Listener(Protocol):
+    def deliver(self, snapshot: Snapshot) -> None:
+        """Take one event; must not block (the hub serves every listener from one task)."""
+
+
+class TooFarBehind(Exception):
+    """A watcher's buffer overflowed; it may resume after the last sequence it received."""
+
+    def __init__(self, last_sequence: int) -> None:
+        super().__init__(f"too far behind: resume with after: {last_sequence}")
+        self.last_sequence = last_sequence
+
+
+@dataclass(eq=False)
+class Registration:
+    watch: Watch
+    listener: Listener
+
+
+@dataclass
+class Buffer:
+    """A bounded queue of snapshots for one watcher."""
+
+    limit: int = WATCHER_BUFFER
+    queue: asyncio.Queue[Snapshot] = field(default_factory=asyncio.Queue)
+    overflowed: bool = False
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def deliver(self, snapshot: Snapshot) -> None:
+        if self.overflowed:
+            return
+        if self.queue.qsize() >= self.limit:
+            self.overflowed = True
+        else:
+            self.queue.put_nowait(snapshot)
+        self._wake.set()
+
+    async def get(self, last_sequence: int) -> Snapshot:
+        while self.queue.empty():
+            if self.overflowed:
+                raise TooFarBehind(last_sequence)
+            self._wake.clear()
+            await self._wake.wait()
+        return self.queue.get_nowait()
+
+
+class Hub:
+    def __init__(self, sessions: Sessions, poll_interval: float = 2.0) -> None:
+        self.sessions = sessions
+        self.poll_interval = poll_interval
+        self.last_sequence = 0
+        self.reads = 0
+        self._registrations: set[Registration] = set()
+        self._paths: dict[int, str] = {}
+        self._wake = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start serving; the position in the log is read in the background, so a database that is still
+        starting does not stop the server from starting."""
+        self._task = asyncio.create_task(self._run(), name="openproc-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def add(self, watch: Watch, listener: Listener) -> tuple[Registration, int]:
+        """Register a listener; it receives every event after the returned sequence number."""
+        await self._ready.wait()
+        if watch.department_id is not None and watch.department_id not in self._paths:
+            self._paths.update(await progress.department_paths(self.sessions, [watch.department_id]))
+        registration = Registration(watch, listener)
+        # No await between registering and reading the position: the hub cannot dispatch in between.
+        self._registrations.add(registration)
+        return registration, self.last_sequence
+
+    def remove(self, registration: Registration) -> None:
+        self._registrations.discard(registration)
+
+    @property
+    def listeners(self) -> int:
+        return len(self._registrations)
+
+    async def backlog(self, watch: Watch, after: int, upto: int) -> AsyncIterator[Snapshot]:
+        """The events a resuming watcher missed, from the log, in order."""
+        cursor = after
+        while cursor < upto:
+            batch = await progress.read(self.sessions, after=cursor, upto=upto, case_receipt_no=watch.receipt_no)
+            if not batch:
+                return
+            for snapshot in batch:
+                cursor = snapshot.event.seq
+                if watch.matches(snapshot, self._paths):
+                    yield snapshot
+
+    async def follow(self, watch: Watch, after: int | None) -> AsyncIterator[Snapshot]:
+        """Every matching event after `after` (or from now), with no gap and no duplicate."""
+        buffer = Buffer()
+        # "From now" means from the log's end, even if this hub has not read that far yet.
+        start = after if after is not None else await progress.last_sequence(self.sessions)
+        registration, live_from = await self.add(watch, buffer)
+        last = start if after is not None else max(start, live_from)
+        try:
+            if after is not None and after < live_from:
+                async for snapshot in self.backlog(watch, after, live_from):
+                    last = snapshot.event.seq
+                    yield snapshot
+                last = max(last, live_from)
+            while True:
+                snapshot = await buffer.get(last)
+                if snapshot.event.seq > last:
+                    last = snapshot.event.seq
+                    yield snapshot
+        finally:
+            self.remove(registration)
+
+    async def _run(self) -> None:
+        while not self._ready.is_set():
+            try:
+                self.last_sequence = await progress.last_sequence(self.sessions)
+                self._ready.set()
+            except Exception:
+                logger.exception("reading the log's position failed; retrying")
+                await asyncio.sleep(1.0)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+            try:
+                await self._drain()
+            except Exception:
+                # The database may be restarting: keep the position and try again at the next wake-up.
+                logger.exception("reading new events failed; retrying")
+                await asyncio.sleep(min(self.poll_interval, 1.0))
+
+    async def _drain(self) -> None:
+        while True:
+            batch = await progress.read(self.sessions, after=self.last_sequence)
+            self.reads += 1
+            for snapshot in batch:
+                for registration in list(self._registrations):
+                    if registration.watch.matches(snapshot, self._paths):
+                        registration.listener.deliver(snapshot)
+                self.last_sequence = snapshot.event.seq
+            if len(batch) < progress.BATCH:
+                return

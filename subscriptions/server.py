@@ -1,0 +1,444 @@
+"""`graphql-transport-ws` on /graphql, built so that thousands of watchers cost little.
+
+Watchers of the same operation and variables share one `Group`: each event is rendered once (one execution,
+one JSON string) and only the operation id differs per watcher. Each connection has one bounded send queue;
+a connection that falls too far behind is told so, per subscription, and closed: it can resume with `after`.
+Queries and mutations sent over the socket run through the schema as over HTTP.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import graphql
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
+from graphql.execution.values import get_argument_values, get_variable_values
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.extensions import QueryDepthLimiter
+
+from resolvers import progress
+from resolvers.context import Context
+from resolvers.errors import InvalidInput
+from resolvers.progress import Snapshot, Watch
+from schema import MAX_DEPTH, schema
+from schema.subscription import CaseProgress, EventFeedFilter, case_watch
+from subscriptions.hub import Hub, Registration
+
+logger = logging.getLogger("openproc.subscriptions")
+
+PROTOCOL = "graphql-transport-ws"
+
+
+@dataclass(frozen=True)
+class Limits:
+    init_timeout_s: float = 10.0
+    subscriptions_per_connection: int = 50
+    message_bytes: int = 64 * 1024
+    # Messages waiting to be sent on one connection before it counts as too far behind.
+    send_buffer: int = 1_000
+
+
+RULES = (*graphql.specified_rules, *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules)
+
+
+@lru_cache(maxsize=512)
+def _prepared(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """Parsed and validated once per distinct text, like the HTTP path's caches."""
+    try:
+        document = graphql.parse(query)
+    except GraphQLError as error:
+        return None, (error,)
+    return document, tuple(graphql.validate(schema._schema, document, RULES))
+
+
+def _errors(errors: Any) -> list[dict[str, Any]]:
+    return [error.formatted for error in errors]
+
+
+class Group:
+    """Every watcher of one operation with one set of variables."""
+
+    def __init__(
+        self,
+        server: "Server",
+        key: tuple[str, ...],
+        document: DocumentNode,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        watch: Watch,
+    ) -> None:
+        self.server, self.key, self.document = server, key, document
+        self.variables, self.operation_name, self.watch = variables, operation_name, watch
+        self.members: dict[tuple[int, str], Member] = {}
+        self.registration: Registration | None = None
+        self._rendered: OrderedDict[int, str] = OrderedDict()
+        self._context = Context(server.sessions, hub=server.hub)
+
+    def render(self, snapshot: Snapshot) -> str:
+        """The `payload` of a `next` message for this event: executed once, whatever the number of watchers."""
+        sequence = snapshot.event.seq
+        cached = self._rendered.get(sequence)
+        if cached is not None:
+            return cached
+        result = graphql.execute(
+            schema._schema,
+            self.document,
+            root_value=CaseProgress.of(snapshot),
+            context_value=self._context,
+            variable_values=self.variables,
+            operation_name=self.operation_name,
+        )
+        assert isinstance(result, graphql.ExecutionResult), "subscription payloads render without I/O"
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = _errors(result.errors)
+        rendered = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        self._rendered[sequence] = rendered
+        if len(self._rendered) > 256:
+            self._rendered.popitem(last=False)
+        return rendered
+
+    def deliver(self, snapshot: Snapshot) -> None:
+        if not self.members:
+            return
+        payload = self.render(snapshot)
+        for member in list(self.members.values()):
+            member.push(snapshot.event.seq, payload)
+
+
+@dataclass(eq=False)
+class Member:
+    connection: "Connection"
+    id: str
+    group: Group
+    cursor: int
+    ready: bool = False
+    pending: list[tuple[int, str]] = field(default_factory=list)
+
+    def push(self, sequence: int, payload: str) -> None:
+        """A live event; held back while the member still catches up from the log."""
+        if not self.ready:
+            if len(self.pending) >= self.connection.limits.send_buffer:
+                self.connection.too_far_behind()
+            else:
+                self.pending.append((sequence, payload))
+            return
+        self.send(sequence, payload)
+
+    def send(self, sequence: int, payload: str) -> None:
+        if sequence <= self.cursor:
+            return
+        self.cursor = sequence
+        self.connection.offer(self.connection.next_message(self.id, payload))
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, server: "Server") -> None:
+        self.websocket, self.server, self.limits = websocket, server, server.limits
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.members: dict[str, Member] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.token: str | None = None
+        self.acknowledged = False
+        self.closing = False
+
+    @staticmethod
+    def next_message(operation_id: str, payload: str) -> str:
+        return f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{payload}}}'
+
+    def offer(self, message: str) -> None:
+        if self.closing:
+            return
+        if self.queue.qsize() >= self.limits.send_buffer:
+            self.too_far_behind()
+            return
+        self.queue.put_nowait(message)
+
+    def too_far_behind(self) -> None:
+        """Tell every subscription where to resume, then close: the watcher reconnects with `after`."""
+        if self.closing:
+            return
+        self.closing = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        for member in self.members.values():
+            error = {
+                "message": f"too far behind: resume with after: {member.cursor}",
+                "extensions": {"code": "TOO_FAR_BEHIND", "lastSequence": member.cursor},
+            }
+            self.queue.put_nowait(json.dumps({"id": member.id, "type": "error", "payload": [error]}))
+        self.queue.put_nowait(None)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closing = True
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code, reason)
+
+    async def serve(self) -> None:
+        if PROTOCOL not in self.websocket.scope.get("subprotocols", []):
+            await self.websocket.close(4406, "Subprotocol not acceptable")
+            return
+        await self.websocket.accept(subprotocol=PROTOCOL)
+        writer = asyncio.create_task(self._write())
+        init_timer = asyncio.create_task(self._init_timeout())
+        try:
+            while not self.closing:
+                text = await self.websocket.receive_text()
+                if len(text.encode()) > self.limits.message_bytes:
+                    await self.close(4413, "Message too large")
+                    break
+                await self._handle(text)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            init_timer.cancel()
+            for member in list(self.members.values()):
+                self.server.leave(member)
+            for task in self.tasks.values():
+                task.cancel()
+            if not writer.done():
+                self.queue.put_nowait(None)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer, timeout=1)
+            writer.cancel()
+
+    async def _init_timeout(self) -> None:
+        await asyncio.sleep(self.limits.init_timeout_s)
+        if not self.acknowledged:
+            await self.close(4408, "Connection initialisation timeout")
+
+    async def _write(self) -> None:
+        while True:
+            message = await self.queue.get()
+            if message is None:
+                if self.closing:
+                    await self.close(4429, "Too far behind; resume with after")
+                return
+            try:
+                await self.websocket.send_text(message)
+            except Exception:
+                return
+
+    async def _handle(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+            kind = message["type"]
+        except (ValueError, KeyError, TypeError):
+            await self.close(4400, "Invalid message")
+            return
+        if kind == "connection_init":
+            if self.acknowledged:
+                await self.close(4429, "Too many initialisation requests")
+                return
+            payload = message.get("payload") or {}
+            authorization = payload.get("authorization") or payload.get("Authorization")
+            if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
+                self.token = authorization[7:].strip()
+            self.acknowledged = True
+            self.offer('{"type":"connection_ack"}')
+        elif kind == "ping":
+            self.offer('{"type":"pong"}')
+        elif kind == "pong":
+            return
+        elif kind == "subscribe":
+            if not self.acknowledged:
+                await self.close(4401, "Unauthorized")
+                return
+            try:
+                await self._subscribe(message)
+            except Exception:
+                logger.exception("subscribing failed")
+                self._error(
+                    str(message.get("id")), [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
+                )
+        elif kind == "complete":
+            operation_id = message.get("id")
+            if operation_id in self.members:
+                self.server.leave(self.members.pop(operation_id))
+            task = self.tasks.pop(operation_id, None)
+            if task is not None:
+                task.cancel()
+        else:
+            await self.close(4400, f"Unknown message type {kind!r}")
+
+    async def _subscribe(self, message: dict[str, Any]) -> None:
+        operation_id, payload = message.get("id"), message.get("payload")
+        if not isinstance(operation_id, str) or not isinstance(payload, dict):
+            await self.close(4400, "Invalid subscribe message")
+            return
+        if operation_id in self.members or operation_id in self.tasks:
+            await self.close(4409, f"Subscriber for {operation_id} already exists")
+            return
+        if len(self.members) + len(self.tasks) >= self.limits.subscriptions_per_connection:
+            self._error(
+                operation_id,
+                [
+                    {
+                        "message": "too many subscriptions on this connection",
+                        "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"},
+                    }
+                ],
+            )
+            return
+        query, variables = payload.get("query"), payload.get("variables") or {}
+        operation_name = payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            self._error(operation_id, [{"message": "query must be a string, variables an object"}])
+            return
+        document, errors = _prepared(query)
+        if errors or document is None:
+            self._error(operation_id, _errors(errors))
+            return
+        operation = graphql.get_operation_ast(document, operation_name)
+        if operation is None:
+            self._error(operation_id, [{"message": "no operation to run (give operationName)"}])
+            return
+        if operation.operation is OperationType.SUBSCRIPTION:
+            await self.server.join(self, operation_id, query, document, operation, variables, operation_name)
+        else:
+            self.tasks[operation_id] = asyncio.create_task(
+                self._execute(operation_id, query, variables, operation_name)
+            )
+
+    async def _execute(self, operation_id: str, query: str, variables: dict[str, Any], name: str | None) -> None:
+        """Queries and mutations over the socket, as over HTTP (with the token from connection_init)."""
+        try:
+            context = Context(
+                self.server.sessions,
+                token=self.token,
+                client=self.server.client_of(self.websocket),
+                limiter=self.server.limiter,
+                hub=self.server.hub,
+            )
+            result = await schema.execute(query, variable_values=variables, context_value=context, operation_name=name)
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = _errors(result.errors)
+            self.offer(self.next_message(operation_id, json.dumps(body, ensure_ascii=False)))
+            self.offer(json.dumps({"id": operation_id, "type": "complete"}))
+        finally:
+            self.tasks.pop(operation_id, None)
+
+    def _error(self, operation_id: str, errors: list[dict[str, Any]]) -> None:
+        self.offer(json.dumps({"id": operation_id, "type": "error", "payload": errors}, ensure_ascii=False))
+
+
+class Server:
+    """The process's subscription server: connections, and the groups that share rendering."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        sessions: Any,
+        limiter: Any,
+        limits: Limits | None = None,
+        client_of: Callable[[WebSocket], str] | None = None,
+    ) -> None:
+        self.hub, self.sessions, self.limiter = hub, sessions, limiter
+        self.limits = limits or Limits()
+        self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
+        self.groups: dict[tuple[str, ...], Group] = {}
+        self.connections = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI endpoint of the WebSocket route."""
+        websocket = WebSocket(scope, receive, send)
+        self.connections += 1
+        try:
+            await Connection(websocket, self).serve()
+        finally:
+            self.connections -= 1
+
+    @property
+    def watchers(self) -> int:
+        return sum(len(group.members) for group in self.groups.values())
+
+    async def join(
+        self,
+        connection: Connection,
+        operation_id: str,
+        query: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        name: str | None,
+    ) -> None:
+        try:
+            watch, after, after_variable = self._watch_of(operation, variables)
+        except (InvalidInput, GraphQLError) as error:
+            connection._error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
+            return
+        # `after` only decides where a watcher starts, not what it is sent: resuming watchers share the group.
+        shared = {name: value for name, value in variables.items() if name != after_variable}
+        key = (query, name or "", json.dumps(shared, sort_keys=True, default=str))
+        # "From now" means from the log's end, even if this process's hub has not read that far yet.
+        start = after if after is not None else await progress.last_sequence(self.sessions)
+        group = self.groups.get(key)
+        if group is None:
+            group = Group(self, key, document, variables, name, watch)
+            self.groups[key] = group
+            group.registration, _ = await self.hub.add(watch, group)
+        # Nothing awaits between reading the hub's position and joining: no event can fall in between.
+        live_from = self.hub.last_sequence
+        member = Member(connection, operation_id, group, cursor=start if after is not None else max(start, live_from))
+        group.members[(id(connection), operation_id)] = member
+        connection.members[operation_id] = member
+        if after is not None and after < live_from:
+            connection.tasks[operation_id] = asyncio.create_task(self._catch_up(member, after, live_from))
+        else:
+            member.ready = True
+
+    async def _catch_up(self, member: Member, after: int, live_from: int) -> None:
+        """A resuming watcher: the missed events from the log first, then what arrived meanwhile."""
+        try:
+            async for snapshot in self.hub.backlog(member.group.watch, after, live_from):
+                member.send(snapshot.event.seq, member.group.render(snapshot))
+            member.cursor = max(member.cursor, live_from)
+            # No await from here on: the held-back live events go out before any newer one can arrive.
+            for sequence, payload in member.pending:
+                member.send(sequence, payload)
+            member.pending.clear()
+            member.ready = True
+        except Exception:
+            logger.exception("catching up a watcher failed")
+            member.connection._error(member.id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}])
+        finally:
+            member.connection.tasks.pop(member.id, None)
+
+    def leave(self, member: Member) -> None:
+        group = member.group
+        group.members.pop((id(member.connection), member.id), None)
+        if not group.members:
+            self.groups.pop(group.key, None)
+            if group.registration is not None:
+                self.hub.remove(group.registration)
+
+    def _watch_of(
+        self, operation: OperationDefinitionNode, variables: dict[str, Any]
+    ) -> tuple[Watch, int | None, str | None]:
+        """What the operation follows, where it starts, and which variable (if any) says where."""
+        (selection,) = operation.selection_set.selections  # validation allows one root field
+        assert isinstance(selection, graphql.FieldNode)
+        subscription_type = schema._schema.subscription_type
+        assert subscription_type is not None
+        coerced = get_variable_values(schema._schema, operation.variable_definitions or (), variables)
+        if isinstance(coerced, list):
+            raise coerced[0]
+        definition = subscription_type.fields[selection.name.value]
+        arguments = get_argument_values(definition, selection, coerced)
+        after = arguments.get("after")
+        after_node = next((argument for argument in selection.arguments or () if argument.name.value == "after"), None)
+        after_variable = (
+            after_node.value.name.value if after_node and isinstance(after_node.value, graphql.VariableNode) else None
+        )
+        if selection.name.value == "caseProgress":
+            return case_watch(arguments["receiptNo"]), after, after_variable
+        feed = arguments.get("filter") or EventFeedFilter()
+        return feed.watch(), after, after_variable

@@ -1,0 +1,145 @@
+"""Live progress over a real WebSocket, against a real server process."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from tests.helpers import Officers
+from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
+from tests.subscriptions.servers import ServerProcess, Watcher, server
+
+PROGRESS = """
+subscription($receiptNo: String!, $after: Int) {
+  caseProgress(receiptNo: $receiptNo, after: $after) {
+    sequence type
+    case { receiptNo status currentStep { sequence } }
+    step { sequence status signedAt signer { name } officer { name title } }
+  }
+}
+"""
+
+
+@pytest.fixture
+async def live(write_url: str) -> AsyncIterator[ServerProcess]:
+    async with server(write_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def remote(live: ServerProcess, officers: Officers) -> AsyncIterator[Desk]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{live.port}") as client:
+        yield Desk(client, officers)
+
+
+async def test_a_signature_is_pushed_to_the_watcher(live: ServerProcess, remote: Desk) -> None:
+    # Given a watcher of a freshly registered case
+    case = (await remote.register())["case"]
+    watcher = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"])
+    step = case["steps"][0]
+
+    # When its officer signs the first step over HTTP
+    signed = await remote.ok(SIGN, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
+
+    # Then the watcher gets the event with the case's new state
+    event = (await watcher.next())["caseProgress"]
+    await watcher.close()
+    assert event["type"] == "STEP_SIGNED"
+    assert event["step"]["sequence"] == 1
+    assert event["step"]["status"] == "SIGNED"
+    assert event["step"]["signedAt"] == signed["step"]["signedAt"]
+    assert event["case"]["currentStep"]["sequence"] == 2
+
+
+async def test_a_watcher_resumes_without_gap_or_duplicate(live: ServerProcess, remote: Desk) -> None:
+    case = (await remote.register())["case"]
+    first, second, third = case["steps"][:3]
+    registered = (await remote.events_of(case["receiptNo"]))[-1]["sequence"]
+    watcher = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"], after=registered)
+    await remote.ok(SIGN, db_id(first["officer"]["id"]), input={"stepId": first["id"]})
+    seen = (await watcher.next())["caseProgress"]["sequence"]
+    await watcher.close()
+
+    # Missed while away: the second step started and signed, the third started.
+    for query, step in ((START, second), (SIGN, second), (START, third)):
+        await remote.ok(query, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
+    resumed = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"], after=seen)
+    caught_up = [(await resumed.next())["caseProgress"] for _ in range(3)]
+    await remote.ok(SIGN, db_id(third["officer"]["id"]), input={"stepId": third["id"]})
+    live_event = (await resumed.next())["caseProgress"]
+    await resumed.close()
+
+    sequences = [event["sequence"] for event in [*caught_up, live_event]]
+    assert [event["type"] for event in caught_up] == ["STEP_STARTED", "STEP_SIGNED", "STEP_STARTED"]
+    assert sequences == sorted(set(sequences)), "in order, no duplicate"
+    history = [event["sequence"] for event in await remote.events_of(case["receiptNo"])]
+    assert sequences == [sequence for sequence in history if sequence > seen], "no gap"
+
+
+async def test_many_watchers_of_one_case_share_the_rendering(live: ServerProcess, remote: Desk) -> None:
+    case = (await remote.register())["case"]
+    watchers = await asyncio.gather(*(Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"]) for _ in range(50)))
+    step = case["steps"][0]
+    await remote.ok(SIGN, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
+
+    events = await asyncio.gather(*(watcher.next() for watcher in watchers))
+    await asyncio.gather(*(watcher.close() for watcher in watchers))
+    assert len({json.dumps(event, sort_keys=True) for event in events}) == 1
+
+
+async def test_queries_run_over_the_socket_too(live: ServerProcess) -> None:
+    async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.recv()
+        await socket.send(
+            json.dumps({"id": "q", "type": "subscribe", "payload": {"query": '{ taskType(code: "BLD-PMT") { name } }'}})
+        )
+        result = json.loads(await socket.recv())
+        done = json.loads(await socket.recv())
+    assert result["payload"]["data"]["taskType"]["name"] == "건축허가"
+    assert done == {"id": "q", "type": "complete"}
+
+
+async def _closed_with(url: str, *messages: Any, protocol: str = "graphql-transport-ws") -> int:
+    """The close code the server answers `messages` with (it must close within five seconds)."""
+    async with websockets.connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+        for message in messages:
+            await socket.send(json.dumps(message))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(_drain(socket), 5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+async def _drain(socket: Any) -> None:
+    while True:
+        await socket.recv()
+
+
+async def test_protocol_rules_are_enforced(live: ServerProcess) -> None:
+    subscribe = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { events { sequence } }"}}
+    assert await _closed_with(live.ws, subscribe) == 4401, "subscribing before connection_init"
+    assert await _closed_with(live.ws, {"type": "connection_init"}, {"type": "connection_init"}) == 4429
+    assert await _closed_with(live.ws, {"type": "connection_init"}, subscribe, subscribe) == 4409
+    assert await _closed_with(live.ws, {"type": "connection_init"}, {"type": "nonsense"}) == 4400
+    big = {"type": "connection_init", "payload": {"padding": "x" * 70_000}}
+    assert await _closed_with(live.ws, big) in (1009, 4413), "oversized messages are refused"
+    with pytest.raises(websockets.InvalidStatus):
+        await _closed_with(live.ws, {"type": "connection_init"}, protocol="graphql-ws")
+
+
+async def test_invalid_subscriptions_get_an_error_not_a_stream(live: ServerProcess) -> None:
+    async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.recv()
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { caseProgress { nope } }"}})
+        )
+        message = json.loads(await socket.recv())
+    assert message["type"] == "error"
+    assert message["id"] == "1"
+    assert any("nope" in error["message"] or "receiptNo" in error["message"] for error in message["payload"])
