@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -153,6 +153,17 @@ class EventFeedFilter:
         default=None, description="Only events of cases handled by this department or a unit below it."
     )
     types: list[EventType] | None = strawberry.field(default=None, description="Only these kinds of event.")
+
+    @classmethod
+    def from_arguments(cls, raw: dict[str, Any] | None) -> "EventFeedFilter":
+        """From the argument as graphql-core coerces it (GraphQL field names, the ID still a string)."""
+        raw = raw or {}
+        department = raw.get("departmentId")
+        return cls(
+            task_type_code=raw.get("taskTypeCode"),
+            department_id=relay.GlobalID.from_id(department) if department else None,
+            types=raw.get("types"),
+        )
 
     def watch(self) -> Watch:
         return Watch(

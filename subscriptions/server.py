@@ -22,6 +22,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.extensions import QueryDepthLimiter
+from strawberry.relay.types import GlobalIDValueError
 
 from resolvers import progress
 from resolvers.context import Context
@@ -372,7 +373,7 @@ class Server:
     ) -> None:
         try:
             watch, after, after_variable = self._watch_of(operation, variables)
-        except (InvalidInput, GraphQLError) as error:
+        except (InvalidInput, GraphQLError, GlobalIDValueError) as error:
             connection._error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
             return
         # `after` only decides where a watcher starts, not what it is sent: resuming watchers share the group.
@@ -440,5 +441,4 @@ class Server:
         )
         if selection.name.value == "caseProgress":
             return case_watch(arguments["receiptNo"]), after, after_variable
-        feed = arguments.get("filter") or EventFeedFilter()
-        return feed.watch(), after, after_variable
+        return EventFeedFilter.from_arguments(arguments.get("filter")).watch(), after, after_variable

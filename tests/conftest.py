@@ -27,6 +27,7 @@ from seed import generator, loader
 from seed.generator import Dataset
 from seed.scale import SCALES
 from tests.helpers import Officers, StatementCounter
+from tests.schema.mutations.workflow import Desk
 
 
 def _with_database(url: str, name: str) -> str:
@@ -132,3 +133,9 @@ async def writer(write_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 async def officers(write_url: str) -> Officers:
     return Officers(write_url)
+
+
+@pytest.fixture
+def desk(writer: httpx.AsyncClient, officers: Officers) -> Desk:
+    """Officers at work on the writable app."""
+    return Desk(writer, officers)

@@ -143,3 +143,22 @@ async def test_invalid_subscriptions_get_an_error_not_a_stream(live: ServerProce
     assert message["type"] == "error"
     assert message["id"] == "1"
     assert any("nope" in error["message"] or "receiptNo" in error["message"] for error in message["payload"])
+
+
+FEED = """
+subscription($types: [EventType!]) { events(filter: {types: $types}) { sequence type case { receiptNo } } }
+"""
+
+
+async def test_the_feed_can_be_narrowed_to_event_types(live: ServerProcess, remote: Desk) -> None:
+    signatures = await Watcher.open(live.ws, FEED, types=["STEP_SIGNED"])
+    everything = await Watcher.open(live.ws, FEED)
+    case = (await remote.register())["case"]
+    step = case["steps"][0]
+    await remote.ok(SIGN, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
+
+    first_of_all = (await everything.next())["events"]
+    first_signature = (await signatures.next())["events"]
+    await asyncio.gather(signatures.close(), everything.close())
+    assert (first_of_all["type"], first_of_all["case"]["receiptNo"]) == ("CASE_REGISTERED", case["receiptNo"])
+    assert (first_signature["type"], first_signature["case"]["receiptNo"]) == ("STEP_SIGNED", case["receiptNo"])
