@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ seed-seoul: $(STAMP)
 ## Read benchmark against a running server (make run in another terminal): case detail and 50-case list.
 bench: $(STAMP)
 	$(BIN)/python -m bench.read_load
+
+## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
+bench-live: $(STAMP)
+	$(BIN)/python -m bench.live
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

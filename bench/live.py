@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ import httpx
 import websockets
 from sqlalchemy.engine import make_url
 
+from bench import ws_client
 from openproc.database import resolve_url
 from openproc.migrate import upgrade
 from openproc.settings import Settings
@@ -178,36 +180,32 @@ async def fan_out(bench: Bench, watchers: int) -> None:
     clerk = await bench.clerk_token()
     case = await bench.register(clerk)
     baseline = rss_kib(bench.pid)
-    sockets: list[Any] = []
     started = time.time()
+    sockets: list[ws_client.Watcher] = []
     for start in range(0, watchers, 250):
-        batch = min(250, watchers - start)
         sockets += await asyncio.gather(
-            *(watcher(bench.ws, PROGRESS, {"receiptNo": case["receiptNo"]}) for _ in range(batch))
+            *(
+                ws_client.open_watcher("127.0.0.1", bench.port, PROGRESS, {"receiptNo": case["receiptNo"]})
+                for _ in range(min(250, watchers - start))
+            )
         )
-    await asyncio.sleep(2)  # let the server settle its allocations before reading its memory
-    per_watcher = (rss_kib(bench.pid) - baseline) * 1024 / watchers
     connect_s = time.time() - started
+    await asyncio.sleep(2)  # the subscribe messages are in flight; let the server settle before reading its memory
+    per_watcher = (rss_kib(bench.pid) - baseline) * 1024 / watchers
 
-    arrivals: list[float] = []
-
-    async def receive(socket: Any) -> None:
-        message = json.loads(await asyncio.wait_for(socket.recv(), 60))
-        arrivals.append(time.time())
-        assert message["type"] == "next", message
-
-    receivers = [asyncio.create_task(receive(socket)) for socket in sockets]
     step = case["steps"][0]
     await bench.call(SIGN, await bench.token(step["officer"]["id"]), id=step["id"])
-    await asyncio.gather(*receivers)
+    await asyncio.wait_for(asyncio.gather(*(socket.arrived.wait() for socket in sockets)), 60)
     recorded = await asyncpg_recorded(bench.db_url, case["receiptNo"])
+    arrivals = [socket.messages[0][0] for socket in sockets]
+    assert all('"STEP_SIGNED"' in socket.messages[0][1] for socket in sockets), sockets[0].messages[0][1][:300]
     first, last = min(arrivals) - recorded, max(arrivals) - recorded
     print(
         f"{watchers:>6} watchers of one case: commit→first {first * 1000:.0f} ms, commit→last {last * 1000:.0f} ms; "
         f"server memory {per_watcher / 1024:.1f} KB per idle watcher (connected in {connect_s:.1f} s)"
     )
-    for start in range(0, len(sockets), 500):
-        await asyncio.gather(*(socket.close() for socket in sockets[start : start + 500]), return_exceptions=True)
+    for socket in sockets:
+        socket.close()
     await asyncio.sleep(1)
 
 
@@ -268,7 +266,7 @@ async def wait_until_up(port: int) -> None:
 
 async def on_fresh_server(url: str, port: int, scenario: str, size: int) -> None:
     """Each scenario gets its own server process, so memory figures start from a clean heap."""
-    server = start_server(url, port)  # noqa: ASYNC220 (a child process; we poll it, never block on it)
+    server = start_server(url, port)
     try:
         await wait_until_up(port)
         bench = Bench(url, port, server.pid)
@@ -278,7 +276,7 @@ async def on_fresh_server(url: str, port: int, scenario: str, size: int) -> None
             await fan_out(bench, size)
         await bench.http.aclose()
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # a clean exit, so a profile (BENCH_PROFILE=file) gets written
         await asyncio.to_thread(server.wait, 30)
 
 

@@ -4,11 +4,13 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -22,7 +24,7 @@ from resolvers.workflow.checks import Policy
 from schema import schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
-from subscriptions.server import Server
+from subscriptions.server import Limits, Server
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -49,6 +51,21 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
+class OpenApp(Starlette):
+    """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
+    should not each hold the middleware stack's frames."""
+
+    def __init__(self, live: Server, **options: Any) -> None:
+        super().__init__(**options)
+        self.live = live
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            await self.live(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(
@@ -63,7 +80,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await bus.publish()
 
     graphql = GraphQLApp(sessions, Policy(backdate_limit=timedelta(days=settings.backdate_limit_days)), hub, on_commit)
-    live = Server(hub, sessions, graphql.limiter)
+    limits = Limits(
+        init_timeout_s=settings.ws_init_timeout_s,
+        subscriptions_per_connection=settings.ws_max_subscriptions,
+        send_buffer=settings.ws_send_buffer,
+    )
+    live = Server(hub, sessions, graphql.limiter, limits)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -80,12 +102,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    app = Starlette(
+    app = OpenApp(
+        live,
         routes=[
             Route("/", home),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", live),
         ],
         lifespan=lifespan,
     )

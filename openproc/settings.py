@@ -27,3 +27,8 @@ class Settings(BaseSettings):
     broadcast_channel: str = "openproc_events"
     # Seconds between checks of the log when no wake-up arrives: the worst delay if a wake-up is lost.
     poll_interval_s: float = 2.0
+    # WebSocket limits: seconds to say connection_init, subscriptions per socket, messages queued per socket
+    # before the watcher counts as too far behind (it is told where to resume and closed).
+    ws_init_timeout_s: float = 10.0
+    ws_max_subscriptions: int = 50
+    ws_send_buffer: int = 1_000

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -143,12 +143,16 @@ class Member:
 class Connection:
     def __init__(self, websocket: WebSocket, server: "Server") -> None:
         self.websocket, self.server, self.limits = websocket, server, server.limits
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        # Messages waiting to be sent; a writer task exists only while there are some, so an idle socket
+        # costs no task at all.
+        self.queue: deque[str | None] = deque()
+        self.writer: asyncio.Task[None] | None = None
         self.members: dict[str, Member] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.token: str | None = None
         self.acknowledged = False
         self.closing = False
+        self.close_code = (4429, "Too far behind; resume with after")
 
     @staticmethod
     def next_message(operation_id: str, payload: str) -> str:
@@ -157,25 +161,29 @@ class Connection:
     def offer(self, message: str) -> None:
         if self.closing:
             return
-        if self.queue.qsize() >= self.limits.send_buffer:
+        if len(self.queue) >= self.limits.send_buffer:
             self.too_far_behind()
             return
-        self.queue.put_nowait(message)
+        self._enqueue(message)
+
+    def _enqueue(self, message: str | None) -> None:
+        self.queue.append(message)
+        if self.writer is None:
+            self.writer = asyncio.create_task(self._write())
 
     def too_far_behind(self) -> None:
         """Tell every subscription where to resume, then close: the watcher reconnects with `after`."""
         if self.closing:
             return
         self.closing = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
+        self.queue.clear()
         for member in self.members.values():
             error = {
                 "message": f"too far behind: resume with after: {member.cursor}",
                 "extensions": {"code": "TOO_FAR_BEHIND", "lastSequence": member.cursor},
             }
-            self.queue.put_nowait(json.dumps({"id": member.id, "type": "error", "payload": [error]}))
-        self.queue.put_nowait(None)
+            self._enqueue(json.dumps({"id": member.id, "type": "error", "payload": [error]}))
+        self._enqueue(None)
 
     async def close(self, code: int, reason: str) -> None:
         self.closing = True
@@ -187,8 +195,8 @@ class Connection:
             await self.websocket.close(4406, "Subprotocol not acceptable")
             return
         await self.websocket.accept(subprotocol=PROTOCOL)
-        writer = asyncio.create_task(self._write())
-        init_timer = asyncio.create_task(self._init_timeout())
+        # A timer handle, not a task: thousands of idle sockets each keep one until they say hello.
+        self.init_timer = asyncio.get_running_loop().call_later(self.limits.init_timeout_s, self._init_expired)
         try:
             while not self.closing:
                 text = await self.websocket.receive_text()
@@ -199,33 +207,35 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
-            init_timer.cancel()
+            self.init_timer.cancel()
             for member in list(self.members.values()):
                 self.server.leave(member)
             for task in self.tasks.values():
                 task.cancel()
-            if not writer.done():
-                self.queue.put_nowait(None)
+            if self.writer is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(writer, timeout=1)
-            writer.cancel()
+                    await asyncio.wait_for(self.writer, timeout=1)
 
-    async def _init_timeout(self) -> None:
-        await asyncio.sleep(self.limits.init_timeout_s)
-        if not self.acknowledged:
-            await self.close(4408, "Connection initialisation timeout")
+    def _init_expired(self) -> None:
+        if not self.acknowledged and not self.closing:
+            self.closing = True
+            self.close_code = (4408, "Connection initialisation timeout")
+            self._enqueue(None)
 
     async def _write(self) -> None:
-        while True:
-            message = await self.queue.get()
-            if message is None:
-                if self.closing:
-                    await self.close(4429, "Too far behind; resume with after")
-                return
-            try:
-                await self.websocket.send_text(message)
-            except Exception:
-                return
+        # The raw ASGI send: Starlette's wrapper re-checks state on every message, thousands of times an event.
+        send = self.websocket._send
+        try:
+            while self.queue:
+                message = self.queue.popleft()
+                if message is None:
+                    await self.close(*self.close_code)
+                    return
+                await send({"type": "websocket.send", "text": message})
+        except Exception:
+            self.queue.clear()
+        finally:
+            self.writer = None
 
     async def _handle(self, text: str) -> None:
         try:
@@ -243,6 +253,7 @@ class Connection:
             if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
                 self.token = authorization[7:].strip()
             self.acknowledged = True
+            self.init_timer.cancel()
             self.offer('{"type":"connection_ack"}')
         elif kind == "ping":
             self.offer('{"type":"pong"}')

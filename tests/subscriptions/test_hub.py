@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.types import ExecutionResult
 
 from openproc.database import create_engine, create_sessionmaker
 from resolvers.context import Context
 from resolvers.progress import Snapshot
 from schema import schema
-from strawberry.types import ExecutionResult
 from subscriptions.hub import Buffer, Hub, TooFarBehind
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id

@@ -132,6 +132,11 @@ async def test_protocol_rules_are_enforced(live: ServerProcess) -> None:
         await _closed_with(live.ws, {"type": "connection_init"}, protocol="graphql-ws")
 
 
+async def test_silent_sockets_are_closed_after_the_init_timeout(write_url: str) -> None:
+    async with server(write_url, WS_INIT_TIMEOUT_S="0.3") as impatient:
+        assert await _closed_with(impatient.ws) == 4408
+
+
 async def test_invalid_subscriptions_get_an_error_not_a_stream(live: ServerProcess) -> None:
     async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
         await socket.send(json.dumps({"type": "connection_init"}))
