@@ -7,7 +7,7 @@ shows (the case, its line, the officers), and every subscription renders from th
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 
 from models import Case, Department, Event, EventType, Officer, Step, TaskType
@@ -40,6 +40,8 @@ class Snapshot:
     event: Event
     case: CaseState | None
     actor: Officer | None
+    # The case's previous event: a watcher of one case sees a gap when it is not the last one it received.
+    previous_in_case: int | None = None
 
     @property
     def step(self) -> StepState | None:
@@ -87,7 +89,15 @@ async def read(
         where.append(Event.case_id == select(Case.id).where(Case.receipt_no == case_receipt_no).scalar_subquery())
     signer = aliased(Officer)
     async with sessions() as session:
-        events = (await session.scalars(select(Event).where(*where).order_by(Event.seq).limit(limit))).all()
+        earlier = aliased(Event)
+        previous = (
+            select(func.max(earlier.seq))
+            .where(earlier.case_id == Event.case_id, earlier.seq < Event.seq)
+            .scalar_subquery()
+        )
+        rows = (await session.execute(select(Event, previous).where(*where).order_by(Event.seq).limit(limit))).all()
+        events = [row[0] for row in rows]
+        previous_of = {row[0].seq: row[1] for row in rows}
         case_ids = sorted({event.case_id for event in events if event.case_id is not None})
         actor_ids = sorted({event.actor_officer_id for event in events if event.actor_officer_id is not None})
         cases = {
@@ -121,7 +131,7 @@ async def read(
         if event.case_id is not None:
             case, code, department_name, path = cases[event.case_id]
             state = CaseState(case, code, department_name, path, lines[event.case_id])
-        snapshots.append(Snapshot(event, state, actors.get(event.actor_officer_id or 0)))
+        snapshots.append(Snapshot(event, state, actors.get(event.actor_officer_id or 0), previous_of[event.seq]))
     return snapshots
 
 

@@ -122,6 +122,10 @@ class CaseSnapshot:
 )
 class CaseProgress:
     sequence: int = strawberry.field(description="Position in the event log; resume with `after:` this number.")
+    previous_case_sequence: int | None = strawberry.field(
+        description="The sequence of the same case's previous event (null for its first). Watching one case, a "
+        "value other than the last sequence you received means you missed something: resume with `after`."
+    )
     type: EventType = strawberry.field(description="What kind of change it was.")
     occurred_at: datetime = strawberry.field(description="When it legally happened (Asia/Seoul).")
     recorded_at: datetime = strawberry.field(description="When it was entered (Asia/Seoul).")
@@ -136,6 +140,7 @@ class CaseProgress:
         step = snapshot.step
         return cls(
             sequence=event.seq,
+            previous_case_sequence=snapshot.previous_in_case,
             type=to_graphql(EventType, event.type),
             occurred_at=local(event.occurred_at),
             recorded_at=local(event.recorded_at),

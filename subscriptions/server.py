@@ -80,7 +80,6 @@ class Group:
         self.members: dict[tuple[int, str], Member] = {}
         self.registration: Registration | None = None
         self._rendered: OrderedDict[int, str] = OrderedDict()
-        self._context = Context(server.sessions, hub=server.hub)
 
     def render(self, snapshot: Snapshot) -> str:
         """The `payload` of a `next` message for this event: executed once, whatever the number of watchers."""
@@ -92,7 +91,8 @@ class Group:
             schema._schema,
             self.document,
             root_value=CaseProgress.of(snapshot),
-            context_value=self._context,
+            # A fresh context per event: payloads render from the snapshot, and no loader outlives one event.
+            context_value=Context(self.server.sessions, hub=self.server.hub),
             variable_values=self.variables,
             operation_name=self.operation_name,
         )
