@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP)
 ## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
 bench-live: $(STAMP)
 	$(BIN)/python -m bench.live
+
+## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
+bench-ledger: $(STAMP)
+	$(BIN)/python -m bench.ledger
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -20,6 +20,7 @@ from models.enums import (
 from models.event import Event, EventCounter
 from models.holiday import PublicHoliday
 from models.idempotency import IdempotencyRecord
+from models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerNode
 from models.legal_reference import LegalReference
 from models.officer import Officer
 from models.officer_token import OfficerToken
@@ -42,6 +43,9 @@ __all__ = [
     "EventCounter",
     "EventType",
     "IdempotencyRecord",
+    "LedgerCheckpoint",
+    "LedgerLeaf",
+    "LedgerNode",
     "LegalReference",
     "Officer",
     "OfficerRole",

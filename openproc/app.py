@@ -14,6 +14,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from ledger.checkpointer import Checkpointer
+from ledger.note import load_signer
+from openproc import ledger_routes
 from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers.auth import bearer_token
@@ -31,6 +34,7 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, sessions: Sessions, policy: Policy, hub: Hub, on_commit: Callable[[], Awaitable[None]]) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
+        self.ledger_key = ""
         # One limiter per process, shared by every request.
         self.limiter = default_limiter()
 
@@ -48,6 +52,7 @@ class GraphQLApp(GraphQL[Context, None]):
             policy=self.policy,
             hub=self.hub,
             on_commit=self.on_commit,
+            ledger_key=self.ledger_key,
         )
 
 
@@ -86,12 +91,21 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         send_buffer=settings.ws_send_buffer,
     )
     live = Server(hub, sessions, graphql.limiter, limits)
+    signer = load_signer(
+        settings.ledger_origin,
+        settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
+        settings.data_dir / "ledger-signing.key",
+    )
+    graphql.ledger_key = signer.verifier_key
+    checkpointer = Checkpointer(sessions, signer)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await hub.start()
         await bus.start()
+        await checkpointer.start()
         yield
+        await checkpointer.stop()
         await bus.stop()
         await hub.stop()
         await engine.dispose()
@@ -108,6 +122,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             Route("/", home),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *ledger_routes.routes(sessions, signer.verifier_key),
         ],
         lifespan=lifespan,
     )

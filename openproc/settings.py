@@ -32,3 +32,7 @@ class Settings(BaseSettings):
     ws_init_timeout_s: float = 10.0
     ws_max_subscriptions: int = 50
     ws_send_buffer: int = 1_000
+    # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
+    # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
+    ledger_origin: str = "openproc.example/ledger"
+    ledger_signing_key: SecretStr | None = None

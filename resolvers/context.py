@@ -26,6 +26,8 @@ class Context:
     policy: Policy = field(default_factory=Policy)
     # The process's event hub, where subscriptions are served.
     hub: "Hub | None" = None
+    # The ledger's published verifier key.
+    ledger_key: str = ""
     # Called after a write commits: wakes this process's watchers and rings the bus for the others.
     on_commit: Callable[[], Awaitable[None]] | None = None
     loaders: Loaders = field(init=False)

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseStatus, Event, EventCounter, EventType, Officer, Step, StepStatus
+from resolvers import ledger
 from resolvers.context import Context
 from resolvers.pagination import Page, page_size
 
@@ -87,6 +88,7 @@ async def append(
         payload=content,
     )
     session.add(event)
+    await ledger.append(session, event)
     return event
 
 

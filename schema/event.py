@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 class Event(relay.Node):
     id: relay.NodeID[int]
     sequence: int = strawberry.field(description="Position in the log: gapless, starting at 1.")
+    leaf_index: int = strawberry.field(description="Its leaf in the ledger's Merkle tree (sequence − 1).")
     type: EventType = strawberry.field(description="What kind of change it was.")
     occurred_at: datetime = strawberry.field(description="When it legally happened (Asia/Seoul).")
     recorded_at: datetime = strawberry.field(
@@ -47,6 +48,7 @@ class Event(relay.Node):
         return cls(
             id=row.seq,
             sequence=row.seq,
+            leaf_index=row.seq - 1,
             type=to_graphql(EventType, row.type),
             occurred_at=local(row.occurred_at),
             recorded_at=local(row.recorded_at),

@@ -19,6 +19,7 @@ from schema.event import EventConnection
 from schema.event_arguments import AfterSequenceArgument
 from schema.ids import db_id_for, optional_db_id_for
 from schema.info import Info
+from schema.ledger import Ledger
 from schema.legal_reference import LegalReference
 from schema.officer import Officer, OfficerConnection
 from schema.own_case import OwnCase
@@ -114,6 +115,10 @@ class Query:
         access_code: Annotated[str, strawberry.argument(description="The one-time access code from intake.")],
     ) -> OwnCase:
         return OwnCase.from_row(await open_own_case(info.context, receipt_no, access_code))
+
+    @strawberry.field(description="The tamper-evident ledger: checkpoints, proofs and raw leaves.")
+    def ledger(self) -> Ledger:
+        return Ledger()
 
     @strawberry.field(description="Every article of law cited by a task type or an approval step.")
     async def legal_references(self, info: Info) -> list[LegalReference]:

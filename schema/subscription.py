@@ -122,6 +122,7 @@ class CaseSnapshot:
 )
 class CaseProgress:
     sequence: int = strawberry.field(description="Position in the event log; resume with `after:` this number.")
+    leaf_index: int = strawberry.field(description="Its leaf in the ledger's Merkle tree (sequence − 1).")
     previous_case_sequence: int | None = strawberry.field(
         description="The sequence of the same case's previous event (null for its first). Watching one case, a "
         "value other than the last sequence you received means you missed something: resume with `after`."
@@ -140,6 +141,7 @@ class CaseProgress:
         step = snapshot.step
         return cls(
             sequence=event.seq,
+            leaf_index=event.seq - 1,
             previous_case_sequence=snapshot.previous_in_case,
             type=to_graphql(EventType, event.type),
             occurred_at=local(event.occurred_at),

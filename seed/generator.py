@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from ledger import leaf, merkle
 from models import (
     ActionStatus,
     CaseStatus,
@@ -123,6 +124,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "document": ("id", "case_id", "title", "kind", "is_public", "registered_at", "registered_by_id", "view_count"),
     "scheduled_action": ("id", "case_id", "description", "scheduled_for", "status", "completed_at"),
     "event": ("seq", "case_id", "step_id", "type", "occurred_at", "recorded_at", "actor_officer_id", "payload"),
+    "ledger_leaf": ("leaf_index", "seq", "leaf"),
+    "ledger_node": ("level", "index", "hash"),
 }
 # Dependency order for loading.
 TABLES = tuple(COLUMNS)
@@ -625,7 +628,8 @@ class _Generator:
             history.add(change)
 
     def _events(self) -> None:
-        """Number the history in recording order: that is the order commits would have given it."""
+        """Number the history in recording order (the order commits would have given it), and build its ledger."""
+        hashes = []
         for seq, event in enumerate(sorted(self.history, key=lambda e: (e.recorded_at, e.order)), start=1):
             self.data.add(
                 "event",
@@ -640,6 +644,21 @@ class _Generator:
                     json.dumps(event.payload, ensure_ascii=False),
                 ),
             )
+            content = leaf.encode(
+                leaf.content(
+                    seq,
+                    event.type.value,
+                    event.case_id,
+                    event.step_id,
+                    event.actor_id,
+                    event.occurred_at,
+                    event.recorded_at,
+                    event.payload,
+                )
+            )
+            self.data.add("ledger_leaf", (seq - 1, seq, content))
+            hashes.append(merkle.leaf_hash(content))
+        self.data.rows["ledger_node"].extend(merkle.build(hashes))
         self.history.clear()
 
     def _step_row(

@@ -9,7 +9,14 @@ from seed.generator import COLUMNS, TABLES, Dataset
 # Tables with a serial id whose sequence must continue after the explicit ids COPY wrote.
 SERIAL_TABLES = tuple(table for table in TABLES if COLUMNS[table][0] == "id")
 # Everything the seed writes, plus what depends on it.
-RESET_TABLES = ("idempotency_record", "officer_token", "opinion", "scheduled_action_change", *reversed(TABLES))
+RESET_TABLES = (
+    "ledger_checkpoint",
+    "idempotency_record",
+    "officer_token",
+    "opinion",
+    "scheduled_action_change",
+    *reversed(TABLES),
+)
 
 
 def libpq(url: str) -> str:

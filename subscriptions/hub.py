@@ -166,6 +166,7 @@ class Hub:
         while True:
             batch = await progress.read(self.sessions, after=self.last_sequence)
             self.reads += 1
+            logger.debug("read %d events after %d", len(batch), self.last_sequence)
             for snapshot in batch:
                 for registration in list(self._registrations):
                     if registration.watch.matches(snapshot, self._paths):

@@ -39,7 +39,8 @@ async def remote(live: ServerProcess, officers: Officers) -> AsyncIterator[Desk]
 async def test_a_signature_is_pushed_to_the_watcher(live: ServerProcess, remote: Desk) -> None:
     # Given a watcher of a freshly registered case
     case = (await remote.register())["case"]
-    watcher = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"])
+    registered = (await remote.events_of(case["receiptNo"]))[-1]["sequence"]
+    watcher = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"], after=registered)
     step = case["steps"][0]
 
     # When its officer signs the first step over HTTP
@@ -82,7 +83,10 @@ async def test_a_watcher_resumes_without_gap_or_duplicate(live: ServerProcess, r
 
 async def test_many_watchers_of_one_case_share_the_rendering(live: ServerProcess, remote: Desk) -> None:
     case = (await remote.register())["case"]
-    watchers = await asyncio.gather(*(Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"]) for _ in range(50)))
+    registered = (await remote.events_of(case["receiptNo"]))[-1]["sequence"]
+    watchers = await asyncio.gather(
+        *(Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"], after=registered) for _ in range(50))
+    )
     step = case["steps"][0]
     await remote.ok(SIGN, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
 
@@ -156,13 +160,16 @@ async def test_invalid_subscriptions_get_an_error_not_a_stream(live: ServerProce
 
 
 FEED = """
-subscription($types: [EventType!]) { events(filter: {types: $types}) { sequence type case { receiptNo } } }
+subscription($types: [EventType!], $after: Int) {
+  events(filter: {types: $types}, after: $after) { sequence type case { receiptNo } }
+}
 """
 
 
 async def test_the_feed_can_be_narrowed_to_event_types(live: ServerProcess, remote: Desk) -> None:
-    signatures = await Watcher.open(live.ws, FEED, types=["STEP_SIGNED"])
-    everything = await Watcher.open(live.ws, FEED)
+    now = int(await remote.officers.fetchval("SELECT max(seq) FROM event"))
+    signatures = await Watcher.open(live.ws, FEED, types=["STEP_SIGNED"], after=now)
+    everything = await Watcher.open(live.ws, FEED, after=now)
     case = (await remote.register())["case"]
     step = case["steps"][0]
     await remote.ok(SIGN, db_id(step["officer"]["id"]), input={"stepId": step["id"]})

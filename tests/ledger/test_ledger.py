@@ -1,0 +1,179 @@
+"""The ledger through the API: checkpoints verify, proofs verify, concurrent writers leave no gap, and the
+standalone verifier catches tampering done directly in PostgreSQL."""
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.note import Signer, checkpoint_body, verify
+from tests.conftest import _fresh_database, _load_demo
+from tests.helpers import Officers, call
+from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
+from tests.subscriptions.servers import ServerProcess, server
+from verifier import openproc_verify as independent
+
+LEDGER = """
+query($index: Int!, $size: Int!, $first: Int!) {
+  ledger {
+    publicKey
+    checkpoint { size rootHash note }
+    inclusionProof(leafIndex: $index, treeSize: $size) { leafIndex treeSize auditPath }
+    consistencyProof(first: $first, second: $size) { first second proof }
+    leaves(start: $index, end: $size) { leafIndex leaf }
+  }
+}
+"""
+
+
+def test_checkpoints_are_signed_notes_both_implementations_verify() -> None:
+    signer = Signer("example.org/ledger", Ed25519PrivateKey.generate())
+    note = signer.sign(checkpoint_body("example.org/ledger", 5, b"\x01" * 32))
+
+    assert verify(note, signer.verifier_key) == ("example.org/ledger", 5, b"\x01" * 32)
+    assert independent.verify_note(note, signer.verifier_key)[1] == 5
+    forged = note.replace("\n5\n", "\n6\n")
+    with pytest.raises(ValueError, match="signature"):
+        verify(forged, signer.verifier_key)
+    with pytest.raises(independent.Mismatch, match="signature"):
+        independent.verify_note(forged, signer.verifier_key)
+    stranger = Signer("example.org/ledger", Ed25519PrivateKey.generate())
+    with pytest.raises(independent.Mismatch):
+        independent.verify_note(note, stranger.verifier_key)
+
+
+async def _checkpoint_covering(desk: Desk, size: int) -> dict[str, object]:
+    """The signed checkpoint once it covers `size` leaves (the server signs within a second of growing)."""
+    for _ in range(100):
+        body = await call(desk.client, "{ ledger { checkpoint { size rootHash note } } }")
+        checkpoint = body["data"]["ledger"]["checkpoint"]
+        if checkpoint and checkpoint["size"] >= size:
+            return dict(checkpoint)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no checkpoint covering {size} leaves within 5 s")
+
+
+async def test_proofs_from_the_api_verify_independently(desk: Desk) -> None:
+    case = (await desk.register())["case"]
+    event = (await desk.events_of(case["receiptNo"]))[-1]
+    checkpoint = await _checkpoint_covering(desk, event["sequence"])
+    key = (await call(desk.client, "{ ledger { publicKey } }"))["data"]["ledger"]["publicKey"]
+    _, size, root = independent.verify_note(str(checkpoint["note"]), key)
+    index = event["sequence"] - 1
+
+    body = await call(desk.client, LEDGER, index=index, size=size, first=max(1, size // 2))
+    assert "errors" not in body, body["errors"]
+    ledger = body["data"]["ledger"]
+    leaf = base64.b64decode(ledger["leaves"][0]["leaf"])
+    path = [base64.b64decode(node) for node in ledger["inclusionProof"]["auditPath"]]
+    consistency = [base64.b64decode(node) for node in ledger["consistencyProof"]["proof"]]
+
+    assert independent.verify_inclusion(index, size, leaf, path, root)
+    assert b'"seq":' + str(event["sequence"]).encode() in leaf
+    first = max(1, size // 2)
+    leaves = []
+    for start in range(0, first, 1000):
+        page = await call(desk.client, LEDGER, index=start, size=min(start + 1000, first), first=1)
+        leaves += [base64.b64decode(item["leaf"]) for item in page["data"]["ledger"]["leaves"]]
+    # The first half's root, rebuilt from its own leaves.
+    stack: list[tuple[int, bytes]] = []
+    for item in leaves:
+        node = (1, independent.h_leaf(item))
+        while stack and stack[-1][0] == node[0]:
+            node = (node[0] * 2, independent.h_node(stack.pop()[1], node[1]))
+        stack.append(node)
+    half_root = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        half_root = independent.h_node(left, half_root)
+    assert independent.verify_consistency(first, size, half_root, root, consistency)
+
+
+async def test_concurrent_signings_leave_no_gap_in_the_leaves(desk: Desk, officers: Officers) -> None:
+    before = int(await officers.fetchval("SELECT count(*) FROM ledger_leaf"))
+    signed = 0
+
+    async def clerk_at_work() -> None:
+        nonlocal signed
+        while signed < 1000:
+            case = (await desk.register("BLD-PMT"))["case"]
+            for position, step in enumerate(case["steps"]):
+                officer = db_id(step["officer"]["id"])
+                if position:
+                    await desk.ok(START, officer, input={"stepId": step["id"]})
+                await desk.ok(SIGN, officer, input={"stepId": step["id"]})
+                signed += 1
+
+    await asyncio.gather(*(clerk_at_work() for _ in range(20)))
+
+    rows = await officers.fetch("SELECT leaf_index, seq FROM ledger_leaf ORDER BY leaf_index")
+    assert signed >= 1000
+    assert [row["leaf_index"] for row in rows] == list(range(len(rows)))
+    assert all(row["seq"] == row["leaf_index"] + 1 for row in rows)
+    assert len(rows) > before + 1000
+
+
+@pytest.fixture(scope="module")
+async def audited() -> AsyncIterator[tuple[ServerProcess, Officers, str]]:
+    """A server on a database of its own, which these tests tamper with."""
+    from datetime import datetime
+
+    from schema.time import SEOUL
+
+    async for url in _fresh_database("ledger"):
+        await _load_demo(url, datetime.now(SEOUL))
+        async with server(url) as running, httpx.AsyncClient() as client:
+            key = (await client.get(f"http://127.0.0.1:{running.port}/ledger/key")).text.strip()
+            for _ in range(100):
+                if (await client.get(f"http://127.0.0.1:{running.port}/ledger/checkpoint")).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            yield running, Officers(url), key
+
+
+def _monitor(running: ServerProcess, key: str, state: Path) -> int:
+    return independent.main(
+        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "monitor"]
+    )
+
+
+async def test_the_verifier_catches_a_rewritten_event(
+    audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running, database, key = audited
+    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0
+
+    original = await database.fetchval("SELECT payload::text FROM event WHERE seq = 10")
+    await database.fetch("UPDATE event SET payload = jsonb_set(payload, '{forged}', 'true') WHERE seq = 10")
+    try:
+        assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+        assert "event 10 as served now differs" in capsys.readouterr().err
+    finally:
+        await database.fetch("UPDATE event SET payload = $1::jsonb WHERE seq = 10", original)
+    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0
+
+
+async def test_the_verifier_catches_a_rewritten_leaf(
+    audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running, database, key = audited
+    await database.fetch(
+        "UPDATE ledger_leaf SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), "
+        "'\"seq\":20', '\"seq\":20 '), 'UTF8') WHERE leaf_index = 19"
+    )
+    await database.fetch("UPDATE event SET payload = payload WHERE seq = 20")
+    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+    assert "MISMATCH" in capsys.readouterr().err
+
+
+async def test_the_verifier_catches_a_deleted_event(
+    audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running, database, key = audited
+    await database.fetch("DELETE FROM ledger_leaf WHERE leaf_index = 29")
+    await database.fetch("DELETE FROM event WHERE seq = 30")
+    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+    assert "not all there" in capsys.readouterr().err
