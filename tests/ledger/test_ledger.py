@@ -3,6 +3,7 @@ standalone verifier catches tampering done directly in PostgreSQL."""
 
 import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -138,6 +139,29 @@ def _monitor(running: ServerProcess, key: str, state: Path) -> int:
     return independent.main(
         ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "monitor"]
     )
+
+
+async def test_the_verifier_follows_a_growing_tree(
+    audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running, database, key = audited
+    state = tmp_path / "state.json"
+    arguments = ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "checkpoint"]
+    assert await asyncio.to_thread(independent.main, arguments) == 0
+    first = json.loads(state.read_text())
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.port}") as client:
+        desk = Desk(client, database)
+        await desk.register()
+        await _checkpoint_covering(desk, first["size"] + 1)
+    assert await asyncio.to_thread(independent.main, arguments) == 0
+    grown = json.loads(state.read_text())
+    assert grown["size"] > first["size"]
+
+    # A verifier that remembers another history is told the tree does not extend it.
+    state.write_text(json.dumps({"size": first["size"], "root": base64.b64encode(b"\x00" * 32).decode()}))
+    assert await asyncio.to_thread(independent.main, arguments) == 1
+    assert "does not extend" in capsys.readouterr().err
 
 
 async def test_the_verifier_catches_a_rewritten_event(
