@@ -31,10 +31,14 @@ from subscriptions.server import Limits, Server
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, sessions: Sessions, policy: Policy, hub: Hub, on_commit: Callable[[], Awaitable[None]]) -> None:
+    """Strawberry's HTTP view, with a per-request Context carrying what this process shares between requests."""
+
+    def __init__(
+        self, sessions: Sessions, policy: Policy, hub: Hub, on_commit: Callable[[], Awaitable[None]], ledger_key: str
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
-        self.ledger_key = ""
+        self.ledger_key = ledger_key
         # One limiter per process, shared by every request.
         self.limiter = default_limiter()
 
@@ -84,19 +88,19 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         hub.wake()
         await bus.publish()
 
-    graphql = GraphQLApp(sessions, Policy(backdate_limit=timedelta(days=settings.backdate_limit_days)), hub, on_commit)
+    signer = load_signer(
+        settings.ledger_origin,
+        settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
+        settings.data_dir / "ledger-signing.key",
+    )
+    policy = Policy(backdate_limit=timedelta(days=settings.backdate_limit_days))
+    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key)
     limits = Limits(
         init_timeout_s=settings.ws_init_timeout_s,
         subscriptions_per_connection=settings.ws_max_subscriptions,
         send_buffer=settings.ws_send_buffer,
     )
     live = Server(hub, sessions, graphql.limiter, limits)
-    signer = load_signer(
-        settings.ledger_origin,
-        settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
-        settings.data_dir / "ledger-signing.key",
-    )
-    graphql.ledger_key = signer.verifier_key
     checkpointer = Checkpointer(sessions, signer)
 
     @asynccontextmanager

@@ -212,7 +212,6 @@ class _Generator:
         self.law_ids: dict[str, int] = {}
         self.lines: dict[int, list[SimulatedStep]] = {}
         self.teams_by_theme: defaultdict[str, list[Team]] = defaultdict(list)
-        self.officer_serial = 0
         self.officer_payloads: dict[int, dict[str, Any]] = {}
         self.history: list[PendingEvent] = []
 
@@ -239,7 +238,6 @@ class _Generator:
 
     def _officer(self, department_id: int, title: str, role: OfficerRole = OfficerRole.OFFICER) -> int:
         officer_id = self.ids.next("officer")
-        self.officer_serial += 1
         self.data.add(
             "officer",
             (

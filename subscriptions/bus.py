@@ -46,8 +46,12 @@ class Bus:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Connect in the background; a bus that is down at start does not keep the server from serving."""
         self._task = asyncio.create_task(self._run(), name="openproc-bus")
-        await asyncio.wait_for(self.connected.wait(), timeout=10)
+        try:
+            await asyncio.wait_for(self.connected.wait(), timeout=3)
+        except TimeoutError:
+            logger.warning("the bus is not reachable yet; other processes' events arrive by polling until it is")
 
     async def stop(self) -> None:
         if self._task is not None:

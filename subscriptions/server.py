@@ -267,7 +267,7 @@ class Connection:
                 await self._subscribe(message)
             except Exception:
                 logger.exception("subscribing failed")
-                self._error(
+                self.error(
                     str(message.get("id")), [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
                 )
         elif kind == "complete":
@@ -289,7 +289,7 @@ class Connection:
             await self.close(4409, f"Subscriber for {operation_id} already exists")
             return
         if len(self.members) + len(self.tasks) >= self.limits.subscriptions_per_connection:
-            self._error(
+            self.error(
                 operation_id,
                 [
                     {
@@ -302,15 +302,15 @@ class Connection:
         query, variables = payload.get("query"), payload.get("variables") or {}
         operation_name = payload.get("operationName")
         if not isinstance(query, str) or not isinstance(variables, dict):
-            self._error(operation_id, [{"message": "query must be a string, variables an object"}])
+            self.error(operation_id, [{"message": "query must be a string, variables an object"}])
             return
         document, errors = _prepared(query)
         if errors or document is None:
-            self._error(operation_id, _errors(errors))
+            self.error(operation_id, _errors(errors))
             return
         operation = graphql.get_operation_ast(document, operation_name)
         if operation is None:
-            self._error(operation_id, [{"message": "no operation to run (give operationName)"}])
+            self.error(operation_id, [{"message": "no operation to run (give operationName)"}])
             return
         if operation.operation is OperationType.SUBSCRIPTION:
             await self.server.join(self, operation_id, query, document, operation, variables, operation_name)
@@ -338,7 +338,7 @@ class Connection:
         finally:
             self.tasks.pop(operation_id, None)
 
-    def _error(self, operation_id: str, errors: list[dict[str, Any]]) -> None:
+    def error(self, operation_id: str, errors: list[dict[str, Any]]) -> None:
         self.offer(json.dumps({"id": operation_id, "type": "error", "payload": errors}, ensure_ascii=False))
 
 
@@ -385,7 +385,7 @@ class Server:
         try:
             watch, after, after_variable = self._watch_of(operation, variables)
         except (InvalidInput, GraphQLError, GlobalIDValueError) as error:
-            connection._error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
+            connection.error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
             return
         # `after` only decides where a watcher starts, not what it is sent: resuming watchers share the group.
         shared = {name: value for name, value in variables.items() if name != after_variable}
@@ -420,7 +420,7 @@ class Server:
             member.ready = True
         except Exception:
             logger.exception("catching up a watcher failed")
-            member.connection._error(member.id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}])
+            member.connection.error(member.id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}])
         finally:
             member.connection.tasks.pop(member.id, None)
 
