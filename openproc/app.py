@@ -1,11 +1,13 @@
 """The Starlette application: GraphQL (with GraphiQL) on /graphql, a health probe, and a redirect from /."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -18,6 +20,7 @@ from ledger.checkpointer import Checkpointer
 from ledger.note import load_signer
 from openproc import ledger_routes
 from openproc.database import create_engine, create_sessionmaker
+from openproc.observability import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, RequestIdMiddleware, metrics
 from openproc.settings import Settings
 from resolvers.auth import bearer_token
 from resolvers.context import Context
@@ -67,8 +70,12 @@ class OpenApp(Starlette):
     def __init__(self, live: Server, **options: Any) -> None:
         super().__init__(**options)
         self.live = live
+        self._entry = RequestIdMiddleware(self._dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/graphql":
             await self.live(scope, receive, send)
             return
@@ -85,6 +92,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     bus = Bus(settings.broadcast_url.get_secret_value(), settings.broadcast_channel, hub.wake)
 
     async def on_commit() -> None:
+        EVENTS_PUBLISHED.inc()
         hub.wake()
         await bus.publish()
 
@@ -115,7 +123,19 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await engine.dispose()
 
     async def health(_: Request) -> Response:
+        """Liveness: the process answers."""
         return JSONResponse({"status": "ok"})
+
+    async def ready(_: Request) -> Response:
+        """Readiness: the database answers and the bus is connected; a balancer sends traffic only then."""
+        checks = {"database": "ok", "bus": "ok" if bus.connected.is_set() else "down"}
+        try:
+            async with engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+        except Exception:
+            checks["database"] = "down"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse(checks, status_code=200 if healthy else 503)
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
@@ -125,11 +145,15 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         routes=[
             Route("/", home),
             Route("/healthz", health),
+            Route("/readyz", ready),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *ledger_routes.routes(sessions, signer.verifier_key),
         ],
         lifespan=lifespan,
     )
+    WATCHERS.set_function(lambda: live.watchers)
+    BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = graphql.limiter
     app.state.hub, app.state.bus, app.state.live = hub, bus, live
     return app

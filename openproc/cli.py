@@ -1,7 +1,6 @@
 """`openproc`: serve, migrate and seed. `make run` is a thin wrapper over `openproc serve`."""
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +20,7 @@ from openproc import walk
 from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
+from openproc.observability import configure_logging
 from openproc.settings import Settings
 from resolvers import auth, reference
 from resolvers.errors import Forbidden, WorkflowError
@@ -106,12 +106,15 @@ def serve(
         console.print("demo data loaded")
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"OPEN serves http://{bind_host}:{bind_port}/graphql")
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level, json_format=settings.log_format == "json")
     uvicorn.run(
         create_app(url, settings),
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
+        log_config=None,
+        # Finish in-flight requests on SIGTERM; open sockets are closed with 1012 (service restart): reconnect.
+        timeout_graceful_shutdown=10,
         # Per-message deflate costs ~64 KB per socket; event messages are small. Frames are capped as well.
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,

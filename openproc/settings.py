@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    # "json" (one object per line, with the request id) or "text" for reading in a terminal.
+    log_format: str = "json"
     # Connections per process; two cores gain nothing from more.
     db_pool_size: int = 16
     # Seconds a statement may run before PostgreSQL cancels it.

@@ -5,6 +5,7 @@ from strawberry import Schema
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.types import ExecutionContext
 
+from openproc.observability import OperationMetrics
 from schema.errors import ErrorPolicy
 from schema.mutations import Mutation
 from schema.query import Query
@@ -28,6 +29,7 @@ def build_schema() -> Schema:
         subscription=Subscription,
         extensions=[
             ErrorPolicy,
+            OperationMetrics,
             # Both caches live at module level, shared across requests: only the factory is per request.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -8,6 +8,7 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
+from openproc.observability import request_id
 from resolvers.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated, WorkflowError
 
 logger = logging.getLogger("openproc.graphql")
@@ -43,7 +44,13 @@ def code_of(error: GraphQLError) -> str:
 def public(error: GraphQLError) -> GraphQLError:
     if not is_expected(error):
         logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
-        return GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
+        # The request id lets a user's report be matched with the logged traceback.
+        return GraphQLError(
+            MASKED_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id.get()},
+        )
     extensions = dict(error.extensions or {})
     extensions.setdefault("code", code_of(error))
     original = error.original_error

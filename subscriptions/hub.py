@@ -8,10 +8,12 @@ order (see `resolvers/events.py`), so nothing is skipped and nothing is read twi
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from openproc.observability import BUS_LAG, EVENTS_READ
 from resolvers import progress
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Snapshot, Watch
@@ -166,7 +168,11 @@ class Hub:
         while True:
             batch = await progress.read(self.sessions, after=self.last_sequence)
             self.reads += 1
-            logger.debug("read %d events after %d", len(batch), self.last_sequence)
+            if batch:
+                EVENTS_READ.inc(len(batch))
+                now = time.time()
+                for snapshot in batch:
+                    BUS_LAG.observe(max(0.0, now - snapshot.event.recorded_at.timestamp()))
             for snapshot in batch:
                 for registration in list(self._registrations):
                     if registration.watch.matches(snapshot, self._paths):

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.extensions import QueryDepthLimiter
 from strawberry.relay.types import GlobalIDValueError
 
+from openproc.observability import EVENTS_DELIVERED
 from resolvers import progress
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
@@ -137,6 +138,7 @@ class Member:
         if sequence <= self.cursor:
             return
         self.cursor = sequence
+        EVENTS_DELIVERED.inc()
         self.connection.offer(self.connection.next_message(self.id, payload))
 
 

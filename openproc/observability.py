@@ -1,0 +1,100 @@
+"""Request ids, structured logs and Prometheus metrics. None of them ever carries applicant data: logs hold ids,
+operation names and errors; metrics hold counts and durations."""
+
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from pythonjsonlogger.json import JsonFormatter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+OPERATIONS = Histogram(
+    "openproc_graphql_operation_seconds",
+    "GraphQL operations by name and type, and how long they took",
+    ["operation", "type", "outcome"],
+)
+EVENTS_PUBLISHED = Counter("openproc_events_published_total", "Writes that appended events and rang the bus")
+EVENTS_DELIVERED = Counter("openproc_events_delivered_total", "Event messages queued to watchers")
+EVENTS_READ = Counter("openproc_events_read_total", "Events the hub read from the log")
+BUS_LAG = Histogram(
+    "openproc_bus_lag_seconds",
+    "From an event's recording to this process's hub reading it",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this process")
+BUS_RECONNECTS = Gauge("openproc_bus_reconnects", "Times this process's bus connection was re-established")
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request and socket an id (the caller's X-Request-ID, else a new one), logged and returned."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        current = given if given.isascii() and 0 < len(given) <= 64 else uuid.uuid4().hex
+        token = request_id.set(current)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", current.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+def configure_logging(level: str, json_format: bool) -> None:
+    """Root logging for the server (uvicorn's loggers included): JSON lines with the request id, or plain text."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    if json_format:
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+
+
+class OperationMetrics(SchemaExtension):
+    """Times each GraphQL operation by name and type (query, mutation, subscription)."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        name = context.operation_name or "anonymous"
+        try:
+            kind = context.operation_type.value
+        except Exception:  # the document did not parse or name an operation
+            kind = "invalid"
+        outcome = "error" if context.result is not None and context.result.errors else "ok"
+        OPERATIONS.labels(name[:64], kind, outcome).observe(time.perf_counter() - started)
+
+
+async def metrics(_: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

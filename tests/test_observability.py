@@ -1,0 +1,85 @@
+"""Operations: liveness and readiness, Prometheus metrics, request ids, JSON logs, graceful shutdown."""
+
+import asyncio
+import json
+import logging
+import signal
+
+import httpx
+import pytest
+import websockets
+from sqlalchemy.engine import make_url
+
+from openproc.app import create_app
+from openproc.observability import configure_logging, request_id
+from openproc.settings import Settings
+from tests.schema.mutations.workflow import Desk
+from tests.subscriptions.servers import server
+
+
+async def test_ready_when_database_and_bus_answer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "bus": "ok"}
+
+
+async def test_not_ready_without_a_database(database_url: str) -> None:
+    missing = make_url(database_url).set(database="openproc_missing_db").render_as_string(hide_password=False)
+    app = create_app(missing, Settings(db_pool_size=2))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as broken,
+    ):
+        response = await broken.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+async def test_metrics_count_operations_and_events(desk: Desk) -> None:
+    await desk.client.post("/graphql", json={"query": "query TaskList { taskTypes { code } }"})
+    await desk.register()
+
+    text = (await desk.client.get("/metrics")).text
+
+    assert 'openproc_graphql_operation_seconds_count{operation="TaskList",outcome="ok",type="query"}' in text
+    assert 'operation="Register",outcome="ok",type="mutation"' in text
+    published = next(line for line in text.splitlines() if line.startswith("openproc_events_published_total "))
+    assert float(published.split()[1]) >= 1
+    assert "홍길동" not in text, "no applicant data in metrics"
+
+
+async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"x-request-id": "audit-42"})
+    made = await client.get("/healthz")
+    assert given.headers["x-request-id"] == "audit-42"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+def test_logs_are_json_lines_with_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("info", json_format=True)
+        token = request_id.set("req-7")
+        logging.getLogger("openproc.test").info("signed step %s", 3)
+        request_id.reset(token)
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["message"] == "signed step 3"
+    assert line["request_id"] == "req-7"
+    assert line["levelname"] == "INFO"
+
+
+async def test_a_stopping_server_tells_watchers_to_reconnect(write_url: str) -> None:
+    async with server(write_url) as running:
+        async with websockets.connect(running.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init"}))
+            await socket.recv()
+            running.process.send_signal(signal.SIGTERM)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 10)
+        # uvicorn re-raises the signal once it has shut down cleanly, so the exit status names SIGTERM.
+        assert await asyncio.to_thread(running.process.wait, 15) in (0, -signal.SIGTERM)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1012, "service restart: reconnect (to another replica)"
