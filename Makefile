@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger lock compose-check format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,16 @@ bench-live: $(STAMP)
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger
+
+## Pin the image's dependencies (requirements.lock) from pyproject.toml's ranges.
+lock:
+	rm -rf /tmp/openproc-lock && $(PYTHON) -m venv /tmp/openproc-lock
+	/tmp/openproc-lock/bin/pip install --quiet .
+	/tmp/openproc-lock/bin/pip freeze --exclude openproc > requirements.lock
+
+## Validate docker-compose.yml (no container engine needed).
+compose-check:
+	POSTGRES_PASSWORD=check LEDGER_SIGNING_KEY=check docker-compose config --quiet
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -114,7 +114,7 @@ async def test_unexpected_errors_are_masked_and_logged(database_url: str, caplog
     body = response.json()
     assert response.status_code == 200
     assert body["errors"][0]["message"].startswith("Unexpected error.")
-    assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL", "requestId": response.headers["x-request-id"]}
     assert "openproc_missing_db" not in response.text
     assert "asyncpg" not in response.text
     assert any(record.exc_info and "openproc_missing_db" in str(record.exc_info[1]) for record in caplog.records)

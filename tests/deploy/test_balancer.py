@@ -1,0 +1,150 @@
+"""Two replicas behind Debian's nginx on loopback: every watcher gets every event whichever replica it landed
+on, and when one replica stops mid-stream its watchers resume on the other without losing anything."""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from tests.helpers import Officers
+from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
+from tests.subscriptions.servers import ServerProcess, free_port, server
+from tests.subscriptions.test_live import PROGRESS
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@asynccontextmanager
+async def balancer(folder: Path, *replicas: ServerProcess) -> AsyncIterator[int]:
+    port = free_port()
+    upstreams = "\n".join(f"server 127.0.0.1:{replica.port} max_fails=1 fail_timeout=30s;" for replica in replicas)
+    (folder / "logs").mkdir()
+    config = folder / "nginx.conf"
+    config.write_text(f"""
+{"user root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+error_log {folder}/logs/error.log warn;
+pid {folder}/nginx.pid;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    upstream openproc {{ {upstreams} }}
+    map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://openproc;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+            proxy_next_upstream error timeout http_502;
+        }}
+    }}
+}}
+""")
+    # Starting a child does not block; we poll it over HTTP below.
+    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(config), "-g", "daemon off;"])  # noqa: ASYNC220
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield port
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        process.wait(timeout=10)
+
+
+class ResumingWatcher:
+    """A client as a page would be: it remembers the last sequence and reconnects after a 1012 close."""
+
+    def __init__(self, url: str, receipt_no: str, after: int) -> None:
+        self.url, self.receipt_no, self.last = url, receipt_no, after
+        self.received: list[int] = []
+        self.reconnects = 0
+        self.socket: Any = None
+
+    async def connect(self) -> None:
+        self.socket = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        await self.socket.send(json.dumps({"type": "connection_init"}))
+        await self.socket.recv()
+        await self.socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": PROGRESS, "variables": {"receiptNo": self.receipt_no, "after": self.last}},
+                }
+            )
+        )
+
+    async def take(self) -> int:
+        while True:
+            try:
+                message = json.loads(await asyncio.wait_for(self.socket.recv(), 15))
+            except websockets.ConnectionClosed as closed:
+                if closed.rcvd is None or closed.rcvd.code != 1012:
+                    raise AssertionError(f"closed without a restart code: {closed}") from closed
+                self.reconnects += 1
+                await self.connect()
+                continue
+            sequence = int(message["payload"]["data"]["caseProgress"]["sequence"])
+            self.received.append(sequence)
+            self.last = sequence
+            return sequence
+
+
+@pytest.mark.skipif(
+    not Path(NGINX).exists() and not os.environ.get("CI"), reason="needs Debian's nginx (.ci/run installs it)"
+)
+async def test_watchers_behind_the_balancer_survive_a_replica_stopping(
+    write_url: str, officers: Officers, tmp_path: Path
+) -> None:
+    settings = {
+        "BROADCAST_URL": "redis://127.0.0.1:6379/0",
+        "BROADCAST_CHANNEL": f"lb_{uuid.uuid4().hex[:8]}",
+        "POLL_INTERVAL_S": "60",
+    }
+    async with (
+        server(write_url, **settings) as first,
+        server(write_url, **settings) as second,
+        balancer(tmp_path, first, second) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        desk = Desk(client, officers)
+        case = (await desk.register("BLD-PMT"))["case"]
+        registered = (await desk.events_of(case["receiptNo"]))[-1]["sequence"]
+        watchers = [ResumingWatcher(f"ws://127.0.0.1:{port}/graphql", case["receiptNo"], registered) for _ in range(6)]
+        await asyncio.gather(*(watcher.connect() for watcher in watchers))
+        steps = case["steps"]
+        actions = [(SIGN, steps[0])] + [(query, step) for step in steps[1:4] for query in (START, SIGN)]
+        for index, (query, step) in enumerate(actions):
+            if index == 3:
+                first.process.send_signal(signal.SIGTERM)  # one replica stops mid-stream
+                await asyncio.to_thread(first.process.wait, 15)
+            await desk.ok(query, db_id(step["officer"]["id"]), input={"stepId": step["id"]})
+            await asyncio.gather(*(watcher.take() for watcher in watchers))
+        history = [event["sequence"] for event in await desk.events_of(case["receiptNo"])]
+        for watcher in watchers:
+            await watcher.socket.close()
+
+    expected = [sequence for sequence in history if sequence > registered]
+    assert all(watcher.received == expected for watcher in watchers), [w.received for w in watchers]
+    assert sum(watcher.reconnects for watcher in watchers) >= 1, "some watchers were on the stopped replica"
