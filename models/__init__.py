@@ -28,6 +28,7 @@ from models.opinion import Opinion
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
+from models.webhook import Webhook
 
 __all__ = [
     "ActionStatus",
@@ -61,5 +62,6 @@ __all__ = [
     "StepTemplate",
     "TaskCategory",
     "TaskType",
+    "Webhook",
     "task_type_legal_reference",
 ]

@@ -18,7 +18,7 @@ from strawberry.asgi import GraphQL
 
 from ledger.checkpointer import Checkpointer
 from ledger.note import load_signer
-from openproc import ledger_routes
+from openproc import exports, ledger_routes, open311_routes
 from openproc.database import create_engine, create_sessionmaker
 from openproc.observability import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, RequestIdMiddleware, metrics
 from openproc.settings import Settings
@@ -31,6 +31,7 @@ from schema import schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.server import Limits, Server
+from subscriptions.webhook_dispatcher import Dispatcher
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -94,6 +95,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     async def on_commit() -> None:
         EVENTS_PUBLISHED.inc()
         hub.wake()
+        dispatcher.wake()
         await bus.publish()
 
     signer = load_signer(
@@ -110,13 +112,16 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     )
     live = Server(hub, sessions, graphql.limiter, limits)
     checkpointer = Checkpointer(sessions, signer)
+    dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await hub.start()
         await bus.start()
         await checkpointer.start()
+        await dispatcher.start()
         yield
+        await dispatcher.stop()
         await checkpointer.stop()
         await bus.stop()
         await hub.stop()
@@ -128,7 +133,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     async def ready(_: Request) -> Response:
         """Readiness: the database answers and the bus is connected; a balancer sends traffic only then."""
-        checks = {"database": "ok", "bus": "ok" if bus.connected.is_set() else "down"}
+        checks = {"database": "ok", "bus": "ok"}
+        try:
+            # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
+            await asyncio.wait_for(bus.connected.wait(), timeout=1)
+        except TimeoutError:
+            checks["bus"] = "down"
         try:
             async with engine.connect() as connection:
                 await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
@@ -149,6 +159,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *ledger_routes.routes(sessions, signer.verifier_key),
+            *open311_routes.routes(sessions),
+            *exports.routes(sessions),
         ],
         lifespan=lifespan,
     )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import from_base64
 
 from models import Case, Officer, OfficerRole, Step
-from openproc import walk
+from openproc import exports, walk
 from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
@@ -291,6 +291,44 @@ def walk_case(
                 await auth.revoke_token(session, token_id)
 
         asyncio.run(_in_transaction(database, revoke_all))
+
+
+export_app = typer.Typer(help="Open-data exports.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@export_app.command("blds")
+def export_blds(
+    out: Annotated[Path, typer.Option(help="Folder to write permits.<format> and permit_status.<format> into.")] = Path(
+        "exports"
+    ),
+    format: Annotated[ExportFormat, typer.Option(help="csv or json.")] = ExportFormat.CSV,
+) -> None:
+    """Write the BLDS-style permits export and its status history (also served under /exports/blds/)."""
+
+    async def write() -> dict[str, int]:
+        engine = create_engine(resolve_url(Settings()), pool_size=1)
+        try:
+            sessions = create_sessionmaker(engine)
+            counts = {}
+            for dataset, columns in exports.DATASETS.items():
+                rows = await exports.rows_of(sessions, dataset)
+                (out / f"{dataset}.{format.value}").write_text(
+                    exports.render(rows, columns, format.value), encoding="utf-8"
+                )
+                counts[dataset] = len(rows)
+            return counts
+        finally:
+            await engine.dispose()
+
+    out.mkdir(parents=True, exist_ok=True)
+    counts = asyncio.run(write())
+    console.print(", ".join(f"{count:,} rows in {out / f'{name}.{format.value}'}" for name, count in counts.items()))
 
 
 if __name__ == "__main__":

@@ -36,5 +36,7 @@ class Settings(BaseSettings):
     ws_send_buffer: int = 1_000
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
+    # Webhooks: first retry after this many seconds, doubling up to five minutes.
+    webhook_backoff_s: float = 1.0
     ledger_origin: str = "openproc.example/ledger"
     ledger_signing_key: SecretStr | None = None

@@ -15,17 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Document, IdempotencyRecord, ScheduledAction, Step
+from models import Case, Document, IdempotencyRecord, ScheduledAction, Step, Webhook
 from resolvers.dataloaders import Sessions
 from resolvers.errors import WorkflowCode, WorkflowError
 
 KEY_LIMIT = 100
 # What a write may return, by the name its replay record keeps.
-RESULTS: dict[str, type[Case | Step | Document | ScheduledAction]] = {
+RESULTS: dict[str, type[Case | Step | Document | ScheduledAction | Webhook]] = {
     "Case": Case,
     "Step": Step,
     "Document": Document,
     "ScheduledAction": ScheduledAction,
+    "Webhook": Webhook,
 }
 R = TypeVar("R")
 Saved = dict[str, Any]

@@ -21,6 +21,8 @@ from subscriptions.redis_backend import RedisPubSubBackend
 logger = logging.getLogger("openproc.bus")
 
 WAKE = "wake"
+# Heartbeats that may go unanswered before the connection counts as dead (a busy event loop delays them too).
+MISSED_HEARTBEATS = 5
 
 
 class Bus:
@@ -113,7 +115,7 @@ class Bus:
 
     def _backoff(self) -> float:
         """Doubling from 0.1 s while failures follow each other; back to 0.1 s after a working spell."""
-        working = time.monotonic() - self._last_echo < 3 * self.heartbeat_s
+        working = time.monotonic() - self._last_echo < MISSED_HEARTBEATS * self.heartbeat_s
         self._failures = 0 if working else self._failures + 1
         return float(min(0.1 * 2**self._failures, self.max_backoff_s))
 
@@ -147,5 +149,5 @@ class Bus:
         while True:
             await self._send(self._identity)
             await asyncio.sleep(self.heartbeat_s)
-            if time.monotonic() - self._last_echo > 3 * self.heartbeat_s:
+            if time.monotonic() - self._last_echo > MISSED_HEARTBEATS * self.heartbeat_s:
                 raise ConnectionError("no heartbeat echo from the bus")

@@ -6,7 +6,7 @@ permissions are top-level errors (codes UNAUTHENTICATED, FORBIDDEN). Every chang
 
 import strawberry
 
-from schema.mutations import application, case, document, reference, scheduled_action, step
+from schema.mutations import application, case, document, reference, scheduled_action, step, webhook
 
 SIGNED_IN = " Needs an officer's bearer token."
 
@@ -64,6 +64,11 @@ class Mutation:
         resolver=reference.import_reference_data,
         description="Create or update task types (with their approval lines), laws, departments and officers "
         "from one document. Administrators only." + SIGNED_IN,
+    )
+    register_webhook = strawberry.mutation(
+        resolver=webhook.register_webhook,
+        description="Push public events to an organisation's endpoint, signed and retried. Administrators only."
+        + SIGNED_IN,
     )
     complete_action = strawberry.mutation(
         resolver=scheduled_action.complete_action,

@@ -1,0 +1,28 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Webhook(Base):
+    """An organisation's endpoint that receives public events it cannot hold a WebSocket for."""
+
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    # Signs every delivery (HMAC-SHA256); shown once at registration, kept to sign.
+    secret: Mapped[str] = mapped_column(String(100))
+    # What to send: task type code, department id (with the units below), event types.
+    filter: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Deliveries resume after this sequence number.
+    delivered_through: Mapped[int] = mapped_column(BigInteger)
+    failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime]

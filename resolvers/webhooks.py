@@ -1,0 +1,126 @@
+"""Webhooks: public events pushed to an organisation's HTTPS endpoint, signed, retried, resumable by sequence.
+
+Each delivery's body is the event's ledger leaf (canonical JSON, public data only), so a receiver can also prove
+it with the ledger. Headers: `X-OPEN-Sequence`, `X-OPEN-Timestamp` and `X-OPEN-Signature: v1=<hex>`, the
+HMAC-SHA256 of `<timestamp>.<body>` under the secret shown at registration.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Event, EventType, Officer, OfficerRole, Webhook
+from resolvers import ledger, progress
+from resolvers.dataloaders import Sessions
+from resolvers.errors import WorkflowCode, WorkflowError
+from resolvers.progress import Watch
+from resolvers.workflow.access import require_role
+
+logger = logging.getLogger("openproc.webhooks")
+
+BATCH = 200
+MAX_BACKOFF_S = 300.0
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+async def register(
+    session: AsyncSession, actor: Officer, url: str, watch_filter: dict[str, Any], after: int | None
+) -> tuple[Webhook, str]:
+    require_role(actor, OfficerRole.ADMINISTRATOR)
+    parsed = urlparse(url)
+    plain_http_ok = parsed.scheme == "http" and parsed.hostname in LOOPBACK
+    if len(url) > 500 or not parsed.hostname or (parsed.scheme != "https" and not plain_http_ok):
+        raise WorkflowError(WorkflowCode.INVALID_VALUE, "must be an https:// URL (http:// only on loopback)", "url")
+    start = (
+        after if after is not None else int(await session.scalar(select(func.coalesce(func.max(Event.seq), 0))) or 0)
+    )
+    secret = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    hook = Webhook(
+        url=url,
+        secret=secret,
+        filter=watch_filter,
+        delivered_through=start,
+        failures=0,
+        next_attempt_at=now,
+        active=True,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(hook)
+    await session.flush()
+    return hook, secret
+
+
+def _watch(stored: dict[str, Any]) -> Watch:
+    return Watch(
+        task_type_code=stored.get("taskTypeCode"),
+        department_id=stored.get("departmentId"),
+        event_types=frozenset(EventType(kind) for kind in stored.get("types") or ()),
+    )
+
+
+async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: float) -> int:
+    """One round: every due webhook gets its next events, in order, until one fails. Returns deliveries made.
+
+    The webhook row stays locked (SKIP LOCKED) while its events go out, so replicas never send one twice."""
+    delivered = 0
+    async with sessions() as session, session.begin():
+        hooks = (
+            await session.scalars(
+                select(Webhook)
+                .where(Webhook.active.is_(True), Webhook.next_attempt_at <= datetime.now(UTC))
+                .order_by(Webhook.id)
+                .limit(20)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for hook in hooks:
+            delivered += await _deliver(sessions, client, hook, backoff_s)
+    return delivered
+
+
+async def _deliver(sessions: Sessions, client: httpx.AsyncClient, hook: Webhook, backoff_s: float) -> int:
+    watch = _watch(hook.filter)
+    paths = await progress.department_paths(sessions, [watch.department_id]) if watch.department_id else {}
+    batch = await progress.read(sessions, after=hook.delivered_through, limit=BATCH)
+    sent = 0
+    for snapshot in batch:
+        if watch.matches(snapshot, paths):
+            body = ledger.leaf_bytes(snapshot.event)
+            timestamp = str(int(time.time()))
+            headers = {
+                "content-type": "application/json",
+                "x-open-sequence": str(snapshot.event.seq),
+                "x-open-timestamp": timestamp,
+                "x-open-signature": "v1=" + signature(hook.secret, timestamp, body),
+            }
+            try:
+                response = await client.post(hook.url, content=body, headers=headers, timeout=5)
+                ok = 200 <= response.status_code < 300
+            except httpx.HTTPError:
+                ok = False
+            if not ok:
+                hook.failures += 1
+                wait = min(backoff_s * 2 ** (hook.failures - 1), MAX_BACKOFF_S)
+                hook.next_attempt_at = datetime.now(UTC) + timedelta(seconds=wait)
+                logger.warning(
+                    "webhook %s: delivery of %s failed; retrying in %.1f s", hook.id, snapshot.event.seq, wait
+                )
+                return sent
+            sent += 1
+        hook.delivered_through, hook.failures = snapshot.event.seq, 0
+    return sent

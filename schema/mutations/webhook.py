@@ -1,0 +1,71 @@
+"""registerWebhook: administrators subscribe an organisation's HTTPS endpoint to public events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+import models
+from resolvers import webhooks
+from resolvers.idempotency import Attempt
+from schema.enums import EventType
+from schema.ids import optional_db_id_for
+from schema.info import Info
+from schema.mutations.errors import WorkflowError
+from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, arguments_of, run
+
+
+@strawberry.input(description="An endpoint to push public events to, and which events.")
+class RegisterWebhookInput:
+    url: str = strawberry.field(description="https:// endpoint (http:// only on loopback, for testing).")
+    task_type_code: str | None = strawberry.field(default=None, description="Only events of this task type.")
+    department_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only events of cases handled by this department or a unit below it."
+    )
+    types: list[EventType] | None = strawberry.field(default=None, description="Only these kinds of event.")
+    after: int | None = strawberry.field(
+        default=None, description="Start after this sequence number (default: from now)."
+    )
+
+
+@strawberry.type(description="A registered webhook and the secret that signs its deliveries.")
+class RegisteredWebhook:
+    id: int = strawberry.field(description="The webhook's number.")
+    url: str = strawberry.field(description="Where deliveries go.")
+    secret: str = strawberry.field(
+        description="Verify each delivery: `X-OPEN-Signature: v1=` HMAC-SHA256 of `<X-OPEN-Timestamp>.<body>`."
+    )
+    delivered_through: int = strawberry.field(description="Deliveries resume after this sequence number.")
+
+
+WebhookResult = Annotated[
+    RegisteredWebhook | WorkflowError, strawberry.union("WebhookResult", description="The webhook or a refusal.")
+]
+
+
+async def register_webhook(
+    info: Info,
+    input: Annotated[RegisterWebhookInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> WebhookResult:
+    officer = await info.context.officer()
+    watch_filter: dict[str, Any] = {
+        "taskTypeCode": input.task_type_code,
+        "departmentId": optional_db_id_for(input.department_id, "Department", "departmentId"),
+        "types": [models.EventType[kind.name].value for kind in input.types or ()],
+    }
+
+    async def write(session: AsyncSession) -> models.Webhook:
+        hook, _ = await webhooks.register(session, officer, input.url, watch_filter, input.after)
+        return hook
+
+    attempt = Attempt(f"officer:{officer.id}", "registerWebhook", idempotency_key, arguments_of(input))
+    result = await run(info, attempt, write)
+    if isinstance(result, WorkflowError):
+        return result
+    return RegisteredWebhook(
+        id=result.id, url=result.url, secret=result.secret, delivered_through=result.delivered_through
+    )

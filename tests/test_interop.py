@@ -1,0 +1,118 @@
+"""Open311 GeoReport v2 and the BLDS export: the formats civic tools already read."""
+
+import csv
+import io
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+
+from seed.generator import COLUMNS, Dataset
+
+# GeoReport v2's fields (wiki.open311.org/GeoReport_v2).
+SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+REQUEST_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
+
+
+async def test_services_list_every_task_type(client: httpx.AsyncClient, demo: Dataset) -> None:
+    services = (await client.get("/open311/v2/services.json")).json()
+    assert len(services) == len(demo.rows["task_type"])
+    assert all(set(service) == SERVICE_FIELDS for service in services)
+    assert {service["type"] for service in services} == {"realtime"}
+
+
+async def test_requests_carry_the_spec_fields_and_filter(client: httpx.AsyncClient, demo: Dataset) -> None:
+    columns = COLUMNS["case"]
+    newest_open = next(row for row in reversed(demo.rows["case"]) if row[columns.index("status")] == "in_progress")
+    code = next(row[1] for row in demo.rows["task_type"] if row[0] == newest_open[columns.index("task_type_id")])
+    open_permits = (
+        await client.get("/open311/v2/requests.json", params={"status": "open", "service_code": code})
+    ).json()
+    closed = (await client.get("/open311/v2/requests.json", params={"status": "closed"})).json()
+
+    assert open_permits
+    assert all(set(item) == REQUEST_FIELDS for item in open_permits + closed)
+    assert {item["status"] for item in open_permits} == {"open"}
+    assert {item["service_code"] for item in open_permits} == {code}
+    assert {item["status"] for item in closed} == {"closed"}
+    assert all(item["expected_datetime"].endswith("+09:00") for item in closed)
+
+
+async def test_one_request_in_json_and_xml(client: httpx.AsyncClient, demo: Dataset) -> None:
+    receipt_no = demo.rows["case"][-1][COLUMNS["case"].index("receipt_no")]
+    as_json = (await client.get(f"/open311/v2/requests/{receipt_no}.json")).json()
+    as_xml = ElementTree.fromstring((await client.get(f"/open311/v2/requests/{receipt_no}.xml")).content)
+
+    assert [item["service_request_id"] for item in as_json] == [receipt_no]
+    assert as_xml.tag == "service_requests"
+    assert as_xml.findtext("request/service_request_id") == receipt_no
+    assert {child.tag for child in as_xml.find("request") or []} == REQUEST_FIELDS
+
+
+async def test_open311_errors_follow_the_spec(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/open311/v2/requests/NO-SUCH.json")
+    bad = await client.get("/open311/v2/requests.json", params={"start_date": "yesterday"})
+    assert missing.status_code == 404
+    assert missing.json() == [{"code": 404, "description": "no service request with that id"}]
+    assert bad.status_code == 400
+    assert "start_date" in bad.json()[0]["description"]
+
+
+async def test_blds_permits_and_status_history_download(client: httpx.AsyncClient, demo: Dataset) -> None:
+    permits = list(csv.DictReader(io.StringIO((await client.get("/exports/blds/permits.csv")).text)))
+    history = (await client.get("/exports/blds/permit_status.json")).json()
+
+    enforcement = {row[0] for row in demo.rows["task_type"] if row[3] == "enforcement"}
+    expected = sum(1 for row in demo.rows["case"] if row[COLUMNS["case"].index("task_type_id")] not in enforcement)
+    assert len(permits) == expected
+    assert {"PermitNum", "AppliedDate", "StatusCurrent", "StatusCurrentMapped", "OriginalAddress1"} <= set(permits[0])
+    assert {row["StatusCurrentMapped"] for row in permits} <= {
+        "Application Accepted",
+        "In Review",
+        "Permit Issued",
+        "Permit Denied",
+        "Permit Withdrawn",
+    }
+    issued = next(row for row in permits if row["StatusCurrent"] == "completed")
+    changes = [change for change in history if change["PermitNum"] == issued["PermitNum"]]
+    assert changes[0]["StatusPrevious"] is None
+    assert changes[-1]["StatusCurrent"] == "completed"
+    applicants = {row[1] for row in demo.rows["applicant"]}
+    assert not any(name in json.dumps(permits, ensure_ascii=False) for name in list(applicants)[:200])
+
+
+def test_the_cli_writes_the_export(database_url: str, demo: Dataset, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": database_url}
+    subprocess.run(
+        [sys.executable, "-m", "openproc.cli", "export", "blds", "--out", str(tmp_path), "--format", "json"],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    permits = json.loads((tmp_path / "permits.json").read_text(encoding="utf-8"))
+    assert permits
+    assert (tmp_path / "permit_status.json").exists()
