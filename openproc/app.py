@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -20,7 +21,15 @@ from ledger.checkpointer import Checkpointer
 from ledger.note import load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.database import create_engine, create_sessionmaker
-from openproc.observability import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, RequestIdMiddleware, metrics
+from openproc.observability import (
+    BUS_RECONNECTS,
+    EVENTS_PUBLISHED,
+    WATCHERS,
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    durability_warnings,
+    metrics,
+)
 from openproc.settings import Settings
 from resolvers.auth import bearer_token
 from resolvers.context import Context
@@ -32,6 +41,8 @@ from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.server import Limits, Server
 from subscriptions.webhook_dispatcher import Dispatcher
+
+logger = logging.getLogger("openproc")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -64,6 +75,10 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
+# GraphQL documents and reference-data imports fit well within this.
+MAX_BODY_BYTES = 1024 * 1024
+
+
 class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
@@ -71,7 +86,7 @@ class OpenApp(Starlette):
     def __init__(self, live: Server, **options: Any) -> None:
         super().__init__(**options)
         self.live = live
-        self._entry = RequestIdMiddleware(self._dispatch)
+        self._entry = RequestIdMiddleware(BodyLimitMiddleware(self._dispatch, MAX_BODY_BYTES))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)
@@ -114,8 +129,25 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     checkpointer = Checkpointer(sessions, signer)
     dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
 
+    async def check_durability() -> None:
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', "
+                        "'full_page_writes')"
+                    )
+                )
+                found = {name: setting for name, setting in rows}
+        except Exception:
+            logger.warning("could not read PostgreSQL's durability settings", exc_info=True)
+            return
+        for warning in durability_warnings(found):
+            logger.warning("unsafe PostgreSQL setting: %s", warning)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await check_durability()
         await hub.start()
         await bus.start()
         await checkpointer.start()

@@ -98,3 +98,54 @@ class OperationMetrics(SchemaExtension):
 
 async def metrics(_: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class BodyLimitMiddleware:
+    """Refuses HTTP request bodies over `limit` bytes with 413, before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLarge:
+            await _too_large(send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"errors":[{"message":"request body too large"}]}'})
+
+
+def durability_warnings(settings: dict[str, str]) -> list[str]:
+    """What in PostgreSQL's settings could lose an acknowledged write."""
+    warnings = []
+    if settings.get("fsync") != "on":
+        warnings.append("fsync is off: a crash can lose or corrupt committed data")
+    if settings.get("synchronous_commit") == "off":
+        warnings.append("synchronous_commit is off: a crash can lose the last acknowledged writes")
+    if settings.get("full_page_writes") != "on":
+        warnings.append("full_page_writes is off: a crash can leave torn pages")
+    return warnings

@@ -2,11 +2,19 @@
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from openproc.observability import OperationMetrics
 from schema.errors import ErrorPolicy
+from schema.limits import FieldDuplicationLimit
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -36,6 +44,7 @@ def build_schema() -> Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: AddValidationRules([FieldDuplicationLimit]),
         ],
     )
 
