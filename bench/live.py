@@ -247,7 +247,13 @@ async def drop(url: str) -> None:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "warning",
+        "RATE_SIGNINGS_PER_MINUTE": "100000",
+        "WS_MAX_CONNECTIONS_PER_CLIENT": "100000",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "openproc.cli", "serve", "--no-demo", "--port", str(port)], cwd=ROOT, env=env
     )

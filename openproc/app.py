@@ -25,6 +25,7 @@ from openproc.observability import (
     BUS_RECONNECTS,
     EVENTS_PUBLISHED,
     WATCHERS,
+    AnonymousRateLimitMiddleware,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     durability_warnings,
@@ -34,7 +35,7 @@ from openproc.settings import Settings
 from resolvers.auth import bearer_token
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
-from resolvers.rate_limit import default_limiter
+from resolvers.rate_limit import RateLimiter, default_limiter
 from resolvers.workflow.checks import Policy
 from schema import schema
 from subscriptions.bus import Bus
@@ -49,13 +50,19 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's HTTP view, with a per-request Context carrying what this process shares between requests."""
 
     def __init__(
-        self, sessions: Sessions, policy: Policy, hub: Hub, on_commit: Callable[[], Awaitable[None]], ledger_key: str
+        self,
+        sessions: Sessions,
+        policy: Policy,
+        hub: Hub,
+        on_commit: Callable[[], Awaitable[None]],
+        ledger_key: str,
+        limiter: RateLimiter,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
         self.ledger_key = ledger_key
         # One limiter per process, shared by every request.
-        self.limiter = default_limiter()
+        self.limiter = limiter
 
     def encode_json(self, data: object) -> str:
         # Korean text as UTF-8 rather than \uXXXX escapes: half the bytes, and readable.
@@ -83,10 +90,12 @@ class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
 
-    def __init__(self, live: Server, **options: Any) -> None:
+    def __init__(self, live: Server, limiter: RateLimiter, **options: Any) -> None:
         super().__init__(**options)
         self.live = live
-        self._entry = RequestIdMiddleware(BodyLimitMiddleware(self._dispatch, MAX_BODY_BYTES))
+        self._entry = RequestIdMiddleware(
+            BodyLimitMiddleware(AnonymousRateLimitMiddleware(self._dispatch, limiter), MAX_BODY_BYTES)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)
@@ -119,11 +128,13 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         settings.data_dir / "ledger-signing.key",
     )
     policy = Policy(backdate_limit=timedelta(days=settings.backdate_limit_days))
-    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key)
+    limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
+    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter)
     limits = Limits(
         init_timeout_s=settings.ws_init_timeout_s,
         subscriptions_per_connection=settings.ws_max_subscriptions,
         send_buffer=settings.ws_send_buffer,
+        connections_per_client=settings.ws_max_connections_per_client,
     )
     live = Server(hub, sessions, graphql.limiter, limits)
     checkpointer = Checkpointer(sessions, signer)
@@ -184,6 +195,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     app = OpenApp(
         live,
+        limiter,
         routes=[
             Route("/", home),
             Route("/healthz", health),

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     ws_init_timeout_s: float = 10.0
     ws_max_subscriptions: int = 50
     ws_send_buffer: int = 1_000
+    ws_max_connections_per_client: int = 500
+    # Rate limits per minute: anonymous HTTP requests per client address (officers with a token are counted by
+    # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
+    rate_anonymous_per_minute: int = 6_000
+    rate_signings_per_minute: int = 120
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Webhooks: first retry after this many seconds, doubling up to five minutes.

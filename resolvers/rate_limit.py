@@ -37,12 +37,15 @@ class RateLimiter:
         self._seen.clear()
 
 
-def default_limiter() -> RateLimiter:
+def default_limiter(anonymous_per_minute: int = 6_000, signings_per_minute: int = 120) -> RateLimiter:
     return RateLimiter(
         {
             # Online applications: a person files a few a day, not dozens a minute.
             "submit_application": Budget(requests=5, seconds=600),
             # Access codes are guessable by brute force only if attempts are cheap.
             "access_code": Budget(requests=20, seconds=600),
+            # Anonymous HTTP requests per client address; officers are counted by their own budgets.
+            "anonymous": Budget(requests=anonymous_per_minute, seconds=60),
+            "signing": Budget(requests=signings_per_minute, seconds=60),
         }
     )

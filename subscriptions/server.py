@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +19,7 @@ from typing import Any
 import graphql
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
 from graphql.execution.values import get_argument_values, get_variable_values
+from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.extensions import QueryDepthLimiter
@@ -45,6 +46,7 @@ class Limits:
     message_bytes: int = 64 * 1024
     # Messages waiting to be sent on one connection before it counts as too far behind.
     send_buffer: int = 1_000
+    connections_per_client: int = 500
 
 
 RULES = (*graphql.specified_rules, *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules)
@@ -360,15 +362,27 @@ class Server:
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
         self.groups: dict[tuple[str, ...], Group] = {}
         self.connections = 0
+        self.per_client: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI endpoint of the WebSocket route."""
         websocket = WebSocket(scope, receive, send)
+        client = self.client_of(websocket)
+        if self.per_client[client] >= self.limits.connections_per_client:
+            # Refused at the handshake with an HTTP answer clients understand.
+            await websocket.send_denial_response(
+                JSONResponse({"errors": [{"message": "too many connections from this address"}]}, status_code=429)
+            )
+            return
         self.connections += 1
+        self.per_client[client] += 1
         try:
             await Connection(websocket, self).serve()
         finally:
             self.connections -= 1
+            self.per_client[client] -= 1
+            if not self.per_client[client]:
+                del self.per_client[client]
 
     @property
     def watchers(self) -> int:

@@ -117,7 +117,7 @@ async def write_url(as_of: datetime) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def write_app(write_url: str) -> AsyncIterator[Starlette]:
-    app = create_app(write_url, Settings(db_pool_size=12))
+    app = create_app(write_url, Settings(db_pool_size=12, rate_signings_per_minute=1_000_000))
     async with app.router.lifespan_context(app):
         yield app
 

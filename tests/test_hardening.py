@@ -2,9 +2,14 @@
 
 import httpx
 
+from openproc.app import create_app
 from openproc.observability import durability_warnings
+from openproc.settings import Settings
 from schema import schema
+from seed.generator import Dataset
+from tests.helpers import Officers, global_id
 from tests.schema.mutations.test_permissions import MUTATIONS
+from tests.schema.mutations.workflow import SIGN
 
 
 async def _errors(response: httpx.Response) -> list[dict[str, object]]:
@@ -84,3 +89,41 @@ def test_every_mutation_is_in_a_denial_test() -> None:
     denied_elsewhere = {"importReferenceData", "registerWebhook"}  # administrators only: tests of their own
     public_by_design = {"submitApplication"}  # rate-limited, anonymous
     assert set(mutation_type.fields) == set(MUTATIONS) | denied_elsewhere | public_by_design
+
+
+async def test_anonymous_requests_beyond_the_budget_get_429(database_url: str) -> None:
+    app = create_app(database_url, Settings(db_pool_size=2, rate_anonymous_per_minute=3))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        answers = [await http.post("/graphql", json={"query": "{ __typename }"}) for _ in range(4)]
+        with_token = await http.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer opn_x"}
+        )
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(answers[-1].headers["retry-after"]) > 0
+    assert with_token.status_code == 200, "officers are counted by their own budgets"
+
+
+async def test_signings_per_officer_are_budgeted(database_url: str, demo: Dataset) -> None:
+    app = create_app(database_url, Settings(db_pool_size=2, rate_signings_per_minute=2))
+    officer_id = demo.rows["officer"][-1][0]
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        token = await Officers(database_url).token(officer_id)
+        answers = [
+            (
+                await http.post(
+                    "/graphql",
+                    json={"query": SIGN, "variables": {"input": {"stepId": global_id("Step", 1)}}},
+                    headers={"authorization": f"Bearer {token}"},
+                )
+            ).json()
+            for _ in range(3)
+        ]
+    assert [answer.get("errors", [{}])[0].get("extensions", {}).get("code") for answer in answers][-1] == "RATE_LIMITED"
+    assert "errors" not in answers[0] or answers[0]["errors"][0]["extensions"]["code"] != "RATE_LIMITED"

@@ -94,6 +94,8 @@ async def sign_step(
     input: Annotated[SignStepInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> StepResult:
+    # Signatures per officer are budgeted: a script signing in bulk is stopped, not an officer at work.
+    info.context.limiter.check("signing", str((await info.context.officer()).id))
     result = await as_officer(
         info,
         "signStep",

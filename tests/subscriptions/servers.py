@@ -43,7 +43,13 @@ class ServerProcess:
 async def server(database_url: str, **settings: str) -> AsyncIterator[ServerProcess]:
     """`openproc serve` in its own process, on a free loopback port, until the block ends."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", **settings}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "warning",
+        "RATE_SIGNINGS_PER_MINUTE": "100000",
+        **settings,
+    }
     process = subprocess.Popen(  # noqa: ASYNC220 (starting a child does not block; waiting for it is polled)
         [sys.executable, "-m", "openproc.cli", "serve", "--port", str(port), "--no-demo"],
         cwd=ROOT,

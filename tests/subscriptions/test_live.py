@@ -229,3 +229,14 @@ async def test_each_push_names_the_cases_previous_event(live: ServerProcess, rem
     event = (await watcher.next())["caseProgress"]
     await watcher.close()
     assert event["previousCaseSequence"] == registered
+
+
+async def test_connections_per_address_are_capped(write_url: str) -> None:
+    async with server(write_url, WS_MAX_CONNECTIONS_PER_CLIENT="2") as capped:
+        first = await websockets.connect(capped.ws, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        second = await websockets.connect(capped.ws, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(capped.ws, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        assert refused.value.response.status_code == 429
+        await first.close()
+        await second.close()
