@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
 run: $(STAMP)
-	$(BIN)/openproc serve
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/openproc serve
 
 ## Lint, type-check and run every test on a real PostgreSQL.
 test: lint typecheck pytest
