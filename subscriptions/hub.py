@@ -176,7 +176,11 @@ class Hub:
             for snapshot in batch:
                 for registration in list(self._registrations):
                     if registration.watch.matches(snapshot, self._paths):
-                        registration.listener.deliver(snapshot)
+                        try:
+                            registration.listener.deliver(snapshot)
+                        except Exception:
+                            # One broken listener must not hold back every other watcher of the process.
+                            logger.exception("a listener failed on event %s", snapshot.event.seq)
                 self.last_sequence = snapshot.event.seq
             if len(batch) < progress.BATCH:
                 return
