@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
+## Serve http://127.0.0.1:8000/ (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
+## SIMULATE=30 make run also moves demo cases forward, 30 actions a minute.
 run: $(STAMP)
+	@if [ -n "$$SIMULATE" ]; then $(BIN)/openproc simulate --per-minute "$$SIMULATE" & fi; \
 	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/openproc serve
 
 ## Lint, type-check and run every test on a real PostgreSQL.

@@ -6,13 +6,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -82,6 +84,8 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
+# The public page: plain files, no build step.
+WEB = Path(__file__).resolve().parent.parent / "web"
 # GraphQL documents and reference-data imports fit well within this.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -191,13 +195,14 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         return JSONResponse(checks, status_code=200 if healthy else 503)
 
     async def home(_: Request) -> Response:
-        return RedirectResponse("/graphql")
+        return FileResponse(WEB / "index.html")
 
     app = OpenApp(
         live,
         limiter,
         routes=[
             Route("/", home),
+            Mount("/static", StaticFiles(directory=WEB), name="static"),
             Route("/healthz", health),
             Route("/readyz", ready),
             Route("/metrics", metrics),

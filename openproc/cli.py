@@ -255,6 +255,35 @@ def reference_import(
     console.print(", ".join(f"{len(keys)} {kind}" for kind, keys in changed.items()))
 
 
+class Tokens:
+    """Short-lived tokens for the officers a demo acts as, revoked when it ends."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.issued: dict[str, tuple[str, int]] = {}
+
+    def __call__(self, officer_gid: str) -> str:
+        if officer_gid not in self.issued:
+            officer_id = int(from_base64(officer_gid)[1])
+
+            async def create(session: AsyncSession) -> tuple[str, int]:
+                employee_no = await session.scalar(select(Officer.employee_no).where(Officer.id == officer_id))
+                token, row = await auth.create_token(session, employee_no or "", 1, "openproc demo")
+                return token, row.id
+
+            self.issued[officer_gid] = asyncio.run(_in_transaction(self.database, create))
+        return self.issued[officer_gid][0]
+
+    def revoke(self) -> None:
+        token_ids = [token_id for _, token_id in self.issued.values()]
+
+        async def revoke_all(session: AsyncSession) -> None:
+            for token_id in token_ids:
+                await auth.revoke_token(session, token_id)
+
+        asyncio.run(_in_transaction(self.database, revoke_all))
+
+
 @app.command("walk")
 def walk_case(
     receipt_no: Annotated[str, typer.Argument(help="The case to take to its end.")],
@@ -262,35 +291,32 @@ def walk_case(
     result: Annotated[str, typer.Option(help="The result to record when closing.")] = "허가",
 ) -> None:
     """Start and sign every remaining step of a case through the HTTP API, each as its own officer, then close it."""
-    settings = Settings()
-    database = resolve_url(settings)
-    issued: dict[str, tuple[str, int]] = {}
-
-    def token_for(officer_gid: str) -> str:
-        if officer_gid not in issued:
-            officer_id = int(from_base64(officer_gid)[1])
-
-            async def create(session: AsyncSession) -> tuple[str, int]:
-                employee_no = await session.scalar(select(Officer.employee_no).where(Officer.id == officer_id))
-                token, row = await auth.create_token(session, employee_no or "", 1, "openproc walk")
-                return token, row.id
-
-            issued[officer_gid] = asyncio.run(_in_transaction(database, create))
-        return issued[officer_gid][0]
-
+    tokens = Tokens(resolve_url(Settings()))
     try:
-        walk.walk(url, receipt_no, token_for, console.print, result)
+        walk.walk(url, receipt_no, tokens, console.print, result)
     except (RuntimeError, OSError) as error:
         console.print(f"[red]stopped: {error}[/red]")
         raise typer.Exit(1) from error
     finally:
-        token_ids = [token_id for _, token_id in issued.values()]
+        tokens.revoke()
 
-        async def revoke_all(session: AsyncSession) -> None:
-            for token_id in token_ids:
-                await auth.revoke_token(session, token_id)
 
-        asyncio.run(_in_transaction(database, revoke_all))
+@app.command("simulate")
+def simulate(
+    url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000/graphql",
+    per_minute: Annotated[float, typer.Option(help="Actions a minute.")] = 30,
+    actions: Annotated[int, typer.Option(help="Stop after this many actions.")] = 1_000,
+) -> None:
+    """Act as officers moving random demo cases forward through the HTTP API, so pages and watchers see movement."""
+    tokens = Tokens(resolve_url(Settings()))
+    try:
+        done = walk.simulate(url, tokens, console.print, per_minute=per_minute, actions=actions)
+        console.print(f"{done} actions")
+    except (RuntimeError, OSError) as error:
+        console.print(f"[red]stopped: {error}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        tokens.revoke()
 
 
 export_app = typer.Typer(help="Open-data exports.", no_args_is_help=True)

@@ -64,3 +64,61 @@ def walk(url: str, receipt_no: str, token_for: Callable[[str], str], say: Callab
 def _expect(outcome: dict[str, Any]) -> None:
     if outcome["__typename"] == "WorkflowError":
         raise RuntimeError(f"{outcome['code']}: {outcome['message']}")
+
+
+OPEN_CASES = """
+query Open { cases(filter: {status: [IN_PROGRESS]}, first: 100) {
+  edges { node { id receiptNo currentStep { id status name officer { id name title } } steps { officer { id } } } }
+} }
+"""
+
+
+def simulate(
+    url: str,
+    token_for: Callable[[str], str],
+    say: Callable[[str], None],
+    *,
+    per_minute: float,
+    actions: int,
+    seed: int = 7,
+) -> int:
+    """Act as officers moving random open cases one step forward, `per_minute` times a minute, `actions` times."""
+    import random
+    import time
+
+    rng = random.Random(seed)
+    health = url.rsplit("/", 1)[0] + "/healthz"
+    for _ in range(120):  # `make run` starts the simulator beside the server: wait for it, a minute at most
+        try:
+            with urllib.request.urlopen(health, timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    done = 0
+    while done < actions:
+        cases = [edge["node"] for edge in call(url, OPEN_CASES)["cases"]["edges"]]
+        if not cases:
+            say("no open case left")
+            return done
+        case = rng.choice(cases)
+        step = case["currentStep"]
+        if step is None:
+            _expect(
+                call(url, CLOSE, token_for(case["steps"][-1]["officer"]["id"]), id=case["id"], result="허가")[
+                    "closeCase"
+                ]
+            )
+            say(f"{case['receiptNo']}: closed")
+        else:
+            token = token_for(step["officer"]["id"])
+            if step["status"] == "PENDING":
+                _expect(call(url, START, token, id=step["id"])["startStep"])
+                say(f"{case['receiptNo']}: {step['name']} started by {step['officer']['name']}")
+            elif step["status"] == "IN_PROGRESS":
+                _expect(call(url, SIGN, token, id=step["id"], comment="검토 완료")["signStep"])
+                say(f"{case['receiptNo']}: {step['name']} signed by {step['officer']['name']}")
+            else:
+                continue
+        done += 1
+        time.sleep(60 / per_minute)
+    return done

@@ -1,0 +1,144 @@
+// The public page: look a case up, show it, and keep it current over graphql-transport-ws.
+"use strict";
+
+const CASE = `query Case($receiptNo: String!) {
+  case(receiptNo: $receiptNo) {
+    receiptNo title location status receivedAt dueAt closedAt result isOverdue
+    taskType { name legalReferences { law article title url } }
+    department { name phone }
+    currentStep { name officer { name title email phone } }
+    steps { sequence name status startedAt dueAt signedAt isOverdue comment officer { name title } signer { name } }
+    nextActions { description scheduledFor status }
+    documents { title kind registeredAt }
+    events(first: 100) { edges { node { sequence type occurredAt actor { name title } step { name } } } }
+  }
+}`;
+const PROGRESS = `subscription Progress($receiptNo: String!, $after: Int) {
+  caseProgress(receiptNo: $receiptNo, after: $after) { sequence type occurredAt actor { name title } step { name } }
+}`;
+const STATUS = { RECEIVED: "접수", IN_PROGRESS: "처리 중", AWAITING_SUPPLEMENT: "보완 대기", COMPLETED: "처리 완료",
+  REJECTED: "반려", WITHDRAWN: "취하" };
+const STEP = { PENDING: "대기", IN_PROGRESS: "진행 중", SIGNED: "결재 완료", RETURNED: "보완 요구", SKIPPED: "생략" };
+const EVENT = { CASE_REGISTERED: "접수", APPLICATION_SUBMITTED: "온라인 신청", STEP_STARTED: "단계 시작",
+  STEP_SIGNED: "결재", STEP_RETURNED: "보완 요구", STEP_REASSIGNED: "담당자 변경", CASE_RESUMED: "처리 재개",
+  CASE_REJECTED: "반려", CASE_WITHDRAWN: "취하", CASE_CLOSED: "처리 완료", DOCUMENT_REGISTERED: "문서 등록",
+  ACTION_SCHEDULED: "처리계획 등록", ACTION_RESCHEDULED: "처리계획 변경", ACTION_COMPLETED: "처리계획 완료" };
+
+const $ = (id) => document.getElementById(id);
+const when = (iso) => iso ? new Date(iso).toLocaleString("ko-KR", { timeZone: "Asia/Seoul" }) : "—";
+let socket = null, lastSequence = null, current = null, retry = 500;
+
+async function graphql(query, variables) {
+  const response = await fetch("/graphql", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  if (body.errors) throw new Error(body.errors[0].message);
+  return body.data;
+}
+
+function item(text, className) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (className) li.className = className;
+  return li;
+}
+
+function render(c) {
+  $("case").hidden = false;
+  $("case-title").textContent = `${c.title} (${c.receiptNo})`;
+  $("task").textContent = `${c.taskType.name} · ${c.location}`;
+  $("state").textContent = STATUS[c.status] + (c.result ? ` — ${c.result}` : "") + (c.isOverdue ? " · 기한 경과" : "");
+  $("department").textContent = `${c.department.name} (${c.department.phone})`;
+  // Whose turn it is: the first step not yet signed (its officer may not have started it yet).
+  const turn = c.steps.find((s) => s.status !== "SIGNED" && s.status !== "SKIPPED");
+  const o = c.currentStep ? c.currentStep.officer : turn && turn.officer;
+  $("holder").textContent = o ? `${(c.currentStep || turn).name}: ${o.name} ${o.title}${o.email ? ` · ${o.email} · ${o.phone}` : ""}` : "—";
+  $("received").textContent = when(c.receivedAt);
+  $("due").textContent = when(c.dueAt) + (c.closedAt ? ` (종결 ${when(c.closedAt)})` : "");
+  const laws = $("laws"); laws.replaceChildren();
+  c.taskType.legalReferences.forEach((l, i) => {
+    const a = document.createElement("a"); a.href = l.url; a.textContent = `${l.law} ${l.article}(${l.title})`;
+    if (i) laws.append(", "); laws.append(a);
+  });
+  $("line").replaceChildren(...c.steps.map((s) => {
+    const state = s.status === "SIGNED" ? "signed" : (s.status === "IN_PROGRESS" || s.status === "RETURNED") ? "current" : "pending";
+    const li = document.createElement("li");
+    li.className = state + (s.isOverdue ? " late" : "");
+    li.dataset.sequence = s.sequence; li.dataset.status = s.status;
+    li.innerHTML = `<strong></strong> <span class="badge"></span><br><span class="who"></span> · <span class="when"></span>`;
+    li.querySelector("strong").textContent = `${s.sequence}. ${s.name}`;
+    li.querySelector(".badge").textContent = STEP[s.status] + (s.isOverdue ? " · 지연" : "");
+    li.querySelector(".who").textContent = `${s.officer.name} ${s.officer.title}` + (s.signer && s.signer.name !== s.officer.name ? ` (결재: ${s.signer.name})` : "");
+    li.querySelector(".when").textContent = s.signedAt ? `결재 ${when(s.signedAt)}` : `기한 ${when(s.dueAt)}`;
+    return li;
+  }));
+  $("actions").replaceChildren(...(c.nextActions.length ? c.nextActions.map((a) => item(`${when(a.scheduledFor)} ${a.description} (${a.status === "DONE" ? "완료" : "예정"})`)) : [item("없음")]));
+  $("documents").replaceChildren(...(c.documents.length ? c.documents.map((d) => item(`${d.title} · ${when(d.registeredAt)}`)) : [item("없음")]));
+  const events = c.events.edges.map((e) => e.node);
+  $("history").replaceChildren(...events.reverse().map(historyItem));
+  if (events.length) lastSequence = Math.max(lastSequence || 0, events[0].sequence);
+}
+
+function historyItem(e) {
+  const who = e.actor ? ` — ${e.actor.name} ${e.actor.title}` : "";
+  const li = item(`${when(e.occurredAt)} ${EVENT[e.type] || e.type}${e.step ? ` (${e.step.name})` : ""}${who}`);
+  li.dataset.sequence = e.sequence;
+  return li;
+}
+
+async function show(receiptNo) {
+  $("status").textContent = "조회 중…";
+  try {
+    const data = await graphql(CASE, { receiptNo });
+    if (!data.case) { $("case").hidden = true; $("status").textContent = "해당 접수번호의 민원이 없습니다."; return; }
+    current = receiptNo; lastSequence = null;
+    render(data.case);
+    $("status").textContent = "";
+    $("graphiql").href = "/graphql?query=" + encodeURIComponent(CASE) + "&variables=" + encodeURIComponent(JSON.stringify({ receiptNo }));
+    watch(receiptNo);
+  } catch (error) {
+    $("status").textContent = `조회하지 못했습니다: ${error.message}`;
+  }
+}
+
+function watch(receiptNo) {
+  if (socket) { socket.onclose = null; socket.close(); }
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
+  socket = new WebSocket(url, "graphql-transport-ws");
+  socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init" }));
+  socket.onmessage = async (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "connection_ack") {
+      retry = 500; $("live").textContent = "실시간 연결됨"; $("live").className = "live on";
+      socket.send(JSON.stringify({ id: "progress", type: "subscribe",
+        payload: { query: PROGRESS, variables: { receiptNo, after: lastSequence } } }));
+    } else if (data.type === "next") {
+      const e = data.payload.data.caseProgress;
+      if (lastSequence !== null && e.sequence <= lastSequence) return;
+      lastSequence = e.sequence;
+      const fresh = await graphql(CASE, { receiptNo });
+      if (current === receiptNo && fresh.case) render(fresh.case);
+      $("status").textContent = `새 처리 내역: ${EVENT[e.type] || e.type}`;
+    } else if (data.type === "ping") {
+      socket.send(JSON.stringify({ type: "pong" }));
+    }
+  };
+  socket.onclose = () => {
+    $("live").textContent = "재연결 중…"; $("live").className = "live";
+    // Resume after the last sequence seen: nothing is lost while away.
+    setTimeout(() => current === receiptNo && watch(receiptNo), retry);
+    retry = Math.min(retry * 2, 10000);
+  };
+}
+
+$("lookup").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const receiptNo = $("receipt").value.trim();
+  if (receiptNo) { location.hash = `#/case/${encodeURIComponent(receiptNo)}`; }
+});
+window.addEventListener("hashchange", route);
+function route() {
+  const match = location.hash.match(/^#\/case\/(.+)$/);
+  if (match) { const receiptNo = decodeURIComponent(match[1]); $("receipt").value = receiptNo; show(receiptNo); }
+}
+route();
