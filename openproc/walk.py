@@ -68,7 +68,7 @@ def _expect(outcome: dict[str, Any]) -> None:
 
 OPEN_CASES = """
 query Open { cases(filter: {status: [IN_PROGRESS]}, first: 100) {
-  edges { node { id receiptNo currentStep { id status name officer { id name title } } steps { officer { id } } } }
+  edges { node { id receiptNo steps { id status name officer { id name title } } } }
 } }
 """
 
@@ -101,7 +101,8 @@ def simulate(
             say("no open case left")
             return done
         case = rng.choice(cases)
-        step = case["currentStep"]
+        # Whose turn it is: the first step neither signed nor skipped (pending until its officer starts it).
+        step = next((row for row in case["steps"] if row["status"] not in ("SIGNED", "SKIPPED")), None)
         if step is None:
             _expect(
                 call(url, CLOSE, token_for(case["steps"][-1]["officer"]["id"]), id=case["id"], result="허가")[

@@ -11,10 +11,10 @@ async def test_browsers_get_graphiql(client: httpx.AsyncClient) -> None:
     assert "graphiql" in response.text.lower()
 
 
-async def test_root_redirects_to_graphql(client: httpx.AsyncClient) -> None:
+async def test_root_serves_the_public_page(client: httpx.AsyncClient) -> None:
     response = await client.get("/")
-    assert response.status_code in (302, 307)
-    assert response.headers["location"] == "/graphql"
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
 
 
 async def test_queries_over_get_can_be_cached_by_proxies(client: httpx.AsyncClient) -> None:
