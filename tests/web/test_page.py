@@ -4,22 +4,17 @@ Screenshots go to test-output/ (ignored by git): the case as looked up, and the 
 arrived over the live connection, without a reload."""
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
-from tests.subscriptions.servers import ServerProcess, server
+from tests.subscriptions.servers import ServerProcess
+from tests.web.conftest import needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason="needs Debian's chromium (.ci/run installs it)"
-)
 
 
 async def test_the_page_is_korean_and_needs_no_build(client: httpx.AsyncClient) -> None:
@@ -29,32 +24,6 @@ async def test_the_page_is_korean_and_needs_no_build(client: httpx.AsyncClient) 
     assert '<html lang="ko">' in page.text
     assert "접수번호" in page.text
     assert "graphql-transport-ws" in script.text
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def live(write_url: str) -> AsyncIterator[ServerProcess]:
-    async with server(write_url) as running:
-        yield running
 
 
 @needs_chromium
