@@ -19,27 +19,6 @@ from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 from schema.time import local
 
-SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
-REQUEST_FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
-
 
 def _render(items: list[dict[str, Any]], fmt: str, root: str, element: str, status: int = 200) -> Response:
     if fmt == "json":

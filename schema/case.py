@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -25,7 +25,7 @@ from schema.ids import nodes_from, optional_db_id_for
 from schema.info import Info
 from schema.pagination import FirstArgument, edges_of, page_info_of
 from schema.permissions import IsAuditor
-from schema.time import aware, local
+from schema.time import aware, local, past_due
 
 if TYPE_CHECKING:
     from schema.department import Department
@@ -72,7 +72,7 @@ class Case(relay.Node):
 
     @strawberry.field(description="True when the case was closed after its deadline, or is still open past it.")
     def is_overdue(self) -> bool:
-        return (self.closed_at or datetime.now(UTC)) > self.due_at
+        return past_due(self.due_at, self.closed_at)
 
     @strawberry.field(description="The kind of work this case is.")
     async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")]:

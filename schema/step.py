@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -16,7 +16,7 @@ from schema.enums import StepRole, StepStatus, to_graphql
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.pagination import edges_of, page_info_of
-from schema.time import local
+from schema.time import local, past_due
 
 if TYPE_CHECKING:
     from schema.case import Case
@@ -66,9 +66,7 @@ class Step(relay.Node):
 
     @strawberry.field(description="True when the step was signed after its due time, or is still open past it.")
     def is_overdue(self) -> bool:
-        if self.due_at is None or self.status == StepStatus.SKIPPED:
-            return False
-        return (self.signed_at or datetime.now(UTC)) > self.due_at
+        return self.status != StepStatus.SKIPPED and past_due(self.due_at, self.signed_at)
 
     @strawberry.field(description="The case this step belongs to.")
     async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")]:

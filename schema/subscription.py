@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -17,7 +17,7 @@ from resolvers.progress import CaseState, Snapshot, StepState, Watch
 from schema.enums import CaseStatus, EventType, StepStatus, to_graphql, to_model
 from schema.ids import optional_db_id_for
 from schema.info import Info
-from schema.time import local
+from schema.time import local, past_due
 
 
 def _gid(type_name: str, row_id: int) -> relay.GlobalID:
@@ -70,9 +70,7 @@ class StepSnapshot:
 
     @strawberry.field(description="True when signed after its due time, or still open past it.")
     def is_overdue(self) -> bool:
-        if self.due_at is None or self.status == StepStatus.SKIPPED:
-            return False
-        return (self.signed_at or datetime.now(UTC)) > self.due_at
+        return self.status != StepStatus.SKIPPED and past_due(self.due_at, self.signed_at)
 
 
 @strawberry.type(description="A case as it stood when the event was delivered.")
@@ -113,7 +111,7 @@ class CaseSnapshot:
 
     @strawberry.field(description="True when closed after its deadline, or still open past it.")
     def is_overdue(self) -> bool:
-        return (self.closed_at or datetime.now(UTC)) > self.due_at
+        return past_due(self.due_at, self.closed_at)
 
 
 @strawberry.type(

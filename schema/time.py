@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -23,3 +23,8 @@ def aware(instant: datetime | None) -> datetime | None:
     if instant is None or instant.tzinfo is not None:
         return instant
     return instant.replace(tzinfo=SEOUL)
+
+
+def past_due(due: datetime | None, done: datetime | None) -> bool:
+    """Done after its deadline, or still not done with the deadline gone by; no deadline is never late."""
+    return due is not None and (done or datetime.now(UTC)) > due

@@ -361,7 +361,6 @@ class Server:
         self.limits = limits or Limits()
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
         self.groups: dict[tuple[str, ...], Group] = {}
-        self.connections = 0
         self.per_client: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -374,12 +373,10 @@ class Server:
                 JSONResponse({"errors": [{"message": "too many connections from this address"}]}, status_code=429)
             )
             return
-        self.connections += 1
         self.per_client[client] += 1
         try:
             await Connection(websocket, self).serve()
         finally:
-            self.connections -= 1
             self.per_client[client] -= 1
             if not self.per_client[client]:
                 del self.per_client[client]
