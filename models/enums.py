@@ -85,6 +85,9 @@ class EventType(StrEnum):
     ACTION_RESCHEDULED = "action_rescheduled"
     ACTION_COMPLETED = "action_completed"
     REFERENCE_UPDATED = "reference_updated"
+    DELAY_DETECTED = "delay_detected"
+    DELAY_EXPLAINED = "delay_explained"
+    MILESTONE_REACHED = "milestone_reached"
 
 
 class RescheduleReason(StrEnum):
@@ -93,6 +96,17 @@ class RescheduleReason(StrEnum):
     AWAITING_CONSULTATION = "awaiting_consultation"
     WEATHER = "weather"
     OTHER = "other"
+
+
+class DelayKind(StrEnum):
+    PROCESSING = "processing"
+    INPUT = "input"
+
+
+class OpinionStatus(StrEnum):
+    PUBLISHED = "published"
+    HELD = "held"
+    HIDDEN = "hidden"
 
 
 def checked(enum: type[StrEnum]) -> Enum:
