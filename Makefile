@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger lock compose-check format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger bench-oversight lock compose-check format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ bench-live: $(STAMP)
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger
+
+## Oversight at the seoul scale (DATABASE_URL seeded with `make seed-seoul`): one round, dashboard queries, search.
+bench-oversight: $(STAMP)
+	$(BIN)/python -m bench.oversight
+	$(BIN)/python -m bench.search
 
 ## Pin the image's dependencies (requirements.lock) from pyproject.toml's ranges.
 lock:

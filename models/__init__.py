@@ -27,6 +27,7 @@ from models.legal_reference import LegalReference
 from models.officer import Officer
 from models.officer_token import OfficerToken
 from models.opinion import Opinion
+from models.oversight import Delay, DelayWatermark, Milestone, StepDurationNorm
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
@@ -38,8 +39,10 @@ __all__ = [
     "Base",
     "Case",
     "CaseStatus",
-    "Department",
+    "Delay",
     "DelayKind",
+    "DelayWatermark",
+    "Department",
     "DepartmentLevel",
     "Document",
     "DocumentKind",
@@ -51,16 +54,18 @@ __all__ = [
     "LedgerLeaf",
     "LedgerNode",
     "LegalReference",
+    "Milestone",
     "Officer",
     "OfficerRole",
     "OfficerToken",
     "Opinion",
-    "PublicHoliday",
     "OpinionStatus",
+    "PublicHoliday",
     "RescheduleReason",
     "ScheduledAction",
     "ScheduledActionChange",
     "Step",
+    "StepDurationNorm",
     "StepRole",
     "StepStatus",
     "StepTemplate",

@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.enums import CaseStatus, checked
+from models.search import search_grams_column, search_grams_index
 
 
 class Case(Base):
@@ -25,6 +26,9 @@ class Case(Base):
     result: Mapped[str | None] = mapped_column(Text)
     # Set while the case waits for the applicant's supplements: the statutory clock does not run.
     clock_paused_at: Mapped[datetime | None]
+    # Public page views; nothing about the viewer is kept.
+    view_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    search_grams: Mapped[list[str] | None] = search_grams_column("receipt_no", "title", "location")
 
     # Composite indexes serve the keyset pagination of the public case list (value, id).
     __table_args__ = (
@@ -33,4 +37,6 @@ class Case(Base):
         Index("ix_case_task_type_id_received_at", "task_type_id", "received_at"),
         Index("ix_case_department_id_received_at", "department_id", "received_at"),
         Index("ix_case_status_received_at", "status", "received_at"),
+        search_grams_index("case"),
+        Index("ix_case_closed_at", "closed_at"),
     )

@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.enums import DepartmentLevel, checked
+from models.search import search_grams_column, search_grams_index
 
 
 class Department(Base):
@@ -22,5 +23,9 @@ class Department(Base):
     # The head signs the unit's approval steps and may reassign work inside it. The FK is added after
     # both tables exist (department and officer refer to each other).
     head_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id", use_alter=True))
+    search_grams: Mapped[list[str] | None] = search_grams_column("code", "name")
 
-    __table_args__ = (Index("ix_department_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
+    __table_args__ = (
+        Index("ix_department_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        search_grams_index("department"),
+    )

@@ -28,7 +28,11 @@ class Event(Base):
     # Public content only; this is what watchers and the ledger see.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
-    __table_args__ = (Index("ix_event_case_id_seq", "case_id", "seq"),)
+    __table_args__ = (
+        Index("ix_event_case_id_seq", "case_id", "seq"),
+        # Statistics count one kind of event in a window (returns for supplements) across all cases.
+        Index("ix_event_type_occurred_at", "type", "occurred_at"),
+    )
 
 
 class EventCounter(Base):

@@ -2,6 +2,7 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.search import search_grams_column, search_grams_index
 
 
 class LegalReference(Base):
@@ -15,5 +16,6 @@ class LegalReference(Base):
     title: Mapped[str] = mapped_column(String(200))
     excerpt: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(String(300))
+    search_grams: Mapped[list[str] | None] = search_grams_column("law", "article", "title")
 
-    __table_args__ = (UniqueConstraint("law", "article"),)
+    __table_args__ = (UniqueConstraint("law", "article"), search_grams_index("legal_reference"))

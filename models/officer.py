@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.enums import OfficerRole, checked
+from models.search import search_grams_column, search_grams_index
 
 
 class Officer(Base):
@@ -21,3 +22,6 @@ class Officer(Base):
     role: Mapped[OfficerRole] = mapped_column(
         checked(OfficerRole), default=OfficerRole.OFFICER, server_default=OfficerRole.OFFICER.value
     )
+    search_grams: Mapped[list[str] | None] = search_grams_column("name", "title")
+
+    __table_args__ = (search_grams_index("officer"),)

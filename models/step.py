@@ -29,4 +29,5 @@ class Step(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "sequence"),
         Index("ix_step_officer_id_id", "officer_id", "id"),
+        Index("ix_step_status_due_at", "status", "due_at"),
     )

@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.enums import StepRole, TaskCategory, checked
+from models.search import search_grams_column, search_grams_index
 
 task_type_legal_reference = Table(
     "task_type_legal_reference",
@@ -27,8 +28,12 @@ class TaskType(Base):
     standard_days: Mapped[int] = mapped_column(SmallInteger)
     # Where online applications of this type are received.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    search_grams: Mapped[list[str] | None] = search_grams_column("code", "name")
 
-    __table_args__ = (CheckConstraint("standard_days > 0 AND standard_days <= statutory_days", name="days"),)
+    __table_args__ = (
+        CheckConstraint("standard_days > 0 AND standard_days <= statutory_days", name="days"),
+        search_grams_index("task_type"),
+    )
 
 
 class StepTemplate(Base):

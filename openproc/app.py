@@ -33,6 +33,7 @@ from openproc.observability import (
     durability_warnings,
     metrics,
 )
+from openproc.oversight import OversightLoop
 from openproc.settings import Settings
 from resolvers.auth import bearer_token
 from resolvers.context import Context
@@ -131,7 +132,10 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
         settings.data_dir / "ledger-signing.key",
     )
-    policy = Policy(backdate_limit=timedelta(days=settings.backdate_limit_days))
+    policy = Policy(
+        backdate_limit=timedelta(days=settings.backdate_limit_days),
+        input_delay=timedelta(hours=settings.input_delay_hours),
+    )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
     graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter)
     limits = Limits(
@@ -143,6 +147,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     live = Server(hub, sessions, graphql.limiter, limits)
     checkpointer = Checkpointer(sessions, signer)
     dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
+    oversight = OversightLoop(
+        sessions,
+        interval_s=settings.oversight_interval_s,
+        input_threshold=policy.input_delay,
+        on_events=on_commit,
+    )
 
     async def check_durability() -> None:
         try:
@@ -167,7 +177,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await bus.start()
         await checkpointer.start()
         await dispatcher.start()
+        await oversight.start()
         yield
+        await oversight.stop()
         await dispatcher.stop()
         await checkpointer.stop()
         await bus.stop()

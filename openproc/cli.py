@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -21,6 +21,7 @@ from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.observability import configure_logging
+from openproc.oversight import Round, run_round
 from openproc.settings import Settings
 from resolvers import auth, reference
 from resolvers.errors import Forbidden, WorkflowError
@@ -133,6 +134,29 @@ def print_schema() -> None:
     from schema import schema as graphql_schema
 
     print(graphql_schema.as_str())
+
+
+@app.command("oversight")
+def oversight() -> None:
+    """Run one oversight round now: report new delays, refresh the prediction norms, announce milestones.
+
+    Running servers do the same every OVERSIGHT_INTERVAL_S seconds; their watchers see what this reports within
+    their poll interval.
+    """
+    settings = Settings()
+
+    async def once() -> Round:
+        engine = create_engine(resolve_url(settings), pool_size=2)
+        try:
+            return await run_round(create_sessionmaker(engine), timedelta(hours=settings.input_delay_hours))
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(once())
+    console.print(
+        f"{done.delays.processing} processing delays, {done.delays.input} input delays, "
+        f"{done.milestones} milestones reported"
+    )
 
 
 officer_app = typer.Typer(help="Officers: bearer tokens and roles.", no_args_is_help=True)

@@ -43,5 +43,9 @@ class Settings(BaseSettings):
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Webhooks: first retry after this many seconds, doubling up to five minutes.
     webhook_backoff_s: float = 1.0
+    # The oversight round (delays, prediction norms, milestones): seconds between rounds, 0 for none; and how
+    # long after the fact an officer's entry counts as an input delay (입력지연).
+    oversight_interval_s: float = 300.0
+    input_delay_hours: float = 24.0
     ledger_origin: str = "openproc.example/ledger"
     ledger_signing_key: SecretStr | None = None

@@ -55,7 +55,7 @@ async def case_by_receipt_no(context: Context, receipt_no: str) -> Case | None:
     return case
 
 
-def _criteria(criteria: CaseFilter) -> list[ColumnElement[bool]]:
+def case_criteria(criteria: CaseFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if criteria.task_type_id is not None:
         where.append(Case.task_type_id == criteria.task_type_id)
@@ -84,7 +84,7 @@ async def list_cases(
     context: Context, criteria: CaseFilter, order: CaseOrder, first: int | None, after: str | None
 ) -> Page[Case]:
     size = page_size(first)
-    where = _criteria(criteria)
+    where = case_criteria(criteria)
     column = order.column
     statement = select(Case).where(*where)
     if after is not None:

@@ -6,6 +6,7 @@ is the same whatever the batch size and asyncpg's prepared-statement cache keeps
 """
 
 from collections import defaultdict
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, ColumnElement, Select, SQLColumnExpression, any_, bindparam, select
@@ -15,13 +16,16 @@ from strawberry.dataloader import DataLoader
 
 from models import (
     Case,
+    Delay,
     Department,
     Document,
     Event,
     LegalReference,
     Officer,
+    PublicHoliday,
     ScheduledAction,
     Step,
+    StepDurationNorm,
     StepTemplate,
     TaskType,
     task_type_legal_reference,
@@ -135,3 +139,27 @@ class Loaders:
             .join(TaskType, TaskType.id == link.task_type_id)
             .order_by(TaskType.code),
         )
+        self.delay_by_id: DataLoader[int, Delay | None] = one_by_id(sessions, Delay)
+        self.delays_by_case_id: DataLoader[int, list[Delay]] = many_by(
+            sessions, Delay.case_id, _by_column(Delay, Delay.case_id, Delay.detected_at, Delay.id)
+        )
+        self.step_duration_norms_by_task_type_id: DataLoader[int, list[StepDurationNorm]] = many_by(
+            sessions,
+            StepDurationNorm.task_type_id,
+            _by_column(StepDurationNorm, StepDurationNorm.task_type_id, StepDurationNorm.sequence),
+        )
+        self.holidays = holidays_loader(sessions)
+
+
+ALL_HOLIDAYS = 0
+
+
+def holidays_loader(sessions: Sessions) -> DataLoader[int, frozenset[date]]:
+    """The whole holiday calendar (a few dozen rows), read at most once per request; the key is ALL_HOLIDAYS."""
+
+    async def load(keys: list[int]) -> list[frozenset[date]]:
+        async with sessions() as session:
+            days = frozenset((await session.scalars(select(PublicHoliday.day))).all())
+        return [days for _ in keys]
+
+    return DataLoader(load_fn=load)

@@ -42,10 +42,14 @@ def default_limiter(anonymous_per_minute: int = 6_000, signings_per_minute: int 
         {
             # Online applications: a person files a few a day, not dozens a minute.
             "submit_application": Budget(requests=5, seconds=600),
+            # Citizen opinions: enough to take part in a discussion, too few to flood a case page.
+            "opinion": Budget(requests=5, seconds=600),
             # Access codes are guessable by brute force only if attempts are cheap.
             "access_code": Budget(requests=20, seconds=600),
             # Anonymous HTTP requests per client address; officers are counted by their own budgets.
             "anonymous": Budget(requests=anonymous_per_minute, seconds=60),
             "signing": Budget(requests=signings_per_minute, seconds=60),
+            # Views count people reading, not scripts inflating a case's figure.
+            "view": Budget(requests=30, seconds=60),
         }
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -9,9 +9,13 @@ from strawberry import relay
 
 import models
 from resolvers import case as case_resolvers
+from resolvers.dataloaders import ALL_HOLIDAYS
 from resolvers.events import list_events
+from resolvers.oversight.clock import clock_of
+from resolvers.oversight.prediction import predict
 from resolvers.own_case import all_documents
 from resolvers.pagination import Page
+from schema import delay as delay_schema
 from schema import department as department_schema
 from schema import document as document_schema
 from schema import event as event_schema
@@ -19,15 +23,17 @@ from schema import scheduled_action as scheduled_action_schema
 from schema import step as step_schema
 from schema import task_type as task_type_schema
 from schema.case_filter import CaseFilter, CaseOrderBy
-from schema.enums import CaseStatus, case_statuses, to_graphql
+from schema.clock import CompletionPrediction, StatutoryClock
+from schema.enums import CaseStatus, to_graphql
 from schema.event_arguments import AfterSequenceArgument
-from schema.ids import nodes_from, optional_db_id_for
+from schema.ids import nodes_from
 from schema.info import Info
 from schema.pagination import FirstArgument, edges_of, page_info_of
 from schema.permissions import IsAuditor
-from schema.time import aware, local, past_due
+from schema.time import local, past_due
 
 if TYPE_CHECKING:
+    from schema.delay import Delay
     from schema.department import Department
     from schema.document import Document
     from schema.event import EventConnection
@@ -47,8 +53,10 @@ class Case(relay.Node):
     due_at: datetime = strawberry.field(description="Statutory deadline for a decision (Asia/Seoul).")
     closed_at: datetime | None = strawberry.field(description="When it was closed (Asia/Seoul).")
     result: str | None = strawberry.field(description="The outcome, once decided (처리결과).")
+    page_views: int = strawberry.field(description="How many times its public page was viewed.")
     task_type_id: strawberry.Private[int]
     department_id: strawberry.Private[int]
+    _row: strawberry.Private[models.Case]
 
     @classmethod
     def from_model(cls, row: models.Case) -> Case:
@@ -62,8 +70,10 @@ class Case(relay.Node):
             due_at=local(row.due_at),
             closed_at=local(row.closed_at),
             result=row.result,
+            page_views=row.view_count,
             task_type_id=row.task_type_id,
             department_id=row.department_id,
+            _row=row,
         )
 
     @classmethod
@@ -73,6 +83,27 @@ class Case(relay.Node):
     @strawberry.field(description="True when the case was closed after its deadline, or is still open past it.")
     def is_overdue(self) -> bool:
         return past_due(self.due_at, self.closed_at)
+
+    @strawberry.field(description="The statutory clock: working days allowed, used and left.")
+    async def clock(self, info: Info) -> StatutoryClock:
+        task_type = await info.context.loaders.task_type_by_id.load(self.task_type_id)
+        assert task_type is not None, "foreign key guarantees the task type"
+        holidays = await info.context.loaders.holidays.load(ALL_HOLIDAYS)
+        return StatutoryClock.of(clock_of(self._row, task_type.statutory_days, holidays, datetime.now(UTC)))
+
+    @strawberry.field(description="Predicted completion; null once closed, or while a remaining step has no history.")
+    async def prediction(self, info: Info) -> CompletionPrediction | None:
+        if self.closed_at is not None:
+            return None
+        line = await info.context.loaders.steps_by_case_id.load(self.id)
+        norms = await info.context.loaders.step_duration_norms_by_task_type_id.load(self.task_type_id)
+        predicted = predict(line, norms, datetime.now(UTC))
+        return None if predicted is None else CompletionPrediction.of(predicted)
+
+    @strawberry.field(description="Delays found on this case (processing and input), oldest first.")
+    async def delays(self, info: Info) -> list[Annotated["Delay", strawberry.lazy("schema.delay")]]:
+        rows = await info.context.loaders.delays_by_case_id.load(self.id)
+        return [delay_schema.Delay.from_model(row) for row in rows]
 
     @strawberry.field(description="The kind of work this case is.")
     async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")]:
@@ -146,17 +177,7 @@ async def resolve_cases(
     after: str | None,
     task_type_id: int | None = None,
 ) -> CaseConnection:
-    given = filter or CaseFilter()
-    criteria = case_resolvers.CaseFilter(
-        task_type_id=task_type_id,
-        task_type_code=given.task_type_code,
-        department_id=optional_db_id_for(given.department_id, "Department", "filter.departmentId"),
-        include_subdepartments=given.include_subdepartments,
-        statuses=case_statuses(given.status),
-        received_from=aware(given.received_from),
-        received_to=aware(given.received_to),
-        officer_id=optional_db_id_for(given.officer_id, "Officer", "filter.officerId"),
-    )
+    criteria = (filter or CaseFilter()).criteria(task_type_id)
     page = await case_resolvers.list_cases(
         info.context, criteria, case_resolvers.CaseOrder[order_by.name], first, after
     )

@@ -7,7 +7,10 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from schema.enums import CaseStatus
+from resolvers import case as case_resolvers
+from schema.enums import CaseStatus, case_statuses
+from schema.ids import optional_db_id_for
+from schema.time import aware
 
 
 @strawberry.enum(description="Orderings of a case list; ties are broken by case, so pages are stable.")
@@ -37,6 +40,19 @@ class CaseFilter:
     officer_id: relay.GlobalID | None = strawberry.field(
         default=None, description="Only cases with a step assigned to this officer."
     )
+
+    def criteria(self, task_type_id: int | None = None) -> case_resolvers.CaseFilter:
+        """The resolvers' criteria, IDs checked (`task_type_id` narrows lists under one task type)."""
+        return case_resolvers.CaseFilter(
+            task_type_id=task_type_id,
+            task_type_code=self.task_type_code,
+            department_id=optional_db_id_for(self.department_id, "Department", "filter.departmentId"),
+            include_subdepartments=self.include_subdepartments,
+            statuses=case_statuses(self.status),
+            received_from=aware(self.received_from),
+            received_to=aware(self.received_to),
+            officer_id=optional_db_id_for(self.officer_id, "Officer", "filter.officerId"),
+        )
 
 
 CaseFilterArgument = Annotated[CaseFilter | None, strawberry.argument(description="Criteria the cases must meet.")]

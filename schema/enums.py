@@ -104,6 +104,16 @@ class EventType(Enum):
     REFERENCE_UPDATED = strawberry.enum_value(
         "reference_updated", description="An administrator changed task types, laws, departments or officers."
     )
+    DELAY_DETECTED = strawberry.enum_value(
+        "delay_detected",
+        description="The daily check found a step or case past its due time, or an entry made long after the fact.",
+    )
+    DELAY_EXPLAINED = strawberry.enum_value(
+        "delay_explained", description="The department published its explanation of a delay."
+    )
+    MILESTONE_REACHED = strawberry.enum_value(
+        "milestone_reached", description="A published figure (registered cases, page views…) passed a round number."
+    )
 
 
 @strawberry.enum(description="Why a scheduled action moved.")

@@ -12,8 +12,12 @@ from resolvers.legal_reference import all_legal_references
 from resolvers.officer import list_officers
 from resolvers.own_case import open_own_case
 from resolvers.task_type import all_task_types, task_type_by_code
+from schema import oversight
+from schema.audit import AuditFindingConnection, audit_findings_field
 from schema.case import Case, CaseConnection, resolve_cases
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
+from schema.counters import PublicCounters
+from schema.delay import DelayConnection
 from schema.department import Department
 from schema.event import EventConnection
 from schema.event_arguments import AfterSequenceArgument
@@ -22,8 +26,12 @@ from schema.info import Info
 from schema.ledger import Ledger
 from schema.legal_reference import LegalReference
 from schema.officer import Officer, OfficerConnection
+from schema.opinion import OpinionConnection, OpinionSubjectArgument, resolve_opinions
 from schema.own_case import OwnCase
 from schema.pagination import AfterArgument, FirstArgument
+from schema.search import SearchConnection, resolve_search
+from schema.statistics import GroupStatistics, OfficerRanking
+from schema.step import StepConnection
 from schema.task_type import TaskType
 
 
@@ -123,3 +131,43 @@ class Query:
     @strawberry.field(description="Every article of law cited by a task type or an approval step.")
     async def legal_references(self, info: Info) -> list[LegalReference]:
         return [LegalReference.from_model(row) for row in await all_legal_references(info.context)]
+
+    @strawberry.field(
+        description="Citizens' opinions (시민의견) about one case, step, officer or task type, newest first, in pages "
+        "(Relay connection). Held and hidden ones are listed too, with their reason but without their text."
+    )
+    async def opinions(
+        self, info: Info, about: OpinionSubjectArgument, first: FirstArgument = None, after: AfterArgument = None
+    ) -> OpinionConnection:
+        return await resolve_opinions(info, about, first, after)
+
+    audit_findings: AuditFindingConnection = audit_findings_field
+
+    late_steps: StepConnection = strawberry.field(
+        resolver=oversight.late_steps,
+        description="Steps open past their due time now, while their case's clock runs; the longest overdue "
+        "first. The department is the one of the officer holding the step.",
+    )
+    delays: DelayConnection = strawberry.field(
+        resolver=oversight.delays,
+        description="Delays found by the oversight round (processing and input delays), newest first.",
+    )
+    statistics: list[GroupStatistics] = strawberry.field(
+        resolver=oversight.statistics,
+        description="Figures for dashboards over a window, grouped by task type, department or officer, "
+        "optionally as a weekly, monthly or yearly series; computed by PostgreSQL.",
+    )
+    officer_ranking: list[OfficerRanking] = strawberry.field(
+        resolver=oversight.officer_ranking,
+        description="Officers ranked by timely input in a month: the share of their entries made within the "
+        "input-delay threshold of the fact, then how many they made.",
+    )
+    counters: PublicCounters = strawberry.field(
+        resolver=oversight.counters, description="Registered cases and documents, views, and the milestones passed."
+    )
+
+    search: SearchConnection = strawberry.field(
+        resolver=resolve_search,
+        description="One ranked search (자료검색) over cases, task types, departments, officers and legal "
+        "references, in pages (Relay connection); best first, Korean typos forgiven.",
+    )

@@ -5,6 +5,7 @@ and drops it at the end. A missing server is an error, never a skip.
 """
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -28,6 +29,10 @@ from seed.generator import Dataset
 from seed.scale import SCALES
 from tests.helpers import Officers, StatementCounter
 from tests.schema.mutations.workflow import Desk
+
+# The scheduled oversight round appends events on its own; tests that compare histories run it explicitly instead.
+# Set before any app or server process starts, so subprocesses inherit it too.
+os.environ.setdefault("OVERSIGHT_INTERVAL_S", "0")
 
 
 def _with_database(url: str, name: str) -> str:

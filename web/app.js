@@ -1,9 +1,13 @@
 // The public page: look a case up, show it, and keep it current over graphql-transport-ws.
+// The department view lives in department.js; this file holds the shared helpers and the routing.
 "use strict";
 
 const CASE = `query Case($receiptNo: String!) {
   case(receiptNo: $receiptNo) {
     receiptNo title location status receivedAt dueAt closedAt result isOverdue
+    clock { state allowedDays usedDays leftDays pausedSince }
+    prediction { expectedAt earliestAt latestAt samples }
+    delays { kind dueAt lagHours explanation step { name } }
     taskType { name legalReferences { law article title url } }
     department { name phone }
     currentStep { name officer { name title email phone } }
@@ -16,16 +20,26 @@ const CASE = `query Case($receiptNo: String!) {
 const PROGRESS = `subscription Progress($receiptNo: String!, $after: Int) {
   caseProgress(receiptNo: $receiptNo, after: $after) { sequence type occurredAt actor { name title } step { name } }
 }`;
+// Counted once per lookup, not on the re-renders that live updates cause.
+const VIEW = `mutation View($receiptNo: String!) { recordCaseView(receiptNo: $receiptNo) { __typename } }`;
+const FEED = `subscription Feed {
+  events { sequence type occurredAt case { receiptNo title } step { name } actor { name title } }
+}`;
 const STATUS = { RECEIVED: "접수", IN_PROGRESS: "처리 중", AWAITING_SUPPLEMENT: "보완 대기", COMPLETED: "처리 완료",
   REJECTED: "반려", WITHDRAWN: "취하" };
 const STEP = { PENDING: "대기", IN_PROGRESS: "진행 중", SIGNED: "결재 완료", RETURNED: "보완 요구", SKIPPED: "생략" };
 const EVENT = { CASE_REGISTERED: "접수", APPLICATION_SUBMITTED: "온라인 신청", STEP_STARTED: "단계 시작",
   STEP_SIGNED: "결재", STEP_RETURNED: "보완 요구", STEP_REASSIGNED: "담당자 변경", CASE_RESUMED: "처리 재개",
   CASE_REJECTED: "반려", CASE_WITHDRAWN: "취하", CASE_CLOSED: "처리 완료", DOCUMENT_REGISTERED: "문서 등록",
-  ACTION_SCHEDULED: "처리계획 등록", ACTION_RESCHEDULED: "처리계획 변경", ACTION_COMPLETED: "처리계획 완료" };
+  ACTION_SCHEDULED: "처리계획 등록", ACTION_RESCHEDULED: "처리계획 변경", ACTION_COMPLETED: "처리계획 완료",
+  DELAY_DETECTED: "지연 발생", DELAY_EXPLAINED: "지연 사유 공개", MILESTONE_REACHED: "이정표" };
 
 const $ = (id) => document.getElementById(id);
 const when = (iso) => iso ? new Date(iso).toLocaleString("ko-KR", { timeZone: "Asia/Seoul" }) : "—";
+const day = (iso) => new Date(iso).toLocaleDateString("ko-KR", { timeZone: "Asia/Seoul" });
+const days = (n) => `${n.toFixed(1)}일`;
+const graphiql = (query, variables) => "/graphql?query=" + encodeURIComponent(query) +
+  (variables ? "&variables=" + encodeURIComponent(JSON.stringify(variables)) : "");
 let socket = null, lastSequence = null, current = null, retry = 500;
 
 async function graphql(query, variables) {
@@ -55,6 +69,14 @@ function render(c) {
   $("holder").textContent = o ? `${(c.currentStep || turn).name}: ${o.name} ${o.title}${o.email ? ` · ${o.email} · ${o.phone}` : ""}` : "—";
   $("received").textContent = when(c.receivedAt);
   $("due").textContent = when(c.dueAt) + (c.closedAt ? ` (종결 ${when(c.closedAt)})` : "");
+  $("clock").textContent = clockText(c.clock);
+  // A prediction needs enough past signatures for every remaining step; without one, say nothing.
+  $("prediction").hidden = $("prediction-label").hidden = !c.prediction;
+  if (c.prediction) {
+    const p = c.prediction;
+    $("prediction").textContent = `${day(p.expectedAt)} 전후 (빠르면 ${day(p.earliestAt)}, 늦으면 ${day(p.latestAt)}; 과거 결재 ${p.samples}건 이상 기준)`;
+  }
+  $("delays").replaceChildren(...(c.delays.length ? c.delays.map(delayItem) : [item("없음")]));
   const laws = $("laws"); laws.replaceChildren();
   c.taskType.legalReferences.forEach((l, i) => {
     const a = document.createElement("a"); a.href = l.url; a.textContent = `${l.law} ${l.article}(${l.title})`;
@@ -79,6 +101,24 @@ function render(c) {
   if (events.length) lastSequence = Math.max(lastSequence || 0, events[0].sequence);
 }
 
+// Working days, as the Civil Petitions Act counts them (the server does the counting).
+function clockText(k) {
+  const left = k.leftDays >= 0 ? `${days(k.leftDays)} 남음` : `기한 ${days(-k.leftDays)} 초과`;
+  const used = `법정 처리기간 ${k.allowedDays}일 중 ${days(k.usedDays)} 경과`;
+  if (k.state === "PAUSED") return `보완 대기로 멈춤 (${when(k.pausedSince)}부터) — ${used}, ${left}`;
+  if (k.state === "STOPPED") return `처리 종결 — ${used}` + (k.leftDays < 0 ? `, ${left}` : "");
+  return `${used}, ${left}`;
+}
+
+function delayItem(d) {
+  const li = document.createElement("li");
+  const kind = document.createElement("strong");
+  kind.textContent = d.kind === "PROCESSING" ? "처리 지연" : "입력 지연";
+  const what = d.kind === "PROCESSING" ? `기한 ${when(d.dueAt)} 경과` : `실제 처리보다 ${d.lagHours.toFixed(1)}시간 늦게 입력`;
+  li.append(kind, ` ${what}${d.step ? ` (${d.step.name})` : ""} · ${d.explanation ? `사유: ${d.explanation}` : "사유 미공개"}`);
+  return li;
+}
+
 function historyItem(e) {
   const who = e.actor ? ` — ${e.actor.name} ${e.actor.title}` : "";
   const li = item(`${when(e.occurredAt)} ${EVENT[e.type] || e.type}${e.step ? ` (${e.step.name})` : ""}${who}`);
@@ -88,13 +128,17 @@ function historyItem(e) {
 
 async function show(receiptNo) {
   $("status").textContent = "조회 중…";
+  $("unit-view").hidden = true;
   try {
     const data = await graphql(CASE, { receiptNo });
+    if (!location.hash.startsWith("#/case/")) return;  // the reader moved on while this was loading
     if (!data.case) { $("case").hidden = true; $("status").textContent = "해당 접수번호의 민원이 없습니다."; return; }
     current = receiptNo; lastSequence = null;
     render(data.case);
     $("status").textContent = "";
-    $("graphiql").href = "/graphql?query=" + encodeURIComponent(CASE) + "&variables=" + encodeURIComponent(JSON.stringify({ receiptNo }));
+    // Fire and forget: a refused or failed count must never hold the page up.
+    graphql(VIEW, { receiptNo }).catch(() => {});
+    $("graphiql").href = graphiql(CASE, { receiptNo });
     watch(receiptNo);
   } catch (error) {
     $("status").textContent = `조회하지 못했습니다: ${error.message}`;
@@ -136,9 +180,32 @@ $("lookup").addEventListener("submit", (event) => {
   const receiptNo = $("receipt").value.trim();
   if (receiptNo) { location.hash = `#/case/${encodeURIComponent(receiptNo)}`; }
 });
+$("pick").addEventListener("submit", (event) => {
+  event.preventDefault();
+  // Global IDs are base64: readable as they are in a fragment, so links stay short and shareable.
+  if ($("unit").value) { location.hash = `#/department/${$("unit").value}`; }
+});
+
+// Leaving a case: stop its live connection so it does not reconnect in the background.
+function leaveCase() {
+  current = null;
+  if (socket) { socket.onclose = null; socket.close(); socket = null; }
+  $("case").hidden = true;
+}
+
 window.addEventListener("hashchange", route);
 function route() {
-  const match = location.hash.match(/^#\/case\/(.+)$/);
-  if (match) { const receiptNo = decodeURIComponent(match[1]); $("receipt").value = receiptNo; show(receiptNo); }
+  const byCase = location.hash.match(/^#\/case\/(.+)$/);
+  const byUnit = location.hash.match(/^#\/department\/(.+)$/);
+  if (byCase) { const receiptNo = decodeURIComponent(byCase[1]); $("receipt").value = receiptNo; show(receiptNo); }
+  else if (byUnit) { leaveCase(); showDepartment(decodeURIComponent(byUnit[1])); }
+  else { leaveCase(); $("unit-view").hidden = true; }
 }
-route();
+
+// department.js loads after this file: start once both are in (classic scripts run before DOMContentLoaded).
+document.addEventListener("DOMContentLoaded", () => {
+  $("graphiql-subscription").href = graphiql(FEED);
+  $("graphiql-statistics").href = graphiql(STATISTICS, { ...lastTwelveMonths(), departmentId: null });
+  loadDepartments().catch(() => { $("unit").options[0].textContent = "부서 목록을 불러오지 못했습니다"; });
+  route();
+});

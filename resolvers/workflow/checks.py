@@ -12,6 +12,8 @@ class Policy:
 
     # How far back an officer may date what they enter (the gap is reported as input delay).
     backdate_limit: timedelta = timedelta(days=7)
+    # An entry recorded longer than this after the fact is an input delay (입력지연), reported by the oversight round.
+    input_delay: timedelta = timedelta(hours=24)
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
 

@@ -6,7 +6,7 @@ permissions are top-level errors (codes UNAUTHENTICATED, FORBIDDEN). Every chang
 
 import strawberry
 
-from schema.mutations import application, case, document, reference, scheduled_action, step, webhook
+from schema.mutations import application, case, document, opinion, oversight, reference, scheduled_action, step, webhook
 
 SIGNED_IN = " Needs an officer's bearer token."
 
@@ -73,4 +73,34 @@ class Mutation:
     complete_action = strawberry.mutation(
         resolver=scheduled_action.complete_action,
         description="Record that a next action was carried out." + SIGNED_IN,
+    )
+    leave_opinion = strawberry.mutation(
+        resolver=opinion.leave_opinion,
+        description="Leave an opinion (시민의견) on a case, a step, an officer or a task type. Anyone may; nothing "
+        "about the author is stored. Rate-limited per client address.",
+    )
+    moderate_opinion = strawberry.mutation(
+        resolver=opinion.moderate_opinion,
+        description="Publish or hide an opinion with a public reason: a supervisor of the department concerned "
+        "(or above it), or an administrator." + SIGNED_IN,
+    )
+    answer_opinion = strawberry.mutation(
+        resolver=opinion.answer_opinion,
+        description="Answer a published opinion in public, once: an officer of the department concerned, or a "
+        "supervisor above it." + SIGNED_IN,
+    )
+    explain_delay = strawberry.mutation(
+        resolver=oversight.explain_delay,
+        description="Publish the department's explanation of a delay: the officer it is about, an officer "
+        "handling the case, or a supervisor over its department." + SIGNED_IN,
+    )
+    record_case_view = strawberry.mutation(
+        resolver=oversight.record_case_view,
+        description="Count one view of a case's public page (nothing about the viewer is kept). "
+        "Rate-limited per client address.",
+    )
+    record_document_view = strawberry.mutation(
+        resolver=oversight.record_document_view,
+        description="Count one view of a public document (nothing about the viewer is kept). "
+        "Rate-limited per client address.",
     )

@@ -1,0 +1,95 @@
+"""Oversight benchmark: the dashboard queries at the `seoul` scale (27,000 cases, 131,000 steps, 412,000 events).
+
+    make bench-oversight     # or: DATABASE_URL=… .venv/bin/python -m bench.oversight [--repeat 30]
+
+Needs a database seeded at that scale (`openproc seed --scale seoul --reset`, DATABASE_URL pointing at it). Runs
+one oversight round first (timed: on fresh seed data it reports every historic delay), then each query `--repeat`
+times through the schema (parse, validate, resolve, SQL), one at a time, and prints p50 and p95 milliseconds.
+"""
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from models import Case, CaseStatus
+from openproc.database import create_engine, create_sessionmaker, resolve_url
+from openproc.oversight import run_round
+from openproc.settings import Settings
+from resolvers.context import Context
+from schema import schema
+from schema.time import SEOUL
+
+QUERIES = {
+    "statistics, city, monthly series over a year": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(from: $from, to: $to, period: MONTH) {
+        openNow overdueNow totals { received onTimeRate medianProcessingDays p90ProcessingDays returns }
+        series { periodStart received closed onTimeRate medianProcessingDays }
+        stepDurations { role medianHours } } }""",
+    "statistics, by task type, over a year": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: TASK_TYPE, from: $from, to: $to) {
+        taskType { code } openNow overdueNow
+        totals { received onTimeRate medianProcessingDays p90ProcessingDays } } }""",
+    "statistics, by department, monthly": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: DEPARTMENT, from: $from, to: $to, period: MONTH,
+        first: 100) { department { name } totals { received onTimeRate } series { periodStart received } } }""",
+    "statistics, by officer (top 100)": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: OFFICER, from: $from, to: $to, first: 100) {
+        officer { name } openNow totals { received onTimeRate } } }""",
+    "officer ranking, last month": """
+      query ($month: String!) { officerRanking(month: $month) { rank officer { name } timelyRate entries } }""",
+    "late steps, first page with total": """
+      { lateSteps(first: 20) { totalCount edges { node { name dueAt officer { name } case { receiptNo } } } } }""",
+    "delay history, first page with total": """
+      { delays(first: 20) { totalCount edges { node { kind dueAt lagHours case { receiptNo } } } } }""",
+    "case with clock and prediction": """
+      query ($receiptNo: String!) { case(receiptNo: $receiptNo) {
+        clock { state usedDays leftDays } prediction { expectedAt earliestAt latestAt samples } } }""",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def main(repeat: int) -> None:
+    settings = Settings()
+    engine = create_engine(resolve_url(settings), pool_size=4)
+    sessions = create_sessionmaker(engine)
+    try:
+        started = time.perf_counter()
+        done = await run_round(sessions, timedelta(hours=settings.input_delay_hours))
+        print(
+            f"oversight round: {time.perf_counter() - started:.1f} s ({done.delays.processing:,} processing and "
+            f"{done.delays.input:,} input delays, {done.milestones} milestones reported)"
+        )
+        async with sessions() as session:
+            open_case = await session.scalar(select(Case.receipt_no).where(Case.status == CaseStatus.IN_PROGRESS))
+        now = datetime.now(SEOUL)
+        last_month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        variables = {
+            "from": (now - timedelta(days=365)).isoformat(),
+            "to": now.isoformat(),
+            "month": last_month,
+            "receiptNo": open_case,
+        }
+        print(f"{'query':<48} {'p50 ms':>8} {'p95 ms':>8}   ({repeat} runs each, {datetime.now(UTC):%Y-%m-%d})")
+        for name, query in QUERIES.items():
+            timings = []
+            for _ in range(repeat):
+                begun = time.perf_counter()
+                result = await schema.execute(query, variable_values=variables, context_value=Context(sessions))
+                timings.append((time.perf_counter() - begun) * 1000)
+                assert result.errors is None, result.errors
+            print(f"{name:<48} {percentile(timings, 0.5):>8.1f} {percentile(timings, 0.95):>8.1f}")
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30, help="Runs of each query (bounded).")
+    asyncio.run(main(parser.parse_args().repeat))

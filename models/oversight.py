@@ -1,0 +1,83 @@
+"""What the oversight loop records: delays it detected, milestones reached, and historical step durations."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.enums import DelayKind, checked
+
+
+class Delay(Base):
+    """A processing delay (a step or case past its due time) or an input delay (an event entered late).
+
+    `subject` names what was late ("step:12", "case:7", "event:301"): each is reported once, however often the
+    check runs, so replicas and repeated runs never append a second DelayDetected event for it.
+    """
+
+    __tablename__ = "delay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[DelayKind] = mapped_column(checked(DelayKind))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id", ondelete="CASCADE"))
+    # The late-entered event, for input delays.
+    late_event_seq: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("event.seq"))
+    # Who answers for it: the step's officer or the late event's actor; null for a case past its deadline.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    # Processing delays: the deadline missed. Input delays: when it happened, entered `lag_hours` later.
+    due_at: Mapped[datetime | None]
+    lag_hours: Mapped[float | None] = mapped_column(Float)
+    detected_at: Mapped[datetime]
+    detected_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("event.seq"))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    explained_at: Mapped[datetime | None]
+    explained_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+
+    __table_args__ = (
+        Index("ix_delay_detected_at_id", "detected_at", "id"),
+        Index("ix_delay_department_id_detected_at", "department_id", "detected_at"),
+    )
+
+
+class DelayWatermark(Base):
+    """A single row: the last event sequence the input-delay check has looked at."""
+
+    __tablename__ = "delay_watermark"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class Milestone(Base):
+    """A published figure (registered cases, page views…) crossing a round threshold, announced once."""
+
+    __tablename__ = "milestone"
+
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    threshold: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    reached_at: Mapped[datetime]
+    event_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("event.seq"))
+
+
+class StepDurationNorm(Base):
+    """How long each step of a task type's line has taken, from signed history (hours from start to signature).
+
+    Refreshed by the oversight loop; predictions read it instead of scanning history per request.
+    """
+
+    __tablename__ = "step_duration_norm"
+
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_type.id", ondelete="CASCADE"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    p10_hours: Mapped[float] = mapped_column(Float)
+    p50_hours: Mapped[float] = mapped_column(Float)
+    p90_hours: Mapped[float] = mapped_column(Float)
+    refreshed_at: Mapped[datetime]

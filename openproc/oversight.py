@@ -1,0 +1,76 @@
+"""The oversight round, run on a schedule in every server process and by `openproc oversight check`.
+
+A round reports new delays, refreshes the step duration norms behind predictions, and announces milestones.
+Replicas may run rounds at the same time: each part takes a lock, so nothing is reported twice.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from resolvers.dataloaders import Sessions
+from resolvers.oversight import counters, delays, prediction
+
+logger = logging.getLogger("openproc.oversight")
+
+
+@dataclass(frozen=True)
+class Round:
+    delays: delays.DelayCheck
+    milestones: int
+
+    @property
+    def events(self) -> int:
+        return self.delays.total + self.milestones
+
+
+async def run_round(sessions: Sessions, input_threshold: timedelta) -> Round:
+    found = await delays.check(sessions, input_threshold)
+    async with sessions() as session, session.begin():
+        await prediction.refresh_norms(session)
+    return Round(found, await counters.check_milestones(sessions))
+
+
+class OversightLoop:
+    """One round at start, then one every `interval_s` seconds; `interval_s` 0 turns the loop off."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        *,
+        interval_s: float,
+        input_threshold: timedelta,
+        on_events: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.sessions, self.interval_s, self.input_threshold = sessions, interval_s, input_threshold
+        self.on_events = on_events
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.interval_s > 0:
+            self._task = asyncio.create_task(self._run(), name="openproc-oversight")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                done = await run_round(self.sessions, self.input_threshold)
+                if done.events:
+                    logger.info(
+                        "oversight round: %d processing and %d input delays, %d milestones",
+                        done.delays.processing,
+                        done.delays.input,
+                        done.milestones,
+                    )
+                    await self.on_events()
+            except Exception:
+                logger.exception("an oversight round failed; the next one retries")
+            await asyncio.sleep(self.interval_s)

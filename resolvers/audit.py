@@ -1,0 +1,491 @@
+"""Cyber-audit rules (사이버 감사): what auditors look for in the recorded work, each rule one SQL statement.
+
+Every rule is computed in PostgreSQL and paged by a key of its own (the step id, the event sequence or the case
+id, ascending), so a page costs one statement whatever the size of the history. Each finding names the events
+that show it; the schema loads them by sequence.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    RowMapping,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+from sqlalchemy.orm import aliased
+
+from models import (
+    Case,
+    Department,
+    Event,
+    EventType,
+    Officer,
+    OfficerRole,
+    PublicHoliday,
+    Step,
+    StepStatus,
+    StepTemplate,
+    TaskType,
+)
+from resolvers.context import Context
+from resolvers.errors import InvalidInput
+from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.statutory_clock import SEOUL
+
+# The events whose `occurred_at` an officer chooses (back-dating is only possible there); system events such as
+# detected delays or milestones are dated by what they report and would otherwise all look back-dated.
+OFFICER_DATED = (
+    EventType.CASE_REGISTERED,
+    EventType.STEP_STARTED,
+    EventType.STEP_SIGNED,
+    EventType.STEP_RETURNED,
+    EventType.CASE_RESUMED,
+    EventType.CASE_REJECTED,
+    EventType.CASE_WITHDRAWN,
+    EventType.CASE_CLOSED,
+    EventType.DOCUMENT_REGISTERED,
+    EventType.ACTION_COMPLETED,
+)
+# The events that show how long a step was held, and why some of that time did not count.
+HOLDING_EVENTS = (EventType.STEP_STARTED, EventType.STEP_SIGNED, EventType.STEP_RETURNED, EventType.CASE_RESUMED)
+
+
+class AuditRule(Enum):
+    OUT_OF_ORDER = "out_of_order"
+    SIGNED_BY_OTHER = "signed_by_other"
+    BACKDATED = "backdated"
+    REPEATED_RETURNS = "repeated_returns"
+    HELD_TOO_LONG = "held_too_long"
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """Where to look; every criterion given must hold."""
+
+    department_id: int | None = None
+    include_subdepartments: bool = True
+    # The officer the finding concerns: who signed, who was assigned, or who entered the event.
+    officer_id: int | None = None
+    task_type_code: str | None = None
+
+
+# Longer than any real back-dating window; also keeps the figure inside what an interval can hold.
+MAX_BACKDATE_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How far is too far. `backdate_limit_days` None means the workflow policy's own limit."""
+
+    backdate_limit_days: float | None = None
+    min_returns: int = 2
+    held_factor: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.backdate_limit_days is not None and not 0 <= self.backdate_limit_days <= MAX_BACKDATE_DAYS:
+            raise InvalidInput("thresholds.backdateLimitDays", f"must be between 0 and {MAX_BACKDATE_DAYS}")
+        if self.min_returns < 1:
+            raise InvalidInput("thresholds.minReturns", "must be at least 1")
+        if not self.held_factor > 0:
+            raise InvalidInput("thresholds.heldFactor", "must be greater than 0")
+
+    def backdate_limit(self, policy_limit: timedelta) -> timedelta:
+        return policy_limit if self.backdate_limit_days is None else timedelta(days=self.backdate_limit_days)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One suspicion for an auditor to review, with the events that show it (by sequence, ascending)."""
+
+    rule: AuditRule
+    key: int
+    case_id: int
+    step_id: int | None
+    officer_id: int | None
+    event_seqs: tuple[int, ...]
+    detail: str
+
+
+Row = RowMapping
+# A rule's statement: key, case_id, step_id, officer_id and events first, then the figures its detail shows.
+Findings = Select[*tuple[Any, ...]]
+
+
+def _seoul_date(instant: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    return cast(func.timezone(SEOUL.key, instant), Date)
+
+
+def _shown(instant: datetime | None) -> str:
+    return "-" if instant is None else instant.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
+
+
+def _events_of(step_id: SQLColumnExpression[int], *types: EventType) -> ColumnElement[Any]:
+    """The sequences of one step's events of these types, ascending (null when there are none)."""
+    return (
+        select(func.array_agg(aggregate_order_by(Event.seq, Event.seq)))
+        .where(Event.step_id == step_id, Event.type.in_(types))
+        .scalar_subquery()
+    )
+
+
+def _case_scope(scope: AuditScope) -> list[ColumnElement[bool]]:
+    """Criteria on `Case`: the department subtree (by materialised path, as the case list does) and task type."""
+    where: list[ColumnElement[bool]] = []
+    if scope.department_id is not None:
+        if scope.include_subdepartments:
+            own_path = select(Department.path).where(Department.id == scope.department_id).scalar_subquery()
+            subtree = select(Department.id).where(Department.path.startswith(own_path, autoescape=False))
+            where.append(Case.department_id.in_(subtree))
+        else:
+            where.append(Case.department_id == scope.department_id)
+    if scope.task_type_code is not None:
+        code_id = select(TaskType.id).where(TaskType.code == scope.task_type_code).scalar_subquery()
+        where.append(Case.task_type_id == code_id)
+    return where
+
+
+def _step_officer(scope: AuditScope) -> list[ColumnElement[bool]]:
+    if scope.officer_id is None:
+        return []
+    return [or_(Step.officer_id == scope.officer_id, Step.signed_by_id == scope.officer_id)]
+
+
+def out_of_order(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Signed steps with an earlier step of the same line (not skipped) unsigned, or signed only later."""
+    earlier = aliased(Step)
+    later_signed = aliased(Step)
+    blocking = and_(
+        earlier.case_id == Step.case_id,
+        earlier.sequence < Step.sequence,
+        earlier.status != StepStatus.SKIPPED,
+        or_(earlier.signed_at.is_(None), earlier.signed_at > Step.signed_at),
+    )
+    # The step's own signature and the later signatures of the earlier steps it jumped.
+    signatures = (
+        select(func.array_agg(aggregate_order_by(Event.seq, Event.seq)))
+        .where(
+            Event.type == EventType.STEP_SIGNED,
+            Event.step_id.in_(
+                select(later_signed.id)
+                .where(
+                    later_signed.case_id == Step.case_id,
+                    or_(
+                        later_signed.id == Step.id,
+                        and_(later_signed.sequence < Step.sequence, later_signed.signed_at > Step.signed_at),
+                    ),
+                )
+                # Two levels down, automatic correlation would not reach the outer step.
+                .correlate(Step)
+            ),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Step.id.label("key"),
+            Step.case_id.label("case_id"),
+            Step.id.label("step_id"),
+            Step.signed_by_id.label("officer_id"),
+            signatures.label("events"),
+            Step.sequence.label("sequence"),
+            Step.name.label("name"),
+            Step.signed_at.label("signed_at"),
+            func.array_agg(aggregate_order_by(earlier.sequence, earlier.sequence)).label("earlier_sequences"),
+            func.array_agg(aggregate_order_by(earlier.signed_at, earlier.sequence)).label("earlier_signed_at"),
+        )
+        .join(Case, Case.id == Step.case_id)
+        .join(earlier, blocking)
+        .where(Step.signed_at.is_not(None), *_case_scope(scope), *_step_officer(scope))
+        .group_by(Step.id)
+    )
+
+
+def _out_of_order_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    jumped = ", ".join(
+        f"{sequence}단계 {'미서명' if signed is None else _shown(signed) + ' 서명'}"
+        for sequence, signed in zip(row["earlier_sequences"], row["earlier_signed_at"], strict=True)
+    )
+    return (
+        f"{row['sequence']}단계({row['name']})가 {_shown(row['signed_at'])}에 서명되었으나 앞 단계가 끝나지 않았음: "
+        f"{jumped}. / Step {row['sequence']} was signed at {_shown(row['signed_at'])} (Asia/Seoul) while "
+        f"{len(row['earlier_sequences'])} earlier step(s) were not yet signed."
+    )
+
+
+def signed_by_other(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Signed steps whose signer is not the assigned officer; whether the signer heads the assignee's unit
+    (a delegation the workflow allows) is reported, not excused."""
+    signer = aliased(Officer)
+    assignee = aliased(Officer)
+    assignee_unit = aliased(Department)
+    heads_assignee = exists().where(
+        Department.head_id == signer.id, assignee_unit.path.startswith(Department.path, autoescape=False)
+    )
+    return (
+        select(
+            Step.id.label("key"),
+            Step.case_id.label("case_id"),
+            Step.id.label("step_id"),
+            Step.signed_by_id.label("officer_id"),
+            _events_of(Step.id, EventType.STEP_SIGNED).label("events"),
+            Step.sequence.label("sequence"),
+            Step.name.label("name"),
+            Step.signed_at.label("signed_at"),
+            signer.name.label("signer_name"),
+            assignee.name.label("assignee_name"),
+            and_(signer.role == OfficerRole.SUPERVISOR, heads_assignee).label("supervisor"),
+        )
+        .join(Case, Case.id == Step.case_id)
+        .join(signer, signer.id == Step.signed_by_id)
+        .join(assignee, assignee.id == Step.officer_id)
+        .join(assignee_unit, assignee_unit.id == assignee.department_id)
+        .where(Step.signed_by_id != Step.officer_id, *_case_scope(scope), *_step_officer(scope))
+    )
+
+
+def _signed_by_other_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    if row["supervisor"]:
+        why_ko, why_en = "담당자 부서의 상급 부서장으로서 대리 서명", "a head over the assignee's unit, acting for them"
+    else:
+        why_ko, why_en = "담당자의 상급 부서장이 아님", "not a head over the assignee's unit"
+    return (
+        f"{row['sequence']}단계({row['name']})를 담당자 {row['assignee_name']} 대신 {row['signer_name']}이(가) "
+        f"{_shown(row['signed_at'])}에 서명({why_ko}). / Step {row['sequence']} was signed by {row['signer_name']} "
+        f"({why_en}), not by the assignee {row['assignee_name']}."
+    )
+
+
+def backdated(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Officer-dated events of a case entered longer after they say they happened than the limit allows."""
+    limit = thresholds.backdate_limit(policy_limit)
+    lag = Event.recorded_at - Event.occurred_at
+    where = [Event.type.in_(OFFICER_DATED), lag > limit, *_case_scope(scope)]
+    if scope.officer_id is not None:
+        where.append(Event.actor_officer_id == scope.officer_id)
+    return (
+        select(
+            Event.seq.label("key"),
+            Event.case_id.label("case_id"),
+            Event.step_id.label("step_id"),
+            Event.actor_officer_id.label("officer_id"),
+            array([Event.seq]).label("events"),
+            Event.type.label("type"),
+            Event.occurred_at.label("occurred_at"),
+            Event.recorded_at.label("recorded_at"),
+        )
+        .join(Case, Case.id == Event.case_id)
+        .where(*where)
+    )
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.total_seconds() / 86400:.1f}"
+
+
+def _backdated_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    limit = thresholds.backdate_limit(policy_limit)
+    lag: timedelta = row["recorded_at"] - row["occurred_at"]
+    kind = row["type"].value if isinstance(row["type"], EventType) else str(row["type"])
+    return (
+        f"{kind} 기록이 발생 시각({_shown(row['occurred_at'])}) {_days(lag)}일 뒤({_shown(row['recorded_at'])})에 "
+        f"입력됨, 허용 {_days(limit)}일 초과. / Entered {_days(lag)} days after the time it gives "
+        f"(limit {_days(limit)} days)."
+    )
+
+
+def repeated_returns(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Cases returned for supplements at least `min_returns` times; the officer is named when one did them all."""
+    actors = func.count(func.distinct(Event.actor_officer_id))
+    having = [func.count() >= thresholds.min_returns]
+    if scope.officer_id is not None:
+        having.append(func.bool_or(Event.actor_officer_id == scope.officer_id))
+    return (
+        select(
+            Case.id.label("key"),
+            Case.id.label("case_id"),
+            null().label("step_id"),
+            case((actors == 1, func.min(Event.actor_officer_id)), else_=null()).label("officer_id"),
+            func.array_agg(aggregate_order_by(Event.seq, Event.seq)).label("events"),
+            func.count().label("returns"),
+            func.array_agg(aggregate_order_by(Step.sequence, Event.seq)).label("sequences"),
+        )
+        .select_from(Event)
+        .join(Case, Case.id == Event.case_id)
+        .join(Step, Step.id == Event.step_id)
+        .where(Event.type == EventType.STEP_RETURNED, *_case_scope(scope))
+        .group_by(Case.id)
+        .having(*having)
+    )
+
+
+def _repeated_returns_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    steps = ", ".join(str(sequence) for sequence in row["sequences"])
+    return (
+        f"보완요구로 {row['returns']}회 반려됨(기준 {thresholds.min_returns}회), 단계: {steps}. / Returned for "
+        f"supplements {row['returns']} times (threshold {thresholds.min_returns}), at steps {steps}."
+    )
+
+
+def held_too_long(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Started steps held more than `held_factor` × their template's standard days.
+
+    Held time is counted as the Civil Petitions Act counts days: working days in Seoul, the first day included,
+    Saturdays, Sundays and public holidays left out, from the start to the signature (or today while open).
+    Days wholly spent waiting for the applicant's supplements (after a return, before the resume) do not count:
+    that wait is the applicant's, not the officer's.
+    """
+    start_day = _seoul_date(Step.started_at)
+    end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
+    series = func.generate_series(0, end_day - start_day).table_valued("n").render_derived("days")
+    day = start_day + series.c.n
+    returned = aliased(Event)
+    resumed = aliased(Event)
+    resumed_day = (
+        select(_seoul_date(resumed.occurred_at))
+        .where(
+            resumed.step_id == returned.step_id,
+            resumed.type == EventType.CASE_RESUMED,
+            resumed.seq > returned.seq,
+        )
+        .order_by(resumed.seq)
+        .limit(1)
+        .scalar_subquery()
+    )
+    waiting = (
+        exists()
+        .where(
+            returned.step_id == Step.id,
+            returned.type == EventType.STEP_RETURNED,
+            day > _seoul_date(returned.occurred_at),
+            # Still waiting: every day after the return's is the applicant's.
+            day < func.coalesce(resumed_day, end_day + 1),
+        )
+        .correlate(Step, series)
+    )
+    working_days = (
+        select(func.count())
+        .select_from(series)
+        .where(
+            func.extract("isodow", day) < 6,
+            # `day` reads the outer step and the series: both come from the enclosing levels.
+            ~exists().where(PublicHoliday.day == day).correlate(Step, series),
+            ~waiting,
+        )
+        .scalar_subquery()
+    )
+    measured = (
+        select(
+            Step.id.label("key"),
+            Step.case_id.label("case_id"),
+            Step.id.label("step_id"),
+            Step.officer_id.label("officer_id"),
+            _events_of(Step.id, *HOLDING_EVENTS).label("events"),
+            Step.sequence.label("sequence"),
+            Step.name.label("name"),
+            Step.started_at.label("started_at"),
+            Step.signed_at.label("signed_at"),
+            StepTemplate.standard_days.label("standard_days"),
+            cast(working_days, Integer).label("held_days"),
+        )
+        .join(Case, Case.id == Step.case_id)
+        .join(
+            StepTemplate, and_(StepTemplate.task_type_id == Case.task_type_id, StepTemplate.sequence == Step.sequence)
+        )
+        .where(
+            Step.started_at.is_not(None),
+            Step.status != StepStatus.SKIPPED,
+            *_case_scope(scope),
+            *([Step.officer_id == scope.officer_id] if scope.officer_id is not None else []),
+        )
+        .subquery("measured")
+    )
+    return select(measured).where(measured.c.held_days > measured.c.standard_days * thresholds.held_factor)
+
+
+def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    until = "서명까지" if row["signed_at"] is not None else "현재까지"
+    until_en = f"until signed at {_shown(row['signed_at'])}" if row["signed_at"] is not None else "and still open"
+    limit = row["standard_days"] * thresholds.held_factor
+    return (
+        f"{row['sequence']}단계({row['name']})를 {_shown(row['started_at'])}부터 {until} 근무일 {row['held_days']}일 "
+        f"보유, 표준 {row['standard_days']}일의 {thresholds.held_factor:g}배({limit:g}일) 초과. / Step "
+        f"{row['sequence']} held {row['held_days']} working days from {_shown(row['started_at'])} {until_en}; "
+        f"standard {row['standard_days']}, limit {thresholds.held_factor:g}× = {limit:g} (days awaiting the "
+        f"applicant's supplements not counted)."
+    )
+
+
+Query = Callable[[AuditScope, Thresholds, timedelta], Findings]
+Describe = Callable[[Row, Thresholds, timedelta], str]
+
+RULES: dict[AuditRule, tuple[Query, Describe]] = {
+    AuditRule.OUT_OF_ORDER: (out_of_order, _out_of_order_detail),
+    AuditRule.SIGNED_BY_OTHER: (signed_by_other, _signed_by_other_detail),
+    AuditRule.BACKDATED: (backdated, _backdated_detail),
+    AuditRule.REPEATED_RETURNS: (repeated_returns, _repeated_returns_detail),
+    AuditRule.HELD_TOO_LONG: (held_too_long, _held_too_long_detail),
+}
+
+
+def _ordering(rule: AuditRule) -> str:
+    # A cursor names its rule, so a cursor of one rule (or of another list) is refused by another.
+    return f"AUDIT_{rule.name}"
+
+
+async def audit_findings(
+    context: Context,
+    rule: AuditRule,
+    scope: AuditScope,
+    thresholds: Thresholds,
+    first: int | None,
+    after: str | None,
+) -> Page[Finding]:
+    size = page_size(first)
+    query, describe = RULES[rule]
+    policy_limit = context.policy.backdate_limit
+    findings = query(scope, thresholds, policy_limit).subquery("finding")
+    statement = select(findings)
+    if after is not None:
+        _, last_key = decode_cursor(after, _ordering(rule), int)
+        statement = statement.where(findings.c.key > last_key)
+    statement = statement.order_by(findings.c.key).limit(size + 1)
+
+    async with context.sessions() as session:
+        rows: Sequence[Row] = (await session.execute(statement)).mappings().all()
+    found = [
+        Finding(
+            rule=rule,
+            key=row["key"],
+            case_id=row["case_id"],
+            step_id=row["step_id"],
+            officer_id=row["officer_id"],
+            event_seqs=tuple(row["events"] or ()),
+            detail=describe(row, thresholds, policy_limit),
+        )
+        for row in rows
+    ]
+
+    async def count() -> int:
+        counted = select(func.count()).select_from(query(scope, thresholds, policy_limit).subquery())
+        async with context.sessions() as session:
+            return await session.scalar(counted) or 0
+
+    return build_page(
+        found, size, after, lambda finding: encode_cursor(_ordering(rule), finding.key, finding.key), count
+    )

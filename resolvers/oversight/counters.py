@@ -1,0 +1,102 @@
+"""The figures Seoul reported (registered cases and documents, page and document views) and their milestones.
+
+Views are counted per request without keeping anything about the viewer: no address, no identifier.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, Document, EventType, Milestone
+from resolvers import events
+from resolvers.context import Context
+from resolvers.dataloaders import Sessions
+
+# 1,000, 5,000, 10,000, 50,000 … 50,000,000.
+THRESHOLDS = tuple(base * 10**power for power in range(3, 8) for base in (1, 5))
+# Any constant unique to this job: replicas running the check at once take turns on it.
+MILESTONE_LOCK = 0x6F70656E
+
+
+@dataclass(frozen=True)
+class Counters:
+    registered_cases: int
+    registered_documents: int
+    case_views: int
+    document_views: int
+
+    def by_metric(self) -> dict[str, int]:
+        return {
+            "registered_cases": self.registered_cases,
+            "registered_documents": self.registered_documents,
+            "case_page_views": self.case_views,
+            "document_views": self.document_views,
+        }
+
+
+async def record_case_view(session: AsyncSession, receipt_no: str) -> int | None:
+    """The case's views after this one; None when there is no such case."""
+    return await session.scalar(
+        update(Case)
+        .where(Case.receipt_no == receipt_no)
+        .values(view_count=Case.view_count + 1)
+        .returning(Case.view_count)
+    )
+
+
+async def record_document_view(session: AsyncSession, document_id: int) -> int | None:
+    """Counts public documents only: a private one is reported as missing, like everywhere else."""
+    return await session.scalar(
+        update(Document)
+        .where(Document.id == document_id, Document.is_public.is_(True))
+        .values(view_count=Document.view_count + 1)
+        .returning(Document.view_count)
+    )
+
+
+async def _counted(session: AsyncSession) -> Counters:
+    cases = (await session.execute(select(func.count(), func.coalesce(func.sum(Case.view_count), 0)))).one()
+    documents = (await session.execute(select(func.count(), func.coalesce(func.sum(Document.view_count), 0)))).one()
+    return Counters(cases[0], documents[0], int(cases[1]), int(documents[1]))
+
+
+async def counters(context: Context) -> Counters:
+    async with context.sessions() as session:
+        return await _counted(session)
+
+
+async def check_milestones(sessions: Sessions) -> int:
+    """Announce every threshold a figure has passed and that was not announced yet; returns how many."""
+    async with sessions() as session, session.begin():
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MILESTONE_LOCK})
+        figures = (await _counted(session)).by_metric()
+        reached = {
+            (metric, threshold)
+            for metric, threshold in await session.execute(select(Milestone.metric, Milestone.threshold))
+        }
+        now = datetime.now(UTC)
+        announced = 0
+        for metric, value in figures.items():
+            for threshold in THRESHOLDS:
+                if threshold > value or (metric, threshold) in reached:
+                    continue
+                event = await events.append(
+                    session,
+                    EventType.MILESTONE_REACHED,
+                    case=None,
+                    actor=None,
+                    occurred_at=now,
+                    details={"milestone": {"metric": metric, "threshold": threshold, "value": value}},
+                )
+                session.add(
+                    Milestone(metric=metric, threshold=threshold, value=value, reached_at=now, event_seq=event.seq)
+                )
+                announced += 1
+    return announced
+
+
+async def milestones(context: Context) -> list[Milestone]:
+    async with context.sessions() as session:
+        return list((await session.scalars(select(Milestone).order_by(Milestone.reached_at, Milestone.metric))).all())

@@ -1,0 +1,301 @@
+"""Figures for dashboards, computed by PostgreSQL (aggregates and percentiles), never by loading rows.
+
+A case counts as received in the period of its `received_at`, and as closed, decided and on time (or not) in the
+period of its `closed_at`; processing time is calendar days from receipt to closure of decided cases.
+Grouped by officer, a case belongs to every officer holding a step of it.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Subquery,
+    and_,
+    cast,
+    extract,
+    func,
+    null,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, CaseStatus, Event, EventType, Step, StepRole, StepStatus
+from resolvers.context import Context
+from resolvers.errors import InvalidInput
+from resolvers.oversight.scope import Scope, in_department, of_task_type
+
+T = TypeVar("T")
+MAX_GROUPS = 500
+MAX_POINTS = 600
+OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_SUPPLEMENT)
+RUNNING = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS)
+DECIDED = (CaseStatus.COMPLETED, CaseStatus.REJECTED)
+
+
+class Grouping(Enum):
+    CITY = "city"
+    TASK_TYPE = "task_type"
+    DEPARTMENT = "department"
+    OFFICER = "officer"
+
+
+class Period(Enum):
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end): the instants the figures cover."""
+
+    start: datetime
+    end: datetime
+    period: Period | None = None
+
+    def __post_init__(self) -> None:
+        if self.start >= self.end:
+            raise InvalidInput("to", "must be later than `from`")
+        if self.period is not None:
+            days = {Period.WEEK: 7, Period.MONTH: 28, Period.YEAR: 365}[self.period]
+            if (self.end - self.start) / timedelta(days=days) > MAX_POINTS:
+                raise InvalidInput("period", f"gives more than {MAX_POINTS} points over this window")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One group's figures over the whole window (`period_start` None) or over one period of it."""
+
+    period_start: date | None
+    received: int = 0
+    closed: int = 0
+    decided: int = 0
+    on_time: int = 0
+    median_days: float | None = None
+    p90_days: float | None = None
+    returns: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if self.decided == 0 else self.on_time / self.decided
+
+
+@dataclass(frozen=True)
+class StepDuration:
+    role: StepRole
+    signed: int
+    median_hours: float
+    p90_hours: float
+
+
+@dataclass
+class GroupFigures:
+    """`key` is the task type, department or officer id of the group (None for the whole city)."""
+
+    key: int | None
+    open_now: int = 0
+    overdue_now: int = 0
+    totals: Figures = field(default_factory=lambda: Figures(None))
+    series: list[Figures] = field(default_factory=list)
+    step_durations: list[StepDuration] = field(default_factory=list)
+
+
+# What a case is grouped by; officers are found through the steps they hold.
+CASE_KEYS: dict[Grouping, Any] = {
+    # A typed null: PostgreSQL refuses a bare constant in GROUP BY.
+    Grouping.CITY: cast(null(), Integer),
+    Grouping.TASK_TYPE: Case.task_type_id,
+    Grouping.DEPARTMENT: Case.department_id,
+}
+
+
+def _scoped_cases(grouping: Grouping, scope: Scope) -> Subquery:
+    """The cases in scope with their group key `g` (one row per officer and case when grouped by officer)."""
+    columns = (Case.id, Case.received_at, Case.closed_at, Case.due_at, Case.status)
+    where = [*in_department(Case.department_id, scope), *of_task_type(Case.task_type_id, scope)]
+    if grouping is Grouping.OFFICER:
+        holders = select(Step.case_id, Step.officer_id).distinct()
+        if scope.officer_id is not None:
+            holders = holders.where(Step.officer_id == scope.officer_id)
+        held = holders.subquery()
+        by_officer = select(*columns, held.c.officer_id.label("g")).join(held, held.c.case_id == Case.id)
+        return by_officer.where(*where).subquery("scoped")
+    key = CASE_KEYS[grouping]
+    if scope.officer_id is not None:
+        where.append(Case.id.in_(select(Step.case_id).where(Step.officer_id == scope.officer_id)))
+    return select(*columns, key.label("g")).where(*where).subquery("scoped")
+
+
+def _bucket(instant: Any, period: Period | None) -> ColumnElement[Any]:
+    """The local (Asia/Seoul) date starting the instant's period; null for window totals."""
+    if period is None:
+        return cast(null(), Date)
+    return cast(func.date_trunc(period.value, func.timezone("Asia/Seoul", instant)), Date)
+
+
+def _days(interval: Any) -> ColumnElement[Any]:
+    return cast(extract("epoch", interval), Float) / 86_400
+
+
+def _within(instant: Any, window: Window) -> ColumnElement[bool]:
+    return and_(instant >= window.start, instant < window.end)
+
+
+async def _period_figures(
+    session: AsyncSession, scoped: Subquery, window: Window, period: Period | None
+) -> dict[tuple[int | None, date | None], Figures]:
+    c = scoped.c
+    received_bucket = _bucket(c.received_at, period).label("p")
+    received = await session.execute(
+        select(c.g, received_bucket, func.count()).where(_within(c.received_at, window)).group_by(c.g, received_bucket)
+    )
+    figures: dict[tuple[int | None, date | None], Figures] = {
+        (g, start): Figures(start, received=n) for g, start, n in received
+    }
+
+    decided = c.status.in_(DECIDED)
+    processing = _days(c.closed_at - c.received_at)
+    closed_bucket = _bucket(c.closed_at, period).label("p")
+    closed = await session.execute(
+        select(
+            c.g,
+            closed_bucket,
+            func.count(),
+            func.count().filter(decided),
+            func.count().filter(and_(decided, c.closed_at <= c.due_at)),
+            func.percentile_cont(0.5).within_group(processing).filter(decided),
+            func.percentile_cont(0.9).within_group(processing).filter(decided),
+        )
+        .where(_within(c.closed_at, window))
+        .group_by(c.g, closed_bucket)
+    )
+    for g, start, count, decided_count, on_time, median, p90 in closed:
+        known = figures.get((g, start), Figures(start))
+        figures[(g, start)] = Figures(
+            start,
+            received=known.received,
+            closed=count,
+            decided=decided_count,
+            on_time=on_time,
+            median_days=median,
+            p90_days=p90,
+        )
+
+    returned_bucket = _bucket(Event.occurred_at, period).label("p")
+    returns = await session.execute(
+        select(c.g, returned_bucket, func.count())
+        .join(Event, Event.case_id == c.id)
+        .where(Event.type == EventType.STEP_RETURNED, _within(Event.occurred_at, window))
+        .group_by(c.g, returned_bucket)
+    )
+    for g, start, count in returns:
+        known = figures.get((g, start), Figures(start))
+        figures[(g, start)] = Figures(
+            start,
+            received=known.received,
+            closed=known.closed,
+            decided=known.decided,
+            on_time=known.on_time,
+            median_days=known.median_days,
+            p90_days=known.p90_days,
+            returns=count,
+        )
+    return figures
+
+
+async def _step_durations(
+    session: AsyncSession, grouping: Grouping, scope: Scope, window: Window
+) -> dict[int | None, list[StepDuration]]:
+    hours = cast(extract("epoch", Step.signed_at - Step.started_at), Float) / 3_600
+    key = {**CASE_KEYS, Grouping.OFFICER: Step.officer_id}[grouping].label("g")
+    where = [
+        Step.status == StepStatus.SIGNED,
+        Step.started_at.is_not(None),
+        _within(Step.signed_at, window),
+        *in_department(Case.department_id, scope),
+        *of_task_type(Case.task_type_id, scope),
+    ]
+    if scope.officer_id is not None:
+        where.append(Step.officer_id == scope.officer_id)
+    rows = await session.execute(
+        select(
+            key,
+            Step.role,
+            func.count(),
+            func.percentile_cont(0.5).within_group(hours),
+            func.percentile_cont(0.9).within_group(hours),
+        )
+        .join(Case, Case.id == Step.case_id)
+        .where(*where)
+        .group_by(key, Step.role)
+        .order_by(key, Step.role)
+    )
+    durations: dict[int | None, list[StepDuration]] = {}
+    for g, role, count, median, p90 in rows:
+        durations.setdefault(g, []).append(StepDuration(role, count, median, p90))
+    return durations
+
+
+async def _current(session: AsyncSession, scoped: Subquery) -> dict[int | None, tuple[int, int]]:
+    """Open and overdue cases per group now."""
+    c = scoped.c
+    rows = await session.execute(
+        select(
+            c.g,
+            func.count().filter(c.status.in_(OPEN)),
+            func.count().filter(and_(c.status.in_(RUNNING), c.due_at < func.now())),
+        ).group_by(c.g)
+    )
+    return {g: (open_now, overdue_now) for g, open_now, overdue_now in rows}
+
+
+async def statistics(
+    context: Context, grouping: Grouping, scope: Scope, window: Window, first: int
+) -> Sequence[GroupFigures]:
+    """Each group's figures, the groups with most cases received first."""
+    if not 1 <= first <= MAX_GROUPS:
+        raise InvalidInput("first", f"must be between 1 and {MAX_GROUPS}, got {first}")
+    scoped = _scoped_cases(grouping, scope)
+
+    async def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with context.sessions() as session:
+            return await work(session)
+
+    async def no_series() -> dict[tuple[int | None, date | None], Figures]:
+        return {}
+
+    # Independent statements on their own connections: PostgreSQL runs them side by side.
+    totals, series, current, durations = await asyncio.gather(
+        in_session(lambda session: _period_figures(session, scoped, window, None)),
+        in_session(lambda session: _period_figures(session, scoped, window, window.period))
+        if window.period
+        else no_series(),
+        in_session(lambda session: _current(session, scoped)),
+        in_session(lambda session: _step_durations(session, grouping, scope, window)),
+    )
+
+    keys = {g for g, _ in totals} | {g for g, (open_now, _) in current.items() if open_now}
+    groups = []
+    for key in keys:
+        open_now, overdue_now = current.get(key, (0, 0))
+        points = sorted((f for (g, _), f in series.items() if g == key), key=lambda f: f.period_start or date.min)
+        groups.append(
+            GroupFigures(
+                key=key,
+                open_now=open_now,
+                overdue_now=overdue_now,
+                totals=totals.get((key, None), Figures(None)),
+                series=points,
+                step_durations=durations.get(key, []),
+            )
+        )
+    groups.sort(key=lambda group: (-group.totals.received, -group.open_now, group.key or 0))
+    return groups[:first]

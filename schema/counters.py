@@ -1,0 +1,47 @@
+"""The figures Seoul reported publicly, and the round numbers they have passed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+import models
+from schema.time import local
+
+
+@strawberry.enum(description="A published figure.")
+class CounterMetric(Enum):
+    REGISTERED_CASES = strawberry.enum_value("registered_cases", description="Cases registered.")
+    REGISTERED_DOCUMENTS = strawberry.enum_value("registered_documents", description="Documents registered.")
+    CASE_PAGE_VIEWS = strawberry.enum_value("case_page_views", description="Views of case pages.")
+    DOCUMENT_VIEWS = strawberry.enum_value("document_views", description="Views of public documents.")
+
+
+@strawberry.type(description="A figure passing a round number, announced once with a MILESTONE_REACHED event.")
+class Milestone:
+    metric: CounterMetric = strawberry.field(description="Which figure.")
+    threshold: int = strawberry.field(description="The round number passed.")
+    value: int = strawberry.field(description="The figure when it was noticed.")
+    reached_at: datetime = strawberry.field(description="When it was noticed (Asia/Seoul).")
+    event_sequence: int = strawberry.field(description="Sequence of the MILESTONE_REACHED event.")
+
+    @classmethod
+    def from_model(cls, row: models.Milestone) -> Milestone:
+        return cls(
+            metric=CounterMetric(row.metric),
+            threshold=row.threshold,
+            value=row.value,
+            reached_at=local(row.reached_at),
+            event_sequence=row.event_seq,
+        )
+
+
+@strawberry.type(description="The public counters (no viewer is identified or stored to count views).")
+class PublicCounters:
+    registered_cases: int = strawberry.field(description="Cases registered.")
+    registered_documents: int = strawberry.field(description="Documents registered, public and private.")
+    case_page_views: int = strawberry.field(description="Views of case pages, counted by `recordCaseView`.")
+    document_views: int = strawberry.field(description="Views of public documents, counted by `recordDocumentView`.")
+    milestones: list[Milestone] = strawberry.field(description="Round numbers passed, oldest first.")

@@ -1,0 +1,155 @@
+"""Delays found by the oversight round (입력지연 자동체크), with the department's public explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers.oversight import delays
+from resolvers.pagination import Page
+from schema import case as case_schema
+from schema import department as department_schema
+from schema import event as event_schema
+from schema import officer as officer_schema
+from schema import step as step_schema
+from schema.enums import to_graphql, to_model
+from schema.ids import nodes_from
+from schema.info import Info
+from schema.pagination import edges_of, page_info_of
+from schema.scope import OversightScope, scope_of
+from schema.time import aware, local
+
+if TYPE_CHECKING:
+    from schema.case import Case
+    from schema.department import Department
+    from schema.event import Event
+    from schema.officer import Officer
+    from schema.step import Step
+
+
+@strawberry.enum(description="What was late.")
+class DelayKind(Enum):
+    PROCESSING = strawberry.enum_value(
+        "processing", description="A step or case went past its due time (처리지연), still open or closed late."
+    )
+    INPUT = strawberry.enum_value(
+        "input",
+        description="An officer entered a change long after it happened (입력지연); the threshold is the server's "
+        "INPUT_DELAY_HOURS.",
+    )
+
+
+@strawberry.type(description="A delay the oversight round found and announced with a DELAY_DETECTED event.")
+class Delay(relay.Node):
+    id: relay.NodeID[int]
+    kind: DelayKind = strawberry.field(description="Processing or input delay.")
+    due_at: datetime | None = strawberry.field(description="The deadline that was missed (processing delays).")
+    lag_hours: float | None = strawberry.field(
+        description="Hours between when it happened and when it was entered (input delays)."
+    )
+    detected_at: datetime = strawberry.field(description="When the round found it (Asia/Seoul).")
+    detected_sequence: int = strawberry.field(description="Sequence of the DELAY_DETECTED event announcing it.")
+    late_event_sequence: int | None = strawberry.field(description="Sequence of the late-entered event (input delays).")
+    explanation: str | None = strawberry.field(description="The department's public explanation, if given.")
+    explained_at: datetime | None = strawberry.field(description="When the explanation was given.")
+    case_id: strawberry.Private[int]
+    step_id: strawberry.Private[int | None]
+    officer_id: strawberry.Private[int | None]
+    department_id: strawberry.Private[int]
+    explained_by_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.Delay) -> Delay:
+        return cls(
+            id=row.id,
+            kind=to_graphql(DelayKind, row.kind),
+            due_at=local(row.due_at),
+            lag_hours=row.lag_hours,
+            detected_at=local(row.detected_at),
+            detected_sequence=row.detected_seq,
+            late_event_sequence=row.late_event_seq,
+            explanation=row.explanation,
+            explained_at=local(row.explained_at),
+            case_id=row.case_id,
+            step_id=row.step_id,
+            officer_id=row.officer_id,
+            department_id=row.department_id,
+            explained_by_id=row.explained_by_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Delay | None]:
+        return await nodes_from(info.context.loaders.delay_by_id, node_ids, cls.from_model, required)
+
+    @strawberry.field(description="The case that was late, or whose change was entered late.")
+    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")]:
+        row = await info.context.loaders.case_by_id.load(self.case_id)
+        assert row is not None, "foreign key guarantees the case"
+        return case_schema.Case.from_model(row)
+
+    @strawberry.field(description="The step concerned, if the delay is about one.")
+    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+        row = None if self.step_id is None else await info.context.loaders.step_by_id.load(self.step_id)
+        return None if row is None else step_schema.Step.from_model(row)
+
+    @strawberry.field(description="The officer who answers for it: the step's holder or the late entry's author.")
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+        row = None if self.officer_id is None else await info.context.loaders.officer_by_id.load(self.officer_id)
+        return None if row is None else officer_schema.Officer.from_model(row)
+
+    @strawberry.field(description="The department that answers for it (the officer's, or the case's).")
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")]:
+        row = await info.context.loaders.department_by_id.load(self.department_id)
+        assert row is not None, "foreign key guarantees the department"
+        return department_schema.Department.from_model(row)
+
+    @strawberry.field(description="The officer who gave the explanation.")
+    async def explained_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+        if self.explained_by_id is None:
+            return None
+        row = await info.context.loaders.officer_by_id.load(self.explained_by_id)
+        return None if row is None else officer_schema.Officer.from_model(row)
+
+    @strawberry.field(description="The late-entered event itself (input delays).")
+    async def late_event(self, info: Info) -> Annotated["Event", strawberry.lazy("schema.event")] | None:
+        if self.late_event_sequence is None:
+            return None
+        row = await info.context.loaders.event_by_seq.load(self.late_event_sequence)
+        return None if row is None else event_schema.Event.from_model(row)
+
+
+@strawberry.type(description="A page of delays.")
+class DelayConnection(relay.Connection[Delay]):
+    _page: strawberry.Private[Page[models.Delay]]
+
+    @classmethod
+    def from_page(cls, page: Page[models.Delay]) -> DelayConnection:
+        return cls(page_info=page_info_of(page), edges=edges_of(page, Delay.from_model), _page=page)
+
+    @strawberry.field(description="Number of delays matching the filter, across all pages.")
+    async def total_count(self) -> int:
+        return await self._page.count()
+
+
+@strawberry.input(description="Which delays to list.")
+class DelayFilter:
+    scope: OversightScope | None = strawberry.field(
+        default=None, description="Department (the unit answering for it), officer, task type."
+    )
+    kind: DelayKind | None = strawberry.field(default=None, description="Only processing or only input delays.")
+    detected_from: datetime | None = strawberry.field(default=None, description="Found at or after this instant.")
+    detected_to: datetime | None = strawberry.field(default=None, description="Found before this instant.")
+
+    def to_filter(self) -> delays.DelayFilter:
+        return delays.DelayFilter(
+            scope=scope_of(self.scope, "filter.scope"),
+            kind=None if self.kind is None else to_model(models.DelayKind, self.kind),
+            detected_from=aware(self.detected_from),
+            detected_to=aware(self.detected_to),
+        )

@@ -1,0 +1,123 @@
+"""The search (자료검색): hit, union of what can be found, and its connection. The SQL is in `resolvers/search.py`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import search as search_resolvers
+from resolvers.pagination import Page
+from schema.case import Case
+from schema.case_filter import CaseFilter
+from schema.department import Department
+from schema.info import Info
+from schema.legal_reference import LegalReference
+from schema.officer import Officer
+from schema.pagination import AfterArgument, FirstArgument, page_info_of
+from schema.task_type import TaskType
+
+
+@strawberry.enum(description="What a search hit is. Equal scores list them in this order.")
+class SearchKind(Enum):
+    TASK_TYPE = strawberry.enum_value("TASK_TYPE", description="A task type, by code and name (업무).")
+    LEGAL_REFERENCE = strawberry.enum_value(
+        "LEGAL_REFERENCE", description="An article of law, by law, article and heading (관련법령)."
+    )
+    DEPARTMENT = strawberry.enum_value("DEPARTMENT", description="A department, by code and name (부서).")
+    OFFICER = strawberry.enum_value("OFFICER", description="An officer, by name and position title (담당자).")
+    CASE = strawberry.enum_value("CASE", description="A case, by receipt number, title and location (민원).")
+
+
+SearchResult = Annotated[
+    Case | TaskType | Department | Officer | LegalReference,
+    strawberry.union("SearchResult", description="Anything the search can find."),
+]
+
+
+@strawberry.type(description="One search hit: what was found and how well it matches.")
+class SearchHit:
+    score: float = strawberry.field(
+        description="How well it matches, higher is better (0.5 to 2): the share of the query's two-character "
+        "pieces found in it, plus 0.5 when its text contains the query as typed (ignoring case), plus 0.5 more "
+        "when one of its fields is exactly the query (a receipt number, a name, a code)."
+    )
+    kind: SearchKind = strawberry.field(description="What the result is.")
+    result: SearchResult = strawberry.field(description="The object found.")
+
+    @classmethod
+    def from_hit(cls, hit: search_resolvers.SearchHit) -> SearchHit:
+        return cls(score=hit.score, kind=SearchKind[hit.kind.name], result=_result_of(hit.row))
+
+
+def _result_of(row: search_resolvers.SearchRow) -> Case | TaskType | Department | Officer | LegalReference:
+    match row:
+        case models.Case():
+            return Case.from_model(row)
+        case models.TaskType():
+            return TaskType.from_model(row)
+        case models.Department():
+            return Department.from_model(row)
+        case models.Officer():
+            return Officer.from_model(row)
+        case models.LegalReference():
+            return LegalReference.from_model(row)
+
+
+@strawberry.type(description="A search hit and the cursor that points at it.")
+class SearchEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to get the hits that follow this one.")
+    node: SearchHit = strawberry.field(description="The hit.")
+
+
+@strawberry.type(description="A page of search hits, best first.")
+class SearchConnection:
+    edges: list[SearchEdge] = strawberry.field(description="The hits of this page, best first.")
+    page_info: relay.PageInfo = strawberry.field(description="Where this page sits among all the hits.")
+    _page: strawberry.Private[Page[search_resolvers.SearchHit]]
+
+    @classmethod
+    def from_page(cls, page: Page[search_resolvers.SearchHit]) -> SearchConnection:
+        edges = [
+            SearchEdge(cursor=cursor, node=SearchHit.from_hit(hit))
+            for hit, cursor in zip(page.rows, page.cursors, strict=True)
+        ]
+        return cls(edges=edges, page_info=page_info_of(page), _page=page)
+
+    @strawberry.field(
+        description="Number of hits across all pages (only the first "
+        f"{search_resolvers.MAX_REACH:,} can be paged through)."
+    )
+    async def total_count(self) -> int:
+        return await self._page.count()
+
+
+async def resolve_search(
+    info: Info,
+    query: Annotated[
+        str,
+        strawberry.argument(
+            description=f"What to look for, {search_resolvers.MIN_QUERY_LENGTH} to "
+            f"{search_resolvers.MAX_QUERY_LENGTH} characters: words of a title or address, a receipt number, a "
+            "name, a code, a law. Small typos are forgiven."
+        ),
+    ],
+    kinds: Annotated[
+        list[SearchKind] | None,
+        strawberry.argument(description="Only hits of these kinds; null for every kind."),
+    ] = None,
+    filter: Annotated[
+        CaseFilter | None,
+        strawberry.argument(description="Criteria the case hits must meet; hits of other kinds are not affected."),
+    ] = None,
+    first: FirstArgument = None,
+    after: AfterArgument = None,
+) -> SearchConnection:
+    chosen = None if kinds is None else frozenset(search_resolvers.SearchKind[kind.name] for kind in kinds)
+    page = await search_resolvers.search(
+        info.context, query, chosen, None if filter is None else filter.criteria(), first, after
+    )
+    return SearchConnection.from_page(page)

@@ -1,0 +1,164 @@
+"""Dashboard figures: per task type, department, officer or the whole city, over a window and by period."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.oversight import ranking
+from resolvers.oversight import statistics as figures
+from schema import department as department_schema
+from schema import officer as officer_schema
+from schema import task_type as task_type_schema
+from schema.enums import StepRole, to_graphql
+from schema.info import Info
+
+if TYPE_CHECKING:
+    from schema.department import Department
+    from schema.officer import Officer
+    from schema.task_type import TaskType
+
+
+@strawberry.enum(description="What the figures are grouped by.")
+class StatisticsGrouping(Enum):
+    CITY = strawberry.enum_value("city", description="One group: every case in scope.")
+    TASK_TYPE = strawberry.enum_value("task_type", description="One group per task type.")
+    DEPARTMENT = strawberry.enum_value("department", description="One group per department handling cases.")
+    OFFICER = strawberry.enum_value(
+        "officer", description="One group per officer; a case counts for every officer holding one of its steps."
+    )
+
+
+@strawberry.enum(description="The length of the periods of a time series (Asia/Seoul calendar).")
+class StatisticsPeriod(Enum):
+    WEEK = strawberry.enum_value("week", description="Weeks starting on Monday.")
+    MONTH = strawberry.enum_value("month", description="Calendar months.")
+    YEAR = strawberry.enum_value("year", description="Calendar years.")
+
+
+@strawberry.type(description="Figures of one group over the whole window or over one period of it.")
+class PeriodFigures:
+    period_start: date | None = strawberry.field(
+        description="First day of the period (Asia/Seoul); null for the totals of the whole window."
+    )
+    received: int = strawberry.field(description="Cases received in the period.")
+    closed: int = strawberry.field(description="Cases closed in the period (decided or withdrawn).")
+    decided: int = strawberry.field(description="Cases decided (completed or rejected) in the period.")
+    on_time: int = strawberry.field(description="Decided cases closed by their statutory deadline.")
+    on_time_rate: float | None = strawberry.field(description="`onTime / decided`; null when none was decided.")
+    median_processing_days: float | None = strawberry.field(
+        description="Median calendar days from receipt to decision of the cases decided in the period."
+    )
+    p90_processing_days: float | None = strawberry.field(
+        description="90th percentile of the same: nine decisions in ten took at most this long."
+    )
+    returns: int = strawberry.field(description="Returns for supplements (보완요구) made in the period.")
+
+    @classmethod
+    def of(cls, value: figures.Figures) -> PeriodFigures:
+        return cls(
+            period_start=value.period_start,
+            received=value.received,
+            closed=value.closed,
+            decided=value.decided,
+            on_time=value.on_time,
+            on_time_rate=value.on_time_rate,
+            median_processing_days=value.median_days,
+            p90_processing_days=value.p90_days,
+            returns=value.returns,
+        )
+
+
+@strawberry.type(description="How long one kind of step took, from start to signature, for steps signed in the window.")
+class StepDurationFigures:
+    role: StepRole = strawberry.field(description="The kind of step.")
+    signed: int = strawberry.field(description="Steps of this kind signed in the window.")
+    median_hours: float = strawberry.field(description="Median hours from start to signature.")
+    p90_hours: float = strawberry.field(description="90th percentile hours from start to signature.")
+
+
+@strawberry.type(description="One group's figures: now, over the whole window, and period by period.")
+class GroupStatistics:
+    open_now: int = strawberry.field(description="Cases open now (received, in progress or awaiting supplements).")
+    overdue_now: int = strawberry.field(
+        description="Open cases past their statutory deadline now, while their clock runs (the overdue backlog)."
+    )
+    totals: PeriodFigures = strawberry.field(description="Figures over the whole window.")
+    series: list[PeriodFigures] = strawberry.field(
+        description="Figures period by period, oldest first; empty unless `period` was given. Periods with no "
+        "activity are left out."
+    )
+    step_durations: list[StepDurationFigures] = strawberry.field(description="Step durations by kind of step.")
+    grouping: strawberry.Private[figures.Grouping]
+    key: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, grouping: figures.Grouping, value: figures.GroupFigures) -> GroupStatistics:
+        return cls(
+            open_now=value.open_now,
+            overdue_now=value.overdue_now,
+            totals=PeriodFigures.of(value.totals),
+            series=[PeriodFigures.of(point) for point in value.series],
+            step_durations=[
+                StepDurationFigures(
+                    role=to_graphql(StepRole, duration.role),
+                    signed=duration.signed,
+                    median_hours=duration.median_hours,
+                    p90_hours=duration.p90_hours,
+                )
+                for duration in value.step_durations
+            ],
+            grouping=grouping,
+            key=value.key,
+        )
+
+    @strawberry.field(description="The group's task type, when grouped by task type.")
+    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")] | None:
+        if self.grouping is not figures.Grouping.TASK_TYPE or self.key is None:
+            return None
+        row = await info.context.loaders.task_type_by_id.load(self.key)
+        return None if row is None else task_type_schema.TaskType.from_model(row)
+
+    @strawberry.field(description="The group's department, when grouped by department.")
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")] | None:
+        if self.grouping is not figures.Grouping.DEPARTMENT or self.key is None:
+            return None
+        row = await info.context.loaders.department_by_id.load(self.key)
+        return None if row is None else department_schema.Department.from_model(row)
+
+    @strawberry.field(description="The group's officer, when grouped by officer.")
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+        if self.grouping is not figures.Grouping.OFFICER or self.key is None:
+            return None
+        row = await info.context.loaders.officer_by_id.load(self.key)
+        return None if row is None else officer_schema.Officer.from_model(row)
+
+
+@strawberry.type(description="An officer's place in the month's ranking by timely input (Seoul recognised seven).")
+class OfficerRanking:
+    rank: int = strawberry.field(description="1 for the most timely.")
+    entries: int = strawberry.field(description="Changes the officer entered that happened in the month.")
+    timely_entries: int = strawberry.field(description="Of those, entered within the input-delay threshold.")
+    timely_rate: float = strawberry.field(description="`timelyEntries / entries`.")
+    median_lag_hours: float = strawberry.field(description="Median hours between the fact and its entry.")
+    officer_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, value: ranking.OfficerRank) -> OfficerRanking:
+        return cls(
+            rank=value.rank,
+            entries=value.entries,
+            timely_entries=value.timely,
+            timely_rate=value.timely_rate,
+            median_lag_hours=value.median_lag_hours,
+            officer_id=value.officer_id,
+        )
+
+    @strawberry.field(description="The officer.")
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")]:
+        row = await info.context.loaders.officer_by_id.load(self.officer_id)
+        assert row is not None, "foreign key guarantees the officer"
+        return officer_schema.Officer.from_model(row)

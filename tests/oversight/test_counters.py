@@ -1,0 +1,87 @@
+"""View counters (nothing about the viewer kept) and the milestones announced when figures pass round numbers."""
+
+import httpx
+from sqlalchemy import select
+
+from models import Event, EventType
+from openproc.database import create_engine, create_sessionmaker
+from resolvers.oversight.counters import THRESHOLDS, check_milestones
+from tests.helpers import Officers, call, global_id, post
+
+VIEW_CASE = """
+mutation ($receiptNo: String!) {
+  recordCaseView(receiptNo: $receiptNo) { __typename ... on ViewCount { views } ... on WorkflowError { code field } }
+}
+"""
+VIEW_DOCUMENT = """
+mutation ($id: ID!) {
+  recordDocumentView(documentId: $id) { __typename ... on ViewCount { views } ... on WorkflowError { code field } }
+}
+"""
+PAGE_VIEWS = "query ($receiptNo: String!) { case(receiptNo: $receiptNo) { pageViews } }"
+
+
+async def test_case_views_are_counted(writer: httpx.AsyncClient, officers: Officers) -> None:
+    receipt_no = await officers.fetchval('SELECT receipt_no FROM "case" ORDER BY id LIMIT 1')
+    before = (await post(writer, PAGE_VIEWS, receiptNo=receipt_no))["case"]["pageViews"]
+
+    first = await post(writer, VIEW_CASE, receiptNo=receipt_no)
+    second = await post(writer, VIEW_CASE, receiptNo=receipt_no)
+
+    assert [first["recordCaseView"]["views"], second["recordCaseView"]["views"]] == [before + 1, before + 2]
+    assert (await post(writer, PAGE_VIEWS, receiptNo=receipt_no))["case"]["pageViews"] == before + 2
+    missing = await post(writer, VIEW_CASE, receiptNo="NO-SUCH-CASE")
+    assert missing["recordCaseView"] == {"__typename": "WorkflowError", "code": "NOT_FOUND", "field": "receiptNo"}
+
+
+async def test_only_public_documents_are_counted(writer: httpx.AsyncClient, officers: Officers) -> None:
+    public = await officers.fetchval("SELECT id FROM document WHERE is_public ORDER BY id LIMIT 1")
+    private = await officers.fetchval("SELECT id FROM document WHERE NOT is_public ORDER BY id LIMIT 1")
+    views = await officers.fetchval("SELECT view_count FROM document WHERE id = $1", public)
+
+    counted = await post(writer, VIEW_DOCUMENT, id=global_id("Document", public))
+    hidden = await post(writer, VIEW_DOCUMENT, id=global_id("Document", private))
+
+    assert counted["recordDocumentView"] == {"__typename": "ViewCount", "views": views + 1}
+    assert hidden["recordDocumentView"]["code"] == "NOT_FOUND"
+    assert await officers.fetchval("SELECT view_count FROM document WHERE id = $1", private) == 0
+
+
+async def test_views_are_rate_limited_per_address(writer: httpx.AsyncClient, officers: Officers) -> None:
+    receipt_no = await officers.fetchval('SELECT receipt_no FROM "case" ORDER BY id DESC LIMIT 1')
+    answers = [await call(writer, VIEW_CASE, receiptNo=receipt_no) for _ in range(31)]
+    assert all("errors" not in answer for answer in answers[:30])
+    assert answers[30]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert await officers.fetchval('SELECT view_count FROM "case" WHERE receipt_no = $1', receipt_no) == 30
+
+
+COUNTERS = "{ counters { registeredCases milestones { metric threshold eventSequence } } }"
+
+
+async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers: Officers) -> None:
+    figures = {
+        "REGISTERED_CASES": await officers.fetchval('SELECT count(*) FROM "case"'),
+        "REGISTERED_DOCUMENTS": await officers.fetchval("SELECT count(*) FROM document"),
+        "CASE_PAGE_VIEWS": await officers.fetchval('SELECT coalesce(sum(view_count), 0) FROM "case"'),
+        "DOCUMENT_VIEWS": await officers.fetchval("SELECT coalesce(sum(view_count), 0) FROM document"),
+    }
+    passed = {
+        (metric, threshold) for metric, value in figures.items() for threshold in THRESHOLDS if threshold <= value
+    }
+    assert ("REGISTERED_CASES", 1_000) in passed, "the demo data has passed at least one round number"
+    engine = create_engine(officers.url, pool_size=2)
+    try:
+        sessions = create_sessionmaker(engine)
+        announced = await check_milestones(sessions)
+        again = await check_milestones(sessions)
+        async with sessions() as session:
+            events = (await session.scalars(select(Event).where(Event.type == EventType.MILESTONE_REACHED))).all()
+    finally:
+        await engine.dispose()
+
+    assert (announced, again) == (len(passed), 0)
+    counters = (await post(writer, COUNTERS))["counters"]
+    assert counters["registeredCases"] == figures["REGISTERED_CASES"]
+    assert {(row["metric"], row["threshold"]) for row in counters["milestones"]} == passed
+    assert sorted(row["eventSequence"] for row in counters["milestones"]) == sorted(event.seq for event in events)
+    assert {event.payload["milestone"]["metric"].upper() for event in events} == {metric for metric, _ in passed}

@@ -1,0 +1,150 @@
+"""Dashboard figures over the hand-made history of tests/oversight/history.py, worked out by hand."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from resolvers.context import Context
+from resolvers.oversight.ranking import timely_input_ranking
+from resolvers.oversight.scope import Scope
+from resolvers.oversight.statistics import Grouping, Period, Window, statistics
+from tests.helpers import execute, global_id, post_expecting_errors
+from tests.oversight.history import History, seoul
+
+WINDOW = Window(seoul(1, 1, 0), seoul(3, 1, 0))
+THRESHOLD = timedelta(hours=24)
+
+
+async def test_figures_by_task_type(oversight_context: Context, made: History) -> None:
+    groups = await statistics(oversight_context, Grouping.TASK_TYPE, Scope(), WINDOW, first=10)
+    assert [group.key for group in groups] == [made.task_types["A"], made.task_types["B"]]
+    a, b = groups
+    # A: received c1, c2, c3, c7; closed and decided c1, c2, c3 and c6 (received in 2024, closed in January);
+    # on time c1 and c3; processing days 4, 21, 1, 19 → median (4 + 19) / 2, p90 19 + 0.7 × (21 − 19).
+    assert (a.totals.received, a.totals.closed, a.totals.decided, a.totals.on_time) == (4, 4, 4, 2)
+    assert a.totals.on_time_rate == 0.5
+    assert a.totals.median_days == pytest.approx(11.5)
+    assert a.totals.p90_days == pytest.approx(20.4)
+    assert a.totals.returns == 1
+    assert (a.open_now, a.overdue_now) == (1, 0)  # c7, due in 2099
+    # B: c4 (open, past due) and c5 (withdrawn: closed, not decided).
+    assert (b.totals.received, b.totals.closed, b.totals.decided) == (2, 1, 0)
+    assert b.totals.on_time_rate is None
+    assert b.totals.median_days is None
+    assert (b.open_now, b.overdue_now) == (1, 1)
+
+
+async def test_monthly_series(oversight_context: Context, made: History) -> None:
+    window = Window(WINDOW.start, WINDOW.end, Period.MONTH)
+    scope = Scope(task_type_code=made.task_codes["A"])
+    (a,) = await statistics(oversight_context, Grouping.TASK_TYPE, scope, window, first=10)
+    january, february = a.series
+    assert (january.period_start, february.period_start) == (date(2025, 1, 1), date(2025, 2, 1))
+    # January: received c1, c2; closed c1 (4 days, on time) and c6 (19 days, late); the return of c2.
+    assert (january.received, january.closed, january.on_time, january.returns) == (2, 2, 1, 1)
+    assert january.median_days == pytest.approx(11.5)
+    assert january.p90_days == pytest.approx(4 + 0.9 * 15)
+    # February: received c3, c7; closed c2 (21 days, late) and c3 (1 day, on time).
+    assert (february.received, february.closed, february.on_time, february.returns) == (2, 2, 1, 0)
+    assert february.median_days == pytest.approx(11.0)
+    assert february.p90_days == pytest.approx(1 + 0.9 * 20)
+
+
+async def test_by_department_and_by_officer(oversight_context: Context, made: History) -> None:
+    by_department = await statistics(oversight_context, Grouping.DEPARTMENT, Scope(), WINDOW, first=10)
+    received = {group.key: group.totals.received for group in by_department}
+    assert received == {made.departments["D1"]: 4, made.departments["D2"]: 2}  # D1: c1 c2 c5 c7; D2: c3 c4
+
+    by_officer = await statistics(oversight_context, Grouping.OFFICER, Scope(), WINDOW, first=10)
+    now = {group.key: (group.totals.received, group.open_now, group.overdue_now) for group in by_officer}
+    o1, o2, o3 = (made.officers[name] for name in ("O1", "O2", "O3"))
+    assert now == {o1: (4, 2, 1), o2: (3, 1, 0), o3: (1, 1, 1)}
+    # O2's signed reviews took 72 and 432 hours.
+    (review,) = next(group for group in by_officer if group.key == o2).step_durations
+    assert (review.signed, review.median_hours, round(review.p90_hours, 6)) == (2, 252.0, 396.0)
+
+
+async def test_step_durations_for_the_city(oversight_context: Context) -> None:
+    (city,) = await statistics(oversight_context, Grouping.CITY, Scope(), WINDOW, first=1)
+    receipt, review = city.step_durations
+    # Receipt steps took 4, 2, 1 and 3 hours; reviews 72 and 432 (c4's and c7's are still open).
+    assert (receipt.signed, receipt.median_hours, round(receipt.p90_hours, 6)) == (4, 2.5, 3.7)
+    assert (review.signed, review.median_hours) == (2, 252.0)
+
+
+async def test_department_scope_takes_its_subunits(oversight_context: Context, made: History) -> None:
+    (only_d2,) = await statistics(
+        oversight_context, Grouping.CITY, Scope(department_id=made.departments["D2"]), WINDOW, first=1
+    )
+    assert only_d2.totals.received == 2
+
+
+async def test_ranking_of_timely_input(oversight_context: Context, made: History) -> None:
+    o1, o2, o3 = (made.officers[name] for name in ("O1", "O2", "O3"))
+    ranked = await timely_input_ranking(oversight_context, date(2025, 1, 1), THRESHOLD, 7, 10)
+    # O2: thirteen entries (twelve and the return), all on time; O1: nine of ten; O3 has too few entries.
+    assert [(rank.rank, rank.officer_id, rank.entries, rank.timely) for rank in ranked] == [
+        (1, o2, 13, 13),
+        (2, o1, 10, 9),
+    ]
+    assert ranked[1].timely_rate == 0.9
+    assert ranked[1].median_lag_hours == 1.0
+    everyone = await timely_input_ranking(oversight_context, date(2025, 1, 1), THRESHOLD, 7, 1)
+    assert [rank.officer_id for rank in everyone] == [o2, o3, o1]
+    assert await timely_input_ranking(oversight_context, date(2025, 3, 1), THRESHOLD, 7, 1) == []
+
+
+STATISTICS = """
+query ($from: DateTime!, $to: DateTime!, $filter: OversightScope) {
+  statistics(groupBy: TASK_TYPE, from: $from, to: $to, period: MONTH, filter: $filter) {
+    taskType { code } department { id } openNow overdueNow
+    totals { received onTimeRate medianProcessingDays }
+    series { periodStart received }
+    stepDurations { role signed medianHours }
+  }
+}
+"""
+
+
+async def test_statistics_over_graphql(oversight_context: Context, made: History) -> None:
+    data = await execute(
+        oversight_context,
+        STATISTICS,
+        **{
+            "from": "2025-01-01T00:00:00",
+            "to": "2025-03-01T00:00:00",
+            "filter": {"taskTypeCode": made.task_codes["A"]},
+        },
+    )
+    (group,) = data["statistics"]
+    assert group["taskType"] == {"code": made.task_codes["A"]}
+    assert group["department"] is None
+    assert group["totals"] == {"received": 4, "onTimeRate": 0.5, "medianProcessingDays": 11.5}
+    assert group["series"] == [
+        {"periodStart": "2025-01-01", "received": 2},
+        {"periodStart": "2025-02-01", "received": 2},
+    ]
+    assert group["stepDurations"][0] == {"role": "RECEIPT", "signed": 3, "medianHours": 3.0}
+
+
+@pytest.mark.parametrize(
+    ("variables", "argument"),
+    [
+        ({"from": "2025-03-01T00:00:00", "to": "2025-01-01T00:00:00"}, "to"),
+        ({"from": "1990-01-01T00:00:00", "to": "2025-01-01T00:00:00", "period": "WEEK"}, "period"),
+        ({"from": "2025-01-01T00:00:00", "to": "2025-03-01T00:00:00", "first": 0}, "first"),
+        (
+            {"from": "2025-01-01T00:00:00", "to": "2025-03-01T00:00:00", "filter": {"officerId": global_id("Case", 1)}},
+            "filter.officerId",
+        ),
+    ],
+)
+async def test_bad_windows_are_refused(watchdog: httpx.AsyncClient, variables: dict[str, Any], argument: str) -> None:
+    query = """
+    query ($from: DateTime!, $to: DateTime!, $period: StatisticsPeriod, $first: Int = 50, $filter: OversightScope) {
+      statistics(from: $from, to: $to, period: $period, first: $first, filter: $filter) { openNow }
+    }"""
+    (error,) = await post_expecting_errors(watchdog, query, **variables)
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
