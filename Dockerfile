@@ -10,6 +10,7 @@ COPY openproc ./openproc
 COPY models ./models
 COPY schema ./schema
 COPY resolvers ./resolvers
+COPY readpath ./readpath
 COPY subscriptions ./subscriptions
 COPY ledger ./ledger
 COPY seed ./seed

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-live bench-ledger bench-oversight lock compose-check format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight lock compose-check format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,17 @@ seed-seoul: $(STAMP)
 ## Read benchmark against a running server (make run in another terminal): case detail and 50-case list.
 bench: $(STAMP)
 	$(BIN)/python -m bench.read_load
+
+## Peer comparison on the seoul data (`make seed-seoul` first): OPEN, PostGraphile v5 and a hand-written asyncpg
+## baseline must return the same data, then each is loaded with wrk. Needs Node/npm and wrk. ARGS="--duration 30".
+bench-peer: $(STAMP)
+	$(BIN)/python -m bench.peer $(ARGS)
+
+## Growth: the two read queries at 1,000,000 cases (openproc_growth, cloned from openproc_seoul; reused when already
+## grown) against the seoul scale, target ≤ 1.5× at p50 and p99, and the plans of their statements. Needs wrk.
+## ARGS="--cases 200000 --seconds 30".
+bench-growth: $(STAMP)
+	$(BIN)/python -m bench.grow $(ARGS)
 
 ## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
 bench-live: $(STAMP)

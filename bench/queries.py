@@ -32,3 +32,42 @@ query Sample($after: String) {
   cases(first: 100, after: $after) { edges { node { receiptNo } } pageInfo { endCursor } }
 }
 """
+
+# The statuses the 50-case list is loaded with: the big closed bucket, the open one and a small one.
+LIST_STATUSES = ("COMPLETED", "IN_PROGRESS", "REJECTED")
+
+# PostGraphile v5's equivalents of the two queries above (bench/peer/postgraphile.mjs: Amber preset with simplified
+# inflection), in its own field names. It has no many-to-many fields out of the box, so the task type's legal
+# references come through the link table; it cannot order that link by the article's law, so bench/peer/shape.py
+# compares legal references as a set.
+POSTGRAPHILE_CASE_DETAIL = """
+query CaseDetail($receiptNo: String!) {
+  caseByReceiptNo(receiptNo: $receiptNo) {
+    rowId receiptNo title location status receivedAt dueAt closedAt result
+    taskType {
+      code name statutoryDays
+      taskTypeLegalReferences { nodes { legalReference { law article title url } } }
+    }
+    department { name phone }
+    steps(orderBy: SEQUENCE_ASC) {
+      nodes {
+        sequence name status startedAt dueAt signedAt comment
+        officer { name title email phone department { name } }
+      }
+    }
+  }
+}
+"""
+
+POSTGRAPHILE_CASE_LIST = """
+query Dashboard($status: String!) {
+  cases(condition: {status: $status}, orderBy: [RECEIVED_AT_DESC, ROW_ID_DESC], first: 50) {
+    nodes {
+      receiptNo title status receivedAt dueAt
+      taskType { code name }
+      department { name }
+      steps(orderBy: SEQUENCE_ASC) { nodes { sequence name status signedAt officer { name } } }
+    }
+  }
+}
+"""

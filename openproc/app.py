@@ -26,6 +26,7 @@ from openproc.database import create_engine, create_sessionmaker
 from openproc.observability import (
     BUS_RECONNECTS,
     EVENTS_PUBLISHED,
+    OPERATIONS,
     WATCHERS,
     AnonymousRateLimitMiddleware,
     BodyLimitMiddleware,
@@ -35,12 +36,15 @@ from openproc.observability import (
 )
 from openproc.oversight import OversightLoop
 from openproc.settings import Settings
+from readpath.cache import ResponseCache
+from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
+from resolvers.progress import Watch
 from resolvers.rate_limit import RateLimiter, default_limiter
 from resolvers.workflow.checks import Policy
-from schema import schema
+from schema import LIMIT_RULES, MAX_TOKENS, schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.server import Limits, Server
@@ -95,9 +99,9 @@ class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
 
-    def __init__(self, live: Server, limiter: RateLimiter, **options: Any) -> None:
+    def __init__(self, live: Server, limiter: RateLimiter, reads: CompiledReads | None, **options: Any) -> None:
         super().__init__(**options)
-        self.live = live
+        self.live, self.reads = live, reads
         self._entry = RequestIdMiddleware(
             BodyLimitMiddleware(AnonymousRateLimitMiddleware(self._dispatch, limiter), MAX_BODY_BYTES)
         )
@@ -108,6 +112,9 @@ class OpenApp(Starlette):
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/graphql":
             await self.live(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"] == "/graphql" and self.reads is not None:
+            await self.reads(scope, receive, send, super().__call__)
             return
         await super().__call__(scope, receive, send)
 
@@ -174,11 +181,17 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await check_durability()
         await hub.start()
+        if cache is not None:
+            # Every event this process learns of reaches the cache, as it reaches watchers; in the background,
+            # since the hub waits for the database, and the cache stores nothing until then.
+            attaching = asyncio.create_task(cache.attach(lambda listener: hub.add(Watch(), listener)))
         await bus.start()
         await checkpointer.start()
         await dispatcher.start()
         await oversight.start()
         yield
+        if cache is not None:
+            attaching.cancel()
         await oversight.stop()
         await dispatcher.stop()
         await checkpointer.stop()
@@ -209,9 +222,21 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     async def home(_: Request) -> Response:
         return FileResponse(WEB / "index.html")
 
+    cache = ResponseCache(settings.response_cache_s) if settings.response_cache_s > 0 else None
+    reads = (
+        CompiledReads(
+            engine,
+            Plans(schema._schema, LIMIT_RULES, MAX_TOKENS),
+            lambda name, seconds: OPERATIONS.labels(name[:64], "query", "ok").observe(seconds),
+            cache,
+        )
+        if settings.compiled_reads
+        else None
+    )
     app = OpenApp(
         live,
         limiter,
+        reads,
         routes=[
             Route("/", home),
             Mount("/static", StaticFiles(directory=WEB), name="static"),
@@ -228,5 +253,5 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     WATCHERS.set_function(lambda: live.watchers)
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = graphql.limiter
-    app.state.hub, app.state.bus, app.state.live = hub, bus, live
+    app.state.hub, app.state.bus, app.state.live, app.state.reads = hub, bus, live, reads
     return app

@@ -47,5 +47,10 @@ class Settings(BaseSettings):
     # long after the fact an officer's entry counts as an input delay (입력지연).
     oversight_interval_s: float = 300.0
     input_delay_hours: float = 24.0
+    # Public queries over cases answered by one SQL statement building the JSON (readpath/); off: Strawberry
+    # resolves every field (the same answers, slower; for comparison).
+    compiled_reads: bool = True
+    # Seconds a compiled answer may be served again; events drop it at once (readpath/cache.py). 0: no cache.
+    response_cache_s: float = 0.0
     ledger_origin: str = "openproc.example/ledger"
     ledger_signing_key: SecretStr | None = None

@@ -23,6 +23,12 @@ from schema.subscription import Subscription
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
+# Beyond GraphQL's own rules; the compiled read path (readpath/) validates with the same ones.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    FieldDuplicationLimit,
+)
 
 
 class OpenSchema(Schema):
@@ -41,10 +47,8 @@ def build_schema() -> Schema:
             # Both caches live at module level, shared across requests: only the factory is per request.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules([FieldDuplicationLimit]),
+            lambda: AddValidationRules(list(LIMIT_RULES)),
         ],
     )
 

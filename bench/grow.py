@@ -1,0 +1,492 @@
+"""Growth benchmark: the two read queries at 1,000,000 cases stay within 1.5× of their `seoul`-scale latency.
+
+    make bench-growth                    # or: .venv/bin/python -m bench.grow --cases 1000000 --seconds 15
+
+1. Grow. `openproc_growth` is made as `CREATE DATABASE … TEMPLATE openproc_seoul` (PostgreSQL refuses while any
+   other session is connected to the template, so it waits a little, then names those sessions and stops; it never
+   ends them), then the template's cases are cloned in SQL until the database holds `--cases`: one copy per
+   statement, with new ids (id + copy × the template's largest id), the receipt number suffixed `-C01`, `-C02`, …
+   and every instant moved back by whole copies of the data's span (received_at's range, plus a day). The seoul
+   cases stay the newest, so "newest first" finds the same rows at both scales and the comparison measures the
+   cost of size (deeper indexes, a larger working set), not a different answer; older copies keep their statuses,
+   which makes every status bucket 37 times larger — the harder case for the status filter. Steps are cloned with
+   their cases (same officers). Events, the ledger, documents and the other case tables are left alone: the two
+   queries do not read them. Then VACUUM ANALYZE, and a comment on the database records the size, so the next run
+   reuses it (a database left half-grown is dropped and made again).
+2. Measure. OPEN is started alone on a loopback port, first over openproc_seoul, then over openproc_growth, with
+   no oversight rounds, no response cache and no rate limit, and loaded with wrk (bench/wrk.py, as `make bench`)
+   with the same connections and durations: the case detail over `--sample` receipt numbers drawn from the whole
+   table, and the 50-case list for each status `make bench` uses. It prints requests/s, p50, p99 and the ratio of
+   p50 and p99 at growth to seoul (target ≤ 1.5).
+3. Explain. EXPLAIN (ANALYZE, BUFFERS) of the statement the compiled read path sends for each query at the grown
+   size, both as a custom and as a generic plan (asyncpg prepares statements, and PostgreSQL may switch a prepared
+   statement to its generic plan after five runs), summarised to its scans. A Seq Scan on case or step fails it.
+
+Every server it starts is stopped, even on failure; the results are also saved under bench/results/.
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import re
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import asyncpg
+from graphql.execution.values import get_variable_values
+
+from bench.peer.__main__ import Server, _running
+from bench.peer.shape import Dialect
+from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES
+from bench.wrk import LOOPBACK, Result, graphql, require_wrk, run_wrk
+from readpath.endpoint import Plans
+from schema import LIMIT_RULES, MAX_TOKENS, schema
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+TEMPLATE, GROWTH = "openproc_seoul", "openproc_growth"
+TARGET_RATIO = 1.5
+MARKER = "bench/grow.py:"
+# The growth must stay well under a quarter of an hour on two cores; a statement stuck longer than this has gone wrong.
+STATEMENT_TIMEOUT_S = 300
+BIG_TABLES = ("case", "step")
+
+
+@dataclass(frozen=True)
+class Row:
+    scale: str
+    query: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+    p50_ratio: float | None
+    p99_ratio: float | None
+
+
+@dataclass(frozen=True)
+class Explained:
+    label: str
+    mode: str
+    lines: list[str]
+    execution_ms: float
+    seq_scans: list[str]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases in the grown database")
+    parser.add_argument("--postgres", default=POSTGRES, help="the PostgreSQL server (loopback), without a database")
+    parser.add_argument("--template", default=TEMPLATE, help="the seoul-scale database; only ever read")
+    parser.add_argument("--database", default=GROWTH, help="the grown database (made, reused or remade)")
+    parser.add_argument("--wait-template", type=float, default=60, help="seconds to wait for the template's sessions")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=15, help="seconds of measured load per scale and query")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each measurement")
+    parser.add_argument("--sample", type=int, default=200, help="receipt numbers the case detail rotates through")
+    parser.add_argument("--seed", type=int, default=1999)
+    args = parser.parse_args()
+    # A SIGTERM must run the `finally` blocks that stop the servers, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    if urlparse(args.postgres).hostname not in LOOPBACK:
+        sys.exit("bench/grow.py creates and loads databases on a loopback PostgreSQL only")
+    require_wrk()
+    grow_s = asyncio.run(grow(args.postgres, args.template, args.database, args.cases, args.wait_template))
+
+    print(
+        f"\nloading OPEN alone on each database: {args.connections} connections, {args.warmup} s warm-up "
+        f"then {args.seconds} s per query"
+    )
+    scales = {"seoul": args.template, f"{args.cases:,}": args.database}
+    results: dict[tuple[str, str], Result] = {}
+    for scale, database in scales.items():
+        results.update(load(scale, f"{args.postgres}/{database}", args))
+    rows = table(results, *scales)
+    print_table(rows)
+
+    print(f"\nplans of the compiled statements at {args.cases:,} cases (EXPLAIN ANALYZE, BUFFERS; second run)")
+    explained = asyncio.run(explain(f"{args.postgres}/{args.database}"))
+    saved = save(args, grow_s, rows, explained)
+    print(f"\nsaved {saved.relative_to(ROOT)}")
+
+    problems = [f"Seq Scan in {e.label} ({e.mode}): {', '.join(e.seq_scans)}" for e in explained if e.seq_scans]
+    problems += [f"{row.scale} {row.query}: {row.failures} failed requests" for row in rows if row.failures]
+    problems += [
+        f"{row.query}: {name} {ratio:.2f}× the seoul latency (target ≤ {TARGET_RATIO})"
+        for row in rows
+        for name, ratio in (("p50", row.p50_ratio), ("p99", row.p99_ratio))
+        if ratio is not None and ratio > TARGET_RATIO
+    ]
+    if problems:
+        sys.exit("FAILED:\n  " + "\n  ".join(problems))
+    print(f"both queries within {TARGET_RATIO}× of seoul at p50 and p99; no Seq Scan on case or step")
+
+
+# --- 1. grow ---------------------------------------------------------------------------------------------------
+
+
+async def grow(postgres: str, template: str, database: str, cases: int, wait_s: float) -> float:
+    """Make `database` hold `cases` cases grown from `template` (or reuse it); returns the seconds it took."""
+    started = time.monotonic()
+    done = f"{MARKER} {cases} cases grown from {template}"
+    admin = await asyncpg.connect(f"{postgres}/postgres")
+    try:
+        found = await admin.fetchrow(
+            "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1", database
+        )
+        if found is not None and found["comment"] == done:
+            print(f"reusing {database}: {done}")
+            return 0.0
+        if found is not None:
+            # Only a database this script made is dropped; anything else of that name is someone's data.
+            if not (found["comment"] or "").startswith(MARKER):
+                sys.exit(f"{database} exists and was not made by bench/grow.py; drop it yourself or pass --database")
+            print(f"dropping {database} ({found['comment']})")
+            await admin.execute(f"DROP DATABASE {_ident(database)}", timeout=60)
+        await _create_from_template(admin, template, database, wait_s)
+        await admin.execute(f"COMMENT ON DATABASE {_ident(database)} IS {_text(f'{MARKER} growing')}")
+    finally:
+        await admin.close()
+    print(f"created {database} from {template} in {time.monotonic() - started:.1f} s")
+
+    connection = await asyncpg.connect(f"{postgres}/{database}")
+    try:
+        # A crash only loses a database that is remade anyway (its comment still says "growing").
+        await connection.execute(f"SET synchronous_commit = off; SET statement_timeout = '{STATEMENT_TIMEOUT_S}s'")
+        await _clone(connection, cases)
+        vacuum_started = time.monotonic()
+        await connection.execute('VACUUM ANALYZE "case", step', timeout=STATEMENT_TIMEOUT_S)
+        print(f"VACUUM ANALYZE case, step: {time.monotonic() - vacuum_started:.1f} s")
+        await connection.execute(f"COMMENT ON DATABASE {_ident(database)} IS {_text(done)}")
+        steps = await connection.fetchval("SELECT count(*) FROM step")
+    finally:
+        await connection.close()
+    took = time.monotonic() - started
+    print(f"grew {database} to {cases:,} cases and {steps:,} steps in {took:.0f} s ({took / 60:.1f} min)")
+    return took
+
+
+async def _create_from_template(admin: asyncpg.Connection, template: str, database: str, wait_s: float) -> None:
+    """CREATE DATABASE … TEMPLATE, which PostgreSQL refuses while anyone else is connected to the template."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        sessions = await admin.fetch(
+            "SELECT pid, usename, application_name, client_addr, state, backend_start FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            template,
+        )
+        if not sessions:
+            try:
+                await admin.execute(f"CREATE DATABASE {_ident(database)} TEMPLATE {_ident(template)}", timeout=600)
+                return
+            except asyncpg.ObjectInUseError:
+                pass  # someone connected between the look and the copy: wait like for the others
+        if time.monotonic() > deadline:
+            listed = "\n".join(
+                f"  pid {s['pid']} {s['usename']} {s['application_name'] or '-'} from {s['client_addr'] or 'socket'}, "
+                f"{s['state']}, since {s['backend_start']:%H:%M:%S}"
+                for s in sessions
+            )
+            sys.exit(
+                f"cannot copy {template}: PostgreSQL copies a template only while nobody else is connected to it, "
+                f"and these sessions stayed for {wait_s:.0f} s:\n{listed or '  (one that has just left)'}\n"
+                "Stop them (a server or psql on the seoul data, make bench-peer) and run again; this script never "
+                "ends other sessions."
+            )
+        print(f"waiting for {len(sessions)} session(s) on {template} to close (CREATE DATABASE needs it alone)")
+        await asyncio.sleep(2)
+
+
+async def _clone(connection: asyncpg.Connection, cases: int) -> None:
+    source = await connection.fetchrow(
+        "SELECT count(*) AS count, max(id) AS last_id, max(char_length(receipt_no)) AS longest, "
+        'max(received_at) - min(received_at) AS span FROM "case"'
+    )
+    assert source is not None
+    have, stride = int(source["count"]), int(source["last_id"])
+    if cases < have:
+        sys.exit(f"--cases {cases:,} is below the template's {have:,} cases")
+    copies = math.ceil((cases - have) / have)
+    # Whole days longer than the received_at range, so that no copy's cases interleave with the next newer copy's.
+    shift = timedelta(days=source["span"].days + 1)
+    suffix_width = max(2, len(str(copies)))
+    if int(source["longest"]) + 2 + suffix_width > 32:
+        sys.exit("receipt numbers plus a copy suffix would not fit receipt_no's 32 characters")
+    case_insert, step_insert = await _clone_statements(connection)
+    print(
+        f"cloning {have:,} cases (and their steps) {copies} times, each copy {shift.days} days older than the last, "
+        f"up to {cases:,} cases"
+    )
+    started = time.monotonic()
+    for copy in range(1, copies + 1):
+        count = min(have, cases - have * copy)
+        # The source cases of this copy: the template's first `count` by id (all of them but in the last copy).
+        last = await connection.fetchval(
+            'SELECT id FROM "case" WHERE id <= $1 ORDER BY id OFFSET $2 LIMIT 1', stride, count - 1
+        )
+        copy_started = time.monotonic()
+        async with connection.transaction():
+            offset, older = copy * stride, shift * copy
+            made = await connection.execute(case_insert, offset, f"-C{copy:0{suffix_width}d}", older, last)
+            steps = await connection.execute(step_insert, offset, older, last)
+        print(
+            f"  copy {copy}/{copies}: {int(made.split()[-1]):,} cases, {int(steps.split()[-1]):,} steps in "
+            f"{time.monotonic() - copy_started:.1f} s ({have + have * (copy - 1) + count:,} cases, "
+            f"{time.monotonic() - started:.0f} s so far)",
+            flush=True,
+        )
+    # Later inserts through the application take ids from the sequences: move them past the clones.
+    for table in BIG_TABLES:
+        sequence = f"pg_get_serial_sequence({_text(_ident(table))}, 'id')"
+        await connection.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {_ident(table)}))")
+
+
+async def _clone_statements(connection: asyncpg.Connection) -> tuple[str, str]:
+    """The two INSERT … SELECT of one copy, over every stored column the catalog lists.
+
+    Reading the columns keeps the clone whole when a migration adds one, and moves every instant with its case.
+    Parameters: case $1 id offset, $2 receipt suffix, $3 age, $4 last source id; step $1 offset, $2 age, $3 last id.
+    """
+
+    async def columns(table: str) -> list[tuple[str, str]]:
+        rows = await connection.fetch(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            table,
+        )
+        return [(row["column_name"], row["data_type"]) for row in rows]
+
+    def moved(name: str, data_type: str, age: str) -> str:
+        return f"{_ident(name)} - {age}" if data_type.startswith("timestamp") else _ident(name)
+
+    case_names, case_values = [], []
+    for name, data_type in await columns("case"):
+        case_names.append(_ident(name))
+        case_values.append(
+            {"id": "id + $1", "receipt_no": "receipt_no || $2::text"}.get(name)
+            or moved(name, data_type, "$3::interval")
+        )
+    # Step ids come from the sequence: nothing refers to the clones' steps.
+    step_names, step_values = [], []
+    for name, data_type in await columns("step"):
+        if name != "id":
+            step_names.append(_ident(name))
+            step_values.append("case_id + $1" if name == "case_id" else moved(name, data_type, "$2::interval"))
+    return (
+        f'INSERT INTO "case" ({", ".join(case_names)}) SELECT {", ".join(case_values)} FROM "case" '
+        "WHERE id <= $4::int ORDER BY id",
+        f"INSERT INTO step ({', '.join(step_names)}) SELECT {', '.join(step_values)} FROM step "
+        "WHERE case_id <= $3::int ORDER BY case_id, sequence",
+    )
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --- 2. measure ------------------------------------------------------------------------------------------------
+
+
+def load(scale: str, url: str, args: argparse.Namespace) -> dict[tuple[str, str], Result]:
+    numbers = asyncio.run(_sample(url, args.sample, args.seed))
+    detail = [json.dumps({"query": CASE_DETAIL, "variables": {"receiptNo": number}}) for number in numbers]
+    listing = [json.dumps({"query": CASE_LIST, "variables": {"status": [status]}}) for status in LIST_STATUSES]
+    server = Server(
+        "OPEN",
+        Dialect.OPEN,
+        [str(ROOT / ".venv" / "bin" / "openproc"), "serve", "--no-demo", "--host", "127.0.0.1", "--port", "{port}"],
+        {
+            "DATABASE_URL": url,
+            "COMPILED_READS": "true",
+            # The database answers every request (no cached answers), no oversight round competes for the CPU,
+            # logs stay quiet and no rate limit applies to the load generator.
+            "RESPONSE_CACHE_S": "0",
+            "OVERSIGHT_INTERVAL_S": "0",
+            "LOG_LEVEL": "warning",
+            "RATE_ANONYMOUS_PER_MINUTE": "100000000",
+        },
+        "/readyz",
+    )
+    results: dict[tuple[str, str], Result] = {}
+    with _running(server) as base:
+        endpoint = f"{base}/graphql"
+        # Every body once, before the load: an error would make the numbers meaningless.
+        for body in (*detail, *listing):
+            request = json.loads(body)
+            data = graphql(endpoint, request["query"], request["variables"])
+            if "case" in data and not (data["case"] and data["case"]["steps"]):
+                sys.exit(f"{scale}: case {request['variables']} came back without steps: {data}")
+        for name, bodies in (("case detail", detail), ("50-case list", listing)):
+            run_wrk(endpoint, name, bodies, args.connections, args.warmup)
+            results[scale, name] = result = run_wrk(endpoint, name, bodies, args.connections, args.seconds)
+            print(f"  {scale}, {name}: {result.requests_per_s:.0f} requests/s, p50 {result.p50_ms:.1f} ms")
+    return results
+
+
+async def _sample(url: str, count: int, seed: int) -> list[str]:
+    """Receipt numbers drawn from the whole table, so that at growth nearly all are clones, not the seoul cases."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch('SELECT receipt_no FROM "case" ORDER BY receipt_no')
+    finally:
+        await connection.close()
+    return random.Random(seed).sample([row["receipt_no"] for row in rows], min(count, len(rows)))
+
+
+def table(results: dict[tuple[str, str], Result], base: str, grown: str) -> list[Row]:
+    rows = []
+    for (scale, query), result in results.items():
+        seoul = results[base, query]
+        grew = scale == grown
+        rows.append(
+            Row(
+                scale,
+                query,
+                round(result.requests_per_s, 1),
+                round(result.p50_ms, 2),
+                round(result.p99_ms, 2),
+                result.failures,
+                round(result.p50_ms / seoul.p50_ms, 2) if grew else None,
+                round(result.p99_ms / seoul.p99_ms, 2) if grew else None,
+            )
+        )
+    return sorted(rows, key=lambda row: (row.query, row.scale != base))
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        f"\n{'scale':<12}{'query':<14}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'p50 ×':>8}{'p99 ×':>8}"
+    )
+    for row in rows:
+        ratios = "".join("       -" if ratio is None else f"{ratio:>8.2f}" for ratio in (row.p50_ratio, row.p99_ratio))
+        print(
+            f"{row.scale:<12}{row.query:<14}{row.requests_per_s:>12.1f}{row.p50_ms:>9.2f}{row.p99_ms:>9.2f}"
+            f"{row.failures:>8}{ratios}"
+        )
+    print(f"(× is growth over seoul; target ≤ {TARGET_RATIO})")
+
+
+# --- 3. explain ------------------------------------------------------------------------------------------------
+
+
+async def explain(url: str) -> list[Explained]:
+    plans = Plans(schema._schema, LIMIT_RULES, MAX_TOKENS)
+    connection = await asyncpg.connect(url)
+    try:
+        # The case deepest in the clones: the oldest copy's oldest case.
+        oldest = await connection.fetchval('SELECT receipt_no FROM "case" ORDER BY received_at, id LIMIT 1')
+        queries = [(f"case detail {oldest}", CASE_DETAIL, {"receiptNo": oldest})] + [
+            (f"50-case list {status}", CASE_LIST, {"status": [status]}) for status in LIST_STATUSES
+        ]
+        explained = []
+        for label, document, variables in queries:
+            compiled = plans.get(document, None)
+            if compiled is None:
+                sys.exit(f"the compiled read path does not answer the {label} query: nothing to explain")
+            values = get_variable_values(plans.schema, compiled.operation.variable_definitions or (), variables)
+            if isinstance(values, list):
+                sys.exit(f"{label}: variables refused: {values}")
+            statement = compiled.statement(values)
+            for mode in ("custom", "generic"):
+                explained.append(await _explain(connection, label, mode, statement.sql, statement.params))
+                _print_explained(explained[-1])
+    finally:
+        await connection.close()
+    return explained
+
+
+async def _explain(connection: asyncpg.Connection, label: str, mode: str, sql: str, params: list[Any]) -> Explained:
+    """The plan of `sql` as the server runs it: a prepared statement, custom or generic plan, warm cache."""
+    # EXPLAIN takes no bind parameters, so the statement is PREPAREd and EXECUTEd with literals PostgreSQL quotes.
+    types = dict(re.findall(r"\$(\d+)::([a-z_]+(?:\[\])?)", sql))
+    literals = []
+    for number, value in enumerate(params, 1):
+        if str(number) not in types:
+            sys.exit(f"{label}: parameter ${number} has no cast in the compiled SQL; cannot explain it")
+        quoted = await connection.fetchval(f"SELECT quote_nullable($1::{types[str(number)]})", value)
+        literals.append(f"{quoted}::{types[str(number)]}")
+    await connection.execute(f"SET plan_cache_mode = force_{mode}_plan; PREPARE growth_explain AS {sql}")
+    try:
+        query = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE growth_explain({', '.join(literals)})"
+        # The first run reads cold pages; the second is the one a loaded server sees.
+        await connection.fetchval(query, timeout=60)
+        output = json.loads(await connection.fetchval(query, timeout=60))[0]
+    finally:
+        await connection.execute("DEALLOCATE growth_explain; RESET plan_cache_mode")
+    lines, seq_scans = [], []
+    for depth, node in _nodes(output["Plan"], 0):
+        kind = node["Node Type"]
+        if "Scan" not in kind and "Sort" not in kind:
+            continue
+        relation = node.get("Relation Name")
+        if kind == "Seq Scan" and relation in BIG_TABLES:
+            seq_scans.append(f"Seq Scan on {relation}")
+        line = "  " * depth + kind + (" Backward" if node.get("Scan Direction") == "Backward" else "")
+        line += f" using {node['Index Name']}" if "Index Name" in node else ""
+        line += f" on {relation}" if relation else f" on {node['CTE Name']}" if "CTE Name" in node else ""
+        line += f"  rows={node['Actual Rows']} loops={node['Actual Loops']}"
+        removed = node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+        line += f" removed={removed}" if removed else ""
+        line += f" sort={node['Sort Method']}" if "Sort Method" in node else ""
+        lines.append(line)
+    top = output["Plan"]
+    lines.append(
+        f"buffers hit={top.get('Shared Hit Blocks', 0)} read={top.get('Shared Read Blocks', 0)}, "
+        f"planning {output['Planning Time']:.2f} ms, execution {output['Execution Time']:.2f} ms"
+    )
+    return Explained(label, mode, lines, output["Execution Time"], seq_scans)
+
+
+def _nodes(node: dict[str, Any], depth: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    yield depth, node
+    for child in node.get("Plans", []):
+        yield from _nodes(child, depth + 1)
+
+
+def _print_explained(explained: Explained) -> None:
+    print(f"\n{explained.label} ({explained.mode} plan)")
+    for line in explained.lines:
+        print(f"  {line}")
+
+
+def save(args: argparse.Namespace, grow_s: float, rows: list[Row], explained: list[Explained]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    now = datetime.now(UTC)
+    path = RESULTS / f"growth-{now:%Y%m%dT%H%M%SZ}.json"
+    run = {
+        "measured_at": now.isoformat(),
+        "template": args.template,
+        "database": args.database,
+        "cases": args.cases,
+        "grow_s": round(grow_s, 1),
+        "connections": args.connections,
+        "warmup_s": args.warmup,
+        "duration_s": args.seconds,
+        "sampled_cases": args.sample,
+        "list_statuses": list(LIST_STATUSES),
+        "cpus": os.cpu_count(),
+        "rows": [asdict(row) for row in rows],
+        "plans": [asdict(item) for item in explained],
+    }
+    path.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Peer comparison (`make bench-peer`): OPEN against PostGraphile v5 and a hand-written asyncpg baseline."""

@@ -1,0 +1,347 @@
+"""A validated query over the public read types → one SQL statement returning the `data` object as JSON text.
+
+`plan()` works once per document: it walks the selection and writes the SQL of every object (static: it does not
+depend on variables). `Plan.statement()` works per request: it reads the root arguments, which the same checks as
+the Strawberry path validate (pagination, cursors, IDs), and writes the small variable part of the statement.
+Whatever the compiler does not know raises `Unsupported`; the caller then lets Strawberry answer.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry import relay
+
+from readpath.tables import TABLES, utc_time
+from resolvers.case import CaseFilter, CaseOrder
+from resolvers.pagination import decode_cursor, page_size
+from schema import case_filter
+from schema.enums import CaseStatus
+
+
+class Unsupported(Exception):
+    """The compiler does not know this; Strawberry answers instead."""
+
+
+Fields = dict[str, list[FieldNode]]
+
+
+def _collect(selections: Iterable[SelectionSetNode], fragments: dict[str, FragmentDefinitionNode], on: str) -> Fields:
+    """Fields by response key, fragments of the same type flattened, as GraphQL merges them."""
+    collected: Fields = {}
+
+    def walk(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise Unsupported("directives")
+            if isinstance(selection, FieldNode):
+                key = (selection.alias or selection.name).value
+                collected.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if selection.type_condition is not None and selection.type_condition.name.value != on:
+                    raise Unsupported("fragment on another type")
+                walk(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments[selection.name.value]
+                if fragment.type_condition.name.value != on:
+                    raise Unsupported("fragment on another type")
+                walk(fragment.selection_set)
+
+    for selection_set in selections:
+        walk(selection_set)
+    return collected
+
+
+def _subselections(nodes: Sequence[FieldNode]) -> list[SelectionSetNode]:
+    return [node.selection_set for node in nodes if node.selection_set is not None]
+
+
+def _literal(text: str) -> str:
+    """A response key or type name as an SQL string; GraphQL names are [_A-Za-z][_0-9A-Za-z]*, nothing to escape."""
+    return f"'{text}'"
+
+
+@dataclass
+class _Writer:
+    fragments: dict[str, FragmentDefinitionNode]
+    aliases: int = 0
+
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"t{self.aliases}"
+
+    def obj(self, type_name: str, row: str, selections: list[SelectionSetNode]) -> str:
+        """json_build_object of the selected fields of the `type_name` row aliased `row`."""
+        table = TABLES.get(type_name)
+        if table is None:
+            raise Unsupported(f"type {type_name}")
+        parts: list[str] = []
+        for key, nodes in _collect(selections, self.fragments, type_name).items():
+            name = nodes[0].name.value
+            if any(node.arguments for node in nodes):
+                raise Unsupported(f"arguments on {type_name}.{name}")
+            if name == "__typename":
+                value = _literal(type_name)
+            elif name in table.scalars:
+                value = table.scalars[name].format(t=row)
+            elif name in table.relations:
+                relation = table.relations[name]
+                related = self.alias()
+                inner = self.obj(relation.target, related, _subselections(nodes))
+                source = relation.source.format(t=row, r=related)
+                if relation.many:
+                    order = relation.order.format(r=related)
+                    value = f"coalesce((SELECT json_agg({inner} ORDER BY {order}) FROM {source}), '[]'::json)"
+                else:
+                    value = f"(SELECT {inner} FROM {source} LIMIT 1)"
+            else:
+                raise Unsupported(f"field {type_name}.{name}")
+            parts += [_literal(key), value]
+        if len(parts) > 100:
+            raise Unsupported("more than 50 fields in one object (json_build_object takes 100 arguments)")
+        return f"json_build_object({', '.join(parts)})"
+
+
+@dataclass
+class Statement:
+    """SQL text and its positional parameters; `add` numbers a parameter and returns its placeholder.
+
+    `receipt_nos` and `lists` say which events change the answer: those of these cases, or (lists) of any case.
+    """
+
+    ctes: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    receipt_nos: set[str] = field(default_factory=set)
+    lists: bool = False
+    sql: str = ""
+
+    def add(self, value: Any, sql_type: str) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}::{sql_type}"
+
+
+@dataclass(frozen=True)
+class _CaseRoot:
+    key: str
+    node: FieldNode
+    case_sql: str
+
+    def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
+        statement.receipt_nos.add(arguments["receiptNo"])
+        receipt_no = statement.add(arguments["receiptNo"], "text")
+        return f'(SELECT {self.case_sql} FROM "case" c WHERE c.receipt_no = {receipt_no})'
+
+
+def _criteria(statement: Statement, criteria: CaseFilter) -> list[str]:
+    """resolvers.case.case_criteria, in SQL over the alias `c`."""
+    where: list[str] = []
+    if criteria.task_type_id is not None:
+        where.append(f"c.task_type_id = {statement.add(criteria.task_type_id, 'int')}")
+    if criteria.task_type_code is not None:
+        code = statement.add(criteria.task_type_code, "text")
+        where.append(f"c.task_type_id = (SELECT id FROM task_type WHERE code = {code})")
+    if criteria.department_id is not None:
+        department = statement.add(criteria.department_id, "int")
+        if criteria.include_subdepartments:
+            where.append(
+                "c.department_id IN (SELECT id FROM department WHERE path LIKE "
+                f"(SELECT path FROM department WHERE id = {department}) || '%')"
+            )
+        else:
+            where.append(f"c.department_id = {department}")
+    if criteria.statuses:
+        where.append(f"c.status = ANY({statement.add(sorted(criteria.statuses), 'text[]')})")
+    if criteria.received_from is not None:
+        where.append(f"c.received_at >= {statement.add(criteria.received_from, 'timestamptz')}")
+    if criteria.received_to is not None:
+        where.append(f"c.received_at < {statement.add(criteria.received_to, 'timestamptz')}")
+    if criteria.officer_id is not None:
+        officer = statement.add(criteria.officer_id, "int")
+        where.append(f"EXISTS (SELECT 1 FROM step s WHERE s.case_id = c.id AND s.officer_id = {officer})")
+    return where
+
+
+def _filter(raw: dict[str, Any] | None) -> CaseFilter:
+    """The filter argument as graphql-core coerced it, checked by the same code as Strawberry's path."""
+    if raw is None:
+        return CaseFilter()
+
+    def global_id(value: str | None) -> relay.GlobalID | None:
+        return None if value is None else relay.GlobalID.from_id(value)
+
+    statuses: list[CaseStatus] | None = raw["status"]
+    given = case_filter.CaseFilter(
+        task_type_code=raw["taskTypeCode"],
+        department_id=global_id(raw["departmentId"]),
+        include_subdepartments=raw["includeSubdepartments"],
+        status=statuses,
+        received_from=raw["receivedFrom"],
+        received_to=raw["receivedTo"],
+        officer_id=global_id(raw["officerId"]),
+    )
+    return given.criteria()
+
+
+@dataclass(frozen=True)
+class _CasesRoot:
+    """`cases`: a keyset page (fetched with one extra row to tell if a next page exists), as a connection."""
+
+    key: str
+    node: FieldNode
+    # The connection's fields, with `{page}` for the page's CTE, `{size}` for the page size, `{where}` for criteria.
+    connection_sql: str
+
+    def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
+        statement.lists = True
+        order = CaseOrder[arguments["orderBy"].name]
+        size = page_size(arguments["first"])
+        where = _criteria(statement, _filter(arguments["filter"]))
+        column, direction = order.value[0], "ASC" if order.ascending else "DESC"
+        keyset = list(where)
+        after = arguments["after"]
+        if after is not None:
+            value, row_id = decode_cursor(after, order.name, datetime)
+            pair = f"({statement.add(value, 'timestamptz')}, {statement.add(row_id, 'int')})"
+            keyset.append(f"(c.{column}, c.id) {'>' if order.ascending else '<'} {pair}")
+        page = f"page{len(statement.ctes)}"
+        statement.ctes.append(
+            f"{page} AS MATERIALIZED (SELECT c.*, row_number() OVER (ORDER BY c.{column} {direction}, c.id {direction})"
+            f' AS ord FROM "case" c {_where(keyset)} ORDER BY c.{column} {direction}, c.id {direction} '
+            f"LIMIT {size + 1})"
+        )
+        cursor = _cursor(order.name, column)
+        return self.connection_sql.format(
+            page=page,
+            size=size,
+            where=_where(where),
+            cursor=cursor,
+            has_previous="true" if after is not None else "false",
+        )
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _cursor(ordering: str, column: str) -> str:
+    """resolvers.pagination.encode_cursor over the page row `p`: URL-safe base64, unpadded, of the JSON."""
+    text = f"'[\"{ordering}\",\"' || {utc_time(f'p.{column}')} || '\",' || p.id || ']'"
+    return f"rtrim(translate(encode(convert_to({text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"
+
+
+def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
+    """CaseConnection's selected fields; `{page}` etc. are filled per request (doubled braces stay literal)."""
+    parts: list[str] = []
+    for key, fields in _collect(_subselections(nodes), writer.fragments, "CaseConnection").items():
+        name = fields[0].name.value
+        if name == "__typename":
+            value = _literal("CaseConnection")
+        elif name == "totalCount":
+            value = '(SELECT count(*) FROM "case" c {where})'
+        elif name == "edges":
+            edge_parts: list[str] = []
+            for edge_key, edge_fields in _collect(_subselections(fields), writer.fragments, "CaseEdge").items():
+                edge_name = edge_fields[0].name.value
+                if edge_name == "__typename":
+                    edge_value = _literal("CaseEdge")
+                elif edge_name == "cursor":
+                    edge_value = "{cursor}"
+                elif edge_name == "node":
+                    edge_value = (
+                        writer.obj("Case", "p", _subselections(edge_fields)).replace("{", "{{").replace("}", "}}")
+                    )
+                else:
+                    raise Unsupported(f"CaseEdge.{edge_name}")
+                edge_parts += [_literal(edge_key), edge_value]
+            value = (
+                f"coalesce((SELECT json_agg(json_build_object({', '.join(edge_parts)}) ORDER BY p.ord) "
+                "FROM {page} p WHERE p.ord <= {size}), '[]'::json)"
+            )
+        elif name == "pageInfo":
+            info_parts: list[str] = []
+            for info_key, info_fields in _collect(_subselections(fields), writer.fragments, "PageInfo").items():
+                info_name = info_fields[0].name.value
+                info_value = {
+                    "__typename": _literal("PageInfo"),
+                    "hasNextPage": "((SELECT count(*) FROM {page}) > {size})",
+                    "hasPreviousPage": "{has_previous}",
+                    "startCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord = 1 AND p.ord <= {size})",
+                    "endCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord <= {size} ORDER BY p.ord DESC LIMIT 1)",
+                }.get(info_name)
+                if info_value is None:
+                    raise Unsupported(f"PageInfo.{info_name}")
+                info_parts += [_literal(info_key), info_value]
+            value = f"json_build_object({', '.join(info_parts)})"
+        else:
+            raise Unsupported(f"CaseConnection.{name}")
+        parts += [_literal(key), value]
+    return f"json_build_object({', '.join(parts)})"
+
+
+Root = _CaseRoot | _CasesRoot
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled operation: its name (for metrics) and its root fields."""
+
+    name: str | None
+    schema: GraphQLSchema
+    operation: OperationDefinitionNode
+    roots: tuple[tuple[str, Root | str], ...]
+
+    def statement(self, variables: VariableValues) -> Statement:
+        """The SQL for these (coerced) variable values; raises InvalidInput where Strawberry's path would."""
+        statement = Statement()
+        query_type = self.schema.query_type
+        assert query_type is not None
+        parts: list[str] = []
+        for key, root in self.roots:
+            if isinstance(root, str):
+                parts += [_literal(key), root]
+                continue
+            arguments = get_argument_values(query_type.fields[root.node.name.value], root.node, variables)
+            parts += [_literal(key), root.sql(statement, arguments)]
+        with_clause = f"WITH {', '.join(statement.ctes)} " if statement.ctes else ""
+        statement.sql = f"{with_clause}SELECT json_build_object({', '.join(parts)})::text"
+        return statement
+
+
+def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Plan:
+    """Compile the chosen operation of a validated document, or raise Unsupported."""
+    operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
+    fragments = {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
+    chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
+    if len(chosen) != 1:
+        raise Unsupported("no single operation")
+    operation = chosen[0]
+    if operation.operation is not OperationType.QUERY or operation.directives:
+        raise Unsupported("not a plain query")
+    writer = _Writer(fragments)
+    roots: list[tuple[str, Root | str]] = []
+    for key, nodes in _collect([operation.selection_set], fragments, "Query").items():
+        name = nodes[0].name.value
+        if len(nodes) > 1:
+            raise Unsupported("a root field asked twice under one key")
+        if name == "__typename":
+            roots.append((key, _literal("Query")))
+        elif name == "case":
+            roots.append((key, _CaseRoot(key, nodes[0], writer.obj("Case", "c", _subselections(nodes)))))
+        elif name == "cases":
+            roots.append((key, _CasesRoot(key, nodes[0], _connection(writer, nodes))))
+        else:
+            raise Unsupported(f"root field {name}")
+    return Plan(operation.name.value if operation.name else None, schema, operation, tuple(roots))
