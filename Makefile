@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight lock compose-check format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock compose-check format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,20 @@ bench-growth: $(STAMP)
 ## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
 bench-live: $(STAMP)
 	$(BIN)/python -m bench.live
+
+## Faults: kill -9 of the server and a PostgreSQL restart during signings; every acknowledged signing, sequence,
+## leaf and subscriber delivery is checked against the database. Restarts the machine's PostgreSQL cluster, so
+## DATABASE_URL must point at it (postgresql://postgres@127.0.0.1:5432/postgres), or ARGS="--no-pg-restart".
+bench-crash: $(STAMP)
+	$(BIN)/python -m bench.crash $(ARGS)
+
+## Overload: twice the sustainable read rate must get fast 503s, not timeouts, and recover when it stops.
+bench-overload: $(STAMP)
+	$(BIN)/python -m bench.overload $(ARGS)
+
+## Soak: reads, signings and 1,000 subscribers for 10 minutes (ARGS="--seconds 120" for less); memory must not grow.
+bench-soak: $(STAMP)
+	$(BIN)/python -m bench.soak $(ARGS)
 
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
 bench-ledger: $(STAMP)

@@ -11,14 +11,14 @@ import json
 import os
 import struct
 import time
-from typing import Any
+from typing import Any, cast
 
 
-def _frame(text: str) -> bytes:
-    """A masked, final text frame (clients must mask)."""
-    payload = text.encode()
+def _frame(text: str | bytes, opcode: int = 0x1) -> bytes:
+    """A masked, final frame, text unless told (clients must mask)."""
+    payload = text.encode() if isinstance(text, str) else text
     mask = os.urandom(4)
-    header = bytearray([0x81])
+    header = bytearray([0x80 | opcode])
     if len(payload) < 126:
         header.append(0x80 | len(payload))
     elif len(payload) < 65536:
@@ -43,11 +43,13 @@ class Watcher(asyncio.Protocol):
         self.messages: list[tuple[float, str]] = []
         self.arrived = asyncio.Event()
         self.transport: asyncio.Transport | None = None
+        # Set when the connection ends, whoever ended it: a resuming client reconnects then.
+        self.closed = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.write(self.request)
+        # uvloop's transports have the same methods without subclassing asyncio.Transport.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
         arrived = time.time()
@@ -56,7 +58,13 @@ class Watcher(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            assert self.buffer.startswith(b"HTTP/1.1 101"), self.buffer[:200]
+            if not self.buffer.startswith(b"HTTP/1.1 101"):
+                # Refused at the handshake (a limit, a restarting server): the caller decides whether to retry.
+                if not self.acknowledged.done():
+                    self.acknowledged.set_exception(ConnectionError(self.buffer[:200].decode(errors="replace")))
+                assert self.transport is not None
+                self.transport.close()
+                return
             self.buffer = self.buffer[end + 4 :]
             self.upgraded = True
             assert self.transport is not None
@@ -74,10 +82,20 @@ class Watcher(asyncio.Protocol):
                 length, offset = struct.unpack("!Q", self.buffer[2:10])[0], 10
             if len(self.buffer) < offset + length:
                 return
-            opcode, text = self.buffer[0] & 0x0F, self.buffer[offset : offset + length].decode(errors="replace")
+            opcode, raw = self.buffer[0] & 0x0F, self.buffer[offset : offset + length]
+            text = raw.decode(errors="replace")
             self.buffer = self.buffer[offset + length :]
+            if opcode == 0x9:
+                # uvicorn closes a socket whose keepalive pings go unanswered for 20 s: soaks outlast that.
+                assert self.transport is not None
+                self.transport.write(_frame(raw, 0xA))
+                continue
+            if opcode == 0x8:
+                assert self.transport is not None
+                self.transport.close()
+                return
             if opcode != 0x1:
-                continue  # pings are answered by nobody here: benchmarks end long before a keepalive timeout
+                continue
             if not self.acknowledged.done():
                 self.acknowledged.set_result(None)
                 assert self.transport is not None
@@ -85,6 +103,12 @@ class Watcher(asyncio.Protocol):
             else:
                 self.messages.append((arrived, text))
                 self.arrived.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+        if not self.acknowledged.done():
+            self.acknowledged.set_exception(ConnectionError("closed before connection_ack"))
 
     def close(self) -> None:
         if self.transport is not None:

@@ -15,14 +15,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from ledger.checkpointer import Checkpointer
 from ledger.note import load_signer
 from openproc import exports, ledger_routes, open311_routes
+from openproc.admission import AdmissionMiddleware
 from openproc.database import create_engine, create_sessionmaker
+from openproc.input_guard import NulGuardMiddleware
 from openproc.observability import (
     BUS_RECONNECTS,
     EVENTS_PUBLISHED,
@@ -39,7 +41,7 @@ from openproc.settings import Settings
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token
-from resolvers.context import Context
+from resolvers.context import RESOLVER_TIMEOUT_S, Context
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Watch
 from resolvers.rate_limit import RateLimiter, default_limiter
@@ -68,6 +70,7 @@ class GraphQLApp(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
         self.ledger_key = ledger_key
+        self.resolver_timeout_s = RESOLVER_TIMEOUT_S
         # One limiter per process, shared by every request.
         self.limiter = limiter
 
@@ -86,6 +89,7 @@ class GraphQLApp(GraphQL[Context, None]):
             hub=self.hub,
             on_commit=self.on_commit,
             ledger_key=self.ledger_key,
+            resolver_timeout_s=self.resolver_timeout_s,
         )
 
 
@@ -102,8 +106,10 @@ class OpenApp(Starlette):
     def __init__(self, live: Server, limiter: RateLimiter, reads: CompiledReads | None, **options: Any) -> None:
         super().__init__(**options)
         self.live, self.reads = live, reads
-        self._entry = RequestIdMiddleware(
-            BodyLimitMiddleware(AnonymousRateLimitMiddleware(self._dispatch, limiter), MAX_BODY_BYTES)
+        self._entry: ASGIApp = RequestIdMiddleware(
+            BodyLimitMiddleware(
+                AnonymousRateLimitMiddleware(NulGuardMiddleware(self._dispatch), limiter), MAX_BODY_BYTES
+            )
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,6 +151,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
     graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter)
+    graphql.resolver_timeout_s = settings.resolver_timeout_s
     limits = Limits(
         init_timeout_s=settings.ws_init_timeout_s,
         subscriptions_per_connection=settings.ws_max_subscriptions,
@@ -249,6 +256,10 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             *exports.routes(sessions),
         ],
         lifespan=lifespan,
+    )
+    # Outermost, so an excess request is refused before anything parses or counts it (openproc/admission.py).
+    app.state.admission = app._entry = AdmissionMiddleware(
+        app._entry, settings.max_in_flight, settings.admission_wait_s
     )
     WATCHERS.set_function(lambda: live.watchers)
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)

@@ -25,6 +25,8 @@ def create_engine(url: str, *, pool_size: int = 16, statement_timeout_s: float =
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,
+        # A failed statement's parameters may be an applicant's details: keep them out of errors and logs.
+        hide_parameters=True,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(int(statement_timeout_s * 1000)),

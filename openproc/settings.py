@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 16
     # Seconds a statement may run before PostgreSQL cancels it.
     statement_timeout_s: float = 10.0
+    # Seconds a query or mutation resolver may run before it is cancelled (a masked, logged error); subscription
+    # streams have no such limit.
+    resolver_timeout_s: float = 15.0
     # How far back officers may date what they enter (the gap is reported as input delay).
     backdate_limit_days: int = 7
     # The doorbell between processes: memory:// (one process), postgres://… (LISTEN/NOTIFY) or redis://….
@@ -35,6 +38,14 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = 50
     ws_send_buffer: int = 1_000
     ws_max_connections_per_client: int = 500
+    # HTTP requests one process works on at once (WebSockets, /healthz, /readyz and /metrics are not counted); the
+    # excess waits up to ADMISSION_WAIT_S for a place, then gets 503 with Retry-After, and for two seconds after
+    # such a timeout the excess is refused without waiting (openproc/admission.py). 0 turns the cap off.
+    # 16 is the database pool: a request beyond it would only wait for a connection. Measured on two cores: 8 kept
+    # refusals fastest at twice the sustainable rate (p99 110 ms against 160 ms at 32) but cost a third of the
+    # throughput of 16 closed-loop readers (bench/peer), who never wait at 16.
+    max_in_flight: int = 16
+    admission_wait_s: float = 0.05
     # Rate limits per minute: anonymous HTTP requests per client address (officers with a token are counted by
     # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
     rate_anonymous_per_minute: int = 6_000

@@ -18,6 +18,8 @@ from resolvers.progress import Snapshot
 
 Key = tuple[str, str | None, str]
 MAX_BYTES = 64 * 1024 * 1024
+# Many tiny answers (a missing case is 20 bytes) must not fill memory with their keys either.
+MAX_ENTRIES = 20_000
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,8 @@ class Entry:
 
 
 class ResponseCache:
-    def __init__(self, ttl_s: float, max_bytes: int = MAX_BYTES) -> None:
-        self.ttl_s, self.max_bytes = ttl_s, max_bytes
+    def __init__(self, ttl_s: float, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> None:
+        self.ttl_s, self.max_bytes, self.max_entries = ttl_s, max_bytes, max_entries
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         # What each event must drop, without scanning every entry.
         self._by_receipt_no: dict[str, set[Key]] = {}
@@ -61,12 +63,12 @@ class ResponseCache:
         if key in self._entries:
             self._drop(key)
         self._entries[key] = Entry(body, receipt_nos, lists, time.monotonic() + self.ttl_s)
-        self._bytes += len(body)
+        self._bytes += _size(key, body)
         for receipt_no in receipt_nos:
             self._by_receipt_no.setdefault(receipt_no, set()).add(key)
         if lists:
             self._lists.add(key)
-        while self._bytes > self.max_bytes:
+        while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
             self._drop(next(iter(self._entries)))
 
     def deliver(self, snapshot: Snapshot) -> None:
@@ -97,10 +99,15 @@ class ResponseCache:
 
     def _drop(self, key: Key) -> None:
         entry = self._entries.pop(key)
-        self._bytes -= len(entry.body)
+        self._bytes -= _size(key, entry.body)
         self._lists.discard(key)
         for receipt_no in entry.receipt_nos:
             keys = self._by_receipt_no[receipt_no]
             keys.discard(key)
             if not keys:
                 del self._by_receipt_no[receipt_no]
+
+
+def _size(key: Key, body: bytes) -> int:
+    """What an entry holds: its answer and its key (the document and the variables)."""
+    return len(body) + len(key[0]) + len(key[2])

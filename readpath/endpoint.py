@@ -24,8 +24,10 @@ from resolvers.errors import InvalidInput
 
 logger = logging.getLogger("openproc.readpath")
 
-# Documents remembered, compiled or not; dashboards send a handful of documents over and over.
+# Documents remembered, compiled or not; dashboards send a handful of documents over and over. Longer documents
+# are left to Strawberry uncached, so the memory this takes stays bounded whatever clients send.
 CACHE_SIZE = 512
+MAX_DOCUMENT = 20_000
 Observe = Callable[[str, float], None]
 
 
@@ -37,6 +39,8 @@ class Plans:
         self._known: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
     def get(self, query: str, operation_name: str | None) -> Plan | None:
+        if len(query) > MAX_DOCUMENT:
+            return None
         key = (query, operation_name)
         if key in self._known:
             self._known.move_to_end(key)

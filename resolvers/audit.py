@@ -41,11 +41,11 @@ from models import (
     Step,
     StepStatus,
     StepTemplate,
-    TaskType,
 )
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import SEOUL
 
 # The events whose `occurred_at` an officer chooses (back-dating is only possible there); system events such as
@@ -72,17 +72,6 @@ class AuditRule(Enum):
     BACKDATED = "backdated"
     REPEATED_RETURNS = "repeated_returns"
     HELD_TOO_LONG = "held_too_long"
-
-
-@dataclass(frozen=True)
-class AuditScope:
-    """Where to look; every criterion given must hold."""
-
-    department_id: int | None = None
-    include_subdepartments: bool = True
-    # The officer the finding concerns: who signed, who was assigned, or who entered the event.
-    officer_id: int | None = None
-    task_type_code: str | None = None
 
 
 # Longer than any real back-dating window; also keeps the figure inside what an interval can hold.
@@ -144,29 +133,18 @@ def _events_of(step_id: SQLColumnExpression[int], *types: EventType) -> ColumnEl
     )
 
 
-def _case_scope(scope: AuditScope) -> list[ColumnElement[bool]]:
-    """Criteria on `Case`: the department subtree (by materialised path, as the case list does) and task type."""
-    where: list[ColumnElement[bool]] = []
-    if scope.department_id is not None:
-        if scope.include_subdepartments:
-            own_path = select(Department.path).where(Department.id == scope.department_id).scalar_subquery()
-            subtree = select(Department.id).where(Department.path.startswith(own_path, autoescape=False))
-            where.append(Case.department_id.in_(subtree))
-        else:
-            where.append(Case.department_id == scope.department_id)
-    if scope.task_type_code is not None:
-        code_id = select(TaskType.id).where(TaskType.code == scope.task_type_code).scalar_subquery()
-        where.append(Case.task_type_id == code_id)
-    return where
+def _case_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope's department subtree and task type, on the finding's case."""
+    return scoped(Case.department_id, Case.task_type_id, scope)
 
 
-def _step_officer(scope: AuditScope) -> list[ColumnElement[bool]]:
+def _step_officer(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.officer_id is None:
         return []
     return [or_(Step.officer_id == scope.officer_id, Step.signed_by_id == scope.officer_id)]
 
 
-def out_of_order(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+def out_of_order(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Signed steps with an earlier step of the same line (not skipped) unsigned, or signed only later."""
     earlier = aliased(Step)
     later_signed = aliased(Step)
@@ -228,7 +206,7 @@ def _out_of_order_detail(row: Row, thresholds: Thresholds, policy_limit: timedel
     )
 
 
-def signed_by_other(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+def signed_by_other(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Signed steps whose signer is not the assigned officer; whether the signer heads the assignee's unit
     (a delegation the workflow allows) is reported, not excused."""
     signer = aliased(Officer)
@@ -271,7 +249,7 @@ def _signed_by_other_detail(row: Row, thresholds: Thresholds, policy_limit: time
     )
 
 
-def backdated(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+def backdated(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Officer-dated events of a case entered longer after they say they happened than the limit allows."""
     limit = thresholds.backdate_limit(policy_limit)
     lag = Event.recorded_at - Event.occurred_at
@@ -309,7 +287,7 @@ def _backdated_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta)
     )
 
 
-def repeated_returns(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+def repeated_returns(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Cases returned for supplements at least `min_returns` times; the officer is named when one did them all."""
     actors = func.count(func.distinct(Event.actor_officer_id))
     having = [func.count() >= thresholds.min_returns]
@@ -342,7 +320,7 @@ def _repeated_returns_detail(row: Row, thresholds: Thresholds, policy_limit: tim
     )
 
 
-def held_too_long(scope: AuditScope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+def held_too_long(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Started steps held more than `held_factor` × their template's standard days.
 
     Held time is counted as the Civil Petitions Act counts days: working days in Seoul, the first day included,
@@ -431,7 +409,7 @@ def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timede
     )
 
 
-Query = Callable[[AuditScope, Thresholds, timedelta], Findings]
+Query = Callable[[Scope, Thresholds, timedelta], Findings]
 Describe = Callable[[Row, Thresholds, timedelta], str]
 
 RULES: dict[AuditRule, tuple[Query, Describe]] = {
@@ -451,7 +429,7 @@ def _ordering(rule: AuditRule) -> str:
 async def audit_findings(
     context: Context,
     rule: AuditRule,
-    scope: AuditScope,
+    scope: Scope,
     thresholds: Thresholds,
     first: int | None,
     after: str | None,

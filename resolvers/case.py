@@ -6,10 +6,11 @@ from enum import Enum
 
 from sqlalchemy import ColumnElement, exists, func, select, tuple_
 
-from models import Case, CaseStatus, Department, Step, TaskType
+from models import Case, CaseStatus, Step
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.scope import in_department, of_task_type
 
 
 class CaseOrder(Enum):
@@ -59,16 +60,8 @@ def case_criteria(criteria: CaseFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if criteria.task_type_id is not None:
         where.append(Case.task_type_id == criteria.task_type_id)
-    if criteria.task_type_code is not None:
-        code_id = select(TaskType.id).where(TaskType.code == criteria.task_type_code).scalar_subquery()
-        where.append(Case.task_type_id == code_id)
-    if criteria.department_id is not None:
-        if criteria.include_subdepartments:
-            own_path = select(Department.path).where(Department.id == criteria.department_id).scalar_subquery()
-            subtree = select(Department.id).where(Department.path.startswith(own_path, autoescape=False))
-            where.append(Case.department_id.in_(subtree))
-        else:
-            where.append(Case.department_id == criteria.department_id)
+    where += in_department(Case.department_id, criteria.department_id, criteria.include_subdepartments)
+    where += of_task_type(Case.task_type_id, criteria.task_type_code)
     if criteria.statuses:
         where.append(Case.status.in_(sorted(criteria.statuses)))
     if criteria.received_from is not None:

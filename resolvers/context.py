@@ -12,6 +12,11 @@ from resolvers.workflow.checks import Policy
 if TYPE_CHECKING:
     from subscriptions.hub import Hub
 
+# Seconds a query or mutation resolver may take (schema/timeouts.py); above the statement timeout (10 s by
+# default), so a single slow statement is cancelled by PostgreSQL first and this catches what it cannot: many
+# statements in a row, or a wait outside the database.
+RESOLVER_TIMEOUT_S = 15.0
+
 
 @dataclass
 class Context:
@@ -30,6 +35,7 @@ class Context:
     ledger_key: str = ""
     # Called after a write commits: wakes this process's watchers and rings the bus for the others.
     on_commit: Callable[[], Awaitable[None]] | None = None
+    resolver_timeout_s: float = RESOLVER_TIMEOUT_S
     loaders: Loaders = field(init=False)
     _officer: Officer | None = field(init=False, default=None)
 

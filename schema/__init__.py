@@ -18,6 +18,7 @@ from schema.limits import FieldDuplicationLimit
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.timeouts import ResolverTimeout
 
 # Deep enough for a case → steps → officer → department → parent chain, shallow enough to stop abuse.
 MAX_DEPTH = 12
@@ -43,6 +44,8 @@ def build_schema() -> Schema:
         subscription=Subscription,
         extensions=[
             ErrorPolicy,
+            # Cancels a slow query or mutation resolver; ErrorPolicy then masks and logs it like any bug.
+            ResolverTimeout,
             OperationMetrics,
             # Both caches live at module level, shared across requests: only the factory is per request.
             lambda: ParserCache(maxsize=256),

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from resolvers import audit
 from resolvers.pagination import Page
+from resolvers.scope import Scope
 from schema import case as case_schema
 from schema import event as event_schema
 from schema import officer as officer_schema
@@ -179,7 +180,7 @@ async def resolve_audit_findings(
 ) -> AuditFindingConnection:
     given = filter or AuditFilter()
     limits = thresholds or AuditThresholds()
-    scope = audit.AuditScope(
+    scope = Scope(
         department_id=optional_db_id_for(given.department_id, "Department", "filter.departmentId"),
         include_subdepartments=given.include_subdepartments,
         officer_id=optional_db_id_for(given.officer_id, "Officer", "filter.officerId"),

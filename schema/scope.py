@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from resolvers.oversight.scope import Scope
+from resolvers.scope import Scope
 from schema.ids import optional_db_id_for
 
 

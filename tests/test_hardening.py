@@ -127,3 +127,23 @@ async def test_signings_per_officer_are_budgeted(database_url: str, demo: Datase
         ]
     assert [answer.get("errors", [{}])[0].get("extensions", {}).get("code") for answer in answers][-1] == "RATE_LIMITED"
     assert "errors" not in answers[0] or answers[0]["errors"][0]["extensions"]["code"] != "RATE_LIMITED"
+
+
+NUL_APPLICATION = """
+mutation ($address: String!) {
+  submitApplication(input: {taskTypeCode: "BLD-RPT", title: "t", location: "l",
+    applicant: {name: "n", phone: "010-0000-0000", email: "a@b.kr", address: $address}}) { __typename }
+}
+"""
+
+
+async def test_nul_characters_are_refused_as_bad_input(writer: httpx.AsyncClient, officers: Officers) -> None:
+    """PostgreSQL cannot store U+0000: it once surfaced as a masked INTERNAL error; now a typed refusal."""
+    before = await officers.fetchval("SELECT count(*) FROM applicant")
+    in_variables = await writer.post("/graphql", json={"query": NUL_APPLICATION, "variables": {"address": "a\x00b"}})
+    inline = await writer.post("/graphql", json={"query": '{ case(receiptNo: "x\\u0000") { id } }'})
+    over_get = await writer.get("/graphql", params={"query": '{ case(receiptNo: "x\x00") { id } }'})
+    for answer in (in_variables, inline, over_get):
+        assert answer.status_code == 200
+        assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await officers.fetchval("SELECT count(*) FROM applicant") == before

@@ -1,6 +1,7 @@
 """Applicant personal data never leaves through the public API."""
 
 import json
+import logging
 import re
 import typing
 from typing import Any
@@ -14,6 +15,7 @@ import models
 from schema import schema
 from seed.generator import COLUMNS, Dataset
 from tests.helpers import global_id, leaked, post
+from tests.privacy_scan import RECORDER, Recorder
 
 PERSONAL = re.compile(r"applicant|accesscode|resident|birth|home", re.IGNORECASE)
 
@@ -140,3 +142,43 @@ def test_the_leak_finder_finds_what_it_looks_for() -> None:
     corpus = '{"comment": "김가온님께 010-1111-2222로 연락, abc12@naver.com", "x": "Flat 3, 9 Elm Road"}'
     assert leaked(secrets, corpus) == sorted(secrets)
     assert leaked(secrets, "김가 온 010-1111-222") == []
+
+
+async def test_the_suite_wide_scan_sees_responses_and_log_lines(client: httpx.AsyncClient) -> None:
+    # Given the recorder's counts so far
+    responses, log_lines = RECORDER.responses, RECORDER.log_lines
+
+    # When a test client is answered and a line is logged
+    await client.post("/graphql", json={"query": "{ __typename }"})
+    logging.getLogger("openproc.test").warning("a line the scan must see")
+
+    # Then both reached the recorder
+    assert RECORDER.responses == responses + 1
+    assert RECORDER.log_lines == log_lines + 1
+
+
+async def test_the_scan_reports_an_applicant_phone_planted_in_a_log_line(demo: Dataset) -> None:
+    # Given a recorder of its own (the session's must stay clean) that knows the demo applicants
+    columns = COLUMNS["applicant"]
+    applicants = [
+        [row[columns.index(name)] for name in ("name", "phone", "email", "address")] for row in demo.rows["applicant"]
+    ]
+    recorder = Recorder()
+    recorder.database("demo", applicants, ['{"type": "case.registered"}'])
+    phone = applicants[0][1]
+    recorder._log("openproc.graphql INFO nothing personal here")
+    assert recorder.findings() == []
+
+    # When one applicant's phone, an address and a registration number are planted in captured lines
+    recorder._log(f"openproc.graphql ERROR calling back {phone}")
+    recorder.response(json.dumps({"data": {"note": applicants[1][3]}}, ensure_ascii=False), "POST /graphql")
+    recorder.message('{"payload": "900101-1234567"}', "ws")
+
+    # Then the scan reports each, with where it was seen
+    found = {finding.secret: finding.where for finding in recorder.findings()}
+    assert found == {
+        phone: "log",
+        applicants[1][3]: "POST /graphql",
+        "resident registration number 900101-1234567": "ws",
+    }
+    assert "LEAK" in recorder.report()

@@ -29,8 +29,8 @@ from resolvers import events
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
-from resolvers.oversight.scope import Scope, in_department, of_task_type
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.scope import Scope, scoped
 from resolvers.workflow.access import require_case_handler, require_worker
 from resolvers.workflow.checks import required_text
 
@@ -247,10 +247,8 @@ async def list_delays(context: Context, criteria: DelayFilter, first: int | None
     """Delay history, newest first."""
     size = page_size(first)
     scope = criteria.scope
-    where = [
-        *in_department(Delay.department_id, scope),
-        *of_task_type(select(Case.task_type_id).where(Case.id == Delay.case_id).scalar_subquery(), scope),
-    ]
+    task_type = select(Case.task_type_id).where(Case.id == Delay.case_id).scalar_subquery()
+    where = scoped(Delay.department_id, task_type, scope)
     if scope.officer_id is not None:
         where.append(Delay.officer_id == scope.officer_id)
     if criteria.kind is not None:
@@ -282,8 +280,7 @@ async def late_steps(context: Context, scope: Scope, first: int | None, after: s
         Step.status == StepStatus.IN_PROGRESS,
         Step.due_at < func.now(),
         Case.status.in_(RUNNING_CASE),
-        *in_department(holder_department, scope),
-        *of_task_type(Case.task_type_id, scope),
+        *scoped(holder_department, Case.task_type_id, scope),
     ]
     if scope.officer_id is not None:
         where.append(Step.officer_id == scope.officer_id)

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseStatus, Event, EventType, Step, StepRole, StepStatus
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
-from resolvers.oversight.scope import Scope, in_department, of_task_type
+from resolvers.scope import Scope, scoped
 
 T = TypeVar("T")
 MAX_GROUPS = 500
@@ -120,7 +120,7 @@ CASE_KEYS: dict[Grouping, Any] = {
 def _scoped_cases(grouping: Grouping, scope: Scope) -> Subquery:
     """The cases in scope with their group key `g` (one row per officer and case when grouped by officer)."""
     columns = (Case.id, Case.received_at, Case.closed_at, Case.due_at, Case.status)
-    where = [*in_department(Case.department_id, scope), *of_task_type(Case.task_type_id, scope)]
+    where = scoped(Case.department_id, Case.task_type_id, scope)
     if grouping is Grouping.OFFICER:
         holders = select(Step.case_id, Step.officer_id).distinct()
         if scope.officer_id is not None:
@@ -220,8 +220,7 @@ async def _step_durations(
         Step.status == StepStatus.SIGNED,
         Step.started_at.is_not(None),
         _within(Step.signed_at, window),
-        *in_department(Case.department_id, scope),
-        *of_task_type(Case.task_type_id, scope),
+        *scoped(Case.department_id, Case.task_type_id, scope),
     ]
     if scope.officer_id is not None:
         where.append(Step.officer_id == scope.officer_id)

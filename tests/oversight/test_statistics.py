@@ -8,8 +8,8 @@ import pytest
 
 from resolvers.context import Context
 from resolvers.oversight.ranking import timely_input_ranking
-from resolvers.oversight.scope import Scope
 from resolvers.oversight.statistics import Grouping, Period, Window, statistics
+from resolvers.scope import Scope
 from tests.helpers import execute, global_id, post_expecting_errors
 from tests.oversight.history import History, seoul
 

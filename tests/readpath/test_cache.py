@@ -82,6 +82,13 @@ async def test_answers_expire_and_the_cache_stays_bounded() -> None:
     cache = ResponseCache(ttl_s=300, max_bytes=1_600)
     cache.ready.set()
     for index in range(30):
-        cache.put((str(index), None, "{}"), b"x" * 100, frozenset(), True, cache.generation)
+        # 95 bytes of answer and 5 of key (document "k07", variables "{}"): 16 entries fit in 1,600 bytes.
+        cache.put((f"k{index:02}", None, "{}"), b"x" * 95, frozenset(), True, cache.generation)
+    kept = [index for index in range(30) if cache.get((f"k{index:02}", None, "{}")) is not None]
+    assert kept == list(range(14, 30)), "bounded by bytes, keys included; the least recently used go first"
+    cache = ResponseCache(ttl_s=300, max_entries=5)
+    cache.ready.set()
+    for index in range(30):
+        cache.put((str(index), None, "{}"), b"x", frozenset(), True, cache.generation)
     kept = [index for index in range(30) if cache.get((str(index), None, "{}")) is not None]
-    assert kept == list(range(14, 30)), "the least recently used go first"
+    assert kept == list(range(25, 30)), "bounded by count"

@@ -159,6 +159,17 @@ async def test_invalid_subscriptions_get_an_error_not_a_stream(live: ServerProce
     assert any("nope" in error["message"] or "receiptNo" in error["message"] for error in message["payload"])
 
 
+async def test_nul_characters_in_a_subscription_are_refused(live: ServerProcess) -> None:
+    async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.recv()
+        payload = {"query": PROGRESS, "variables": {"receiptNo": "x\x00y"}}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await socket.recv())
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
 FEED = """
 subscription($types: [EventType!], $after: Int) {
   events(filter: {types: $types}, after: $after) { sequence type case { receiptNo } }
