@@ -99,4 +99,5 @@ async def check_milestones(sessions: Sessions) -> int:
 
 async def milestones(context: Context) -> list[Milestone]:
     async with context.sessions() as session:
-        return list((await session.scalars(select(Milestone).order_by(Milestone.reached_at, Milestone.metric))).all())
+        ordered = select(Milestone).order_by(Milestone.reached_at, Milestone.metric, Milestone.threshold)
+        return list((await session.scalars(ordered)).all())
