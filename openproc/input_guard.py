@@ -10,7 +10,9 @@ import json
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from readpath.endpoint import read_body, replay
 
 MESSAGE = "text may not contain NUL characters (U+0000)"
 ERROR = {"message": MESSAGE, "extensions": {"code": "BAD_USER_INPUT"}}
@@ -45,26 +47,11 @@ class NulGuardMiddleware:
         if _nul_in(unquote_to_bytes(scope.get("query_string", b""))):
             await _refuse(send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         if _nul_in(body):
             await _refuse(send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(body, receive), send)
 
 
 async def _refuse(send: Send) -> None:

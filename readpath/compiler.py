@@ -135,7 +135,6 @@ class Statement:
 
 @dataclass(frozen=True)
 class _CaseRoot:
-    key: str
     node: FieldNode
     case_sql: str
 
@@ -201,7 +200,6 @@ def _filter(raw: dict[str, Any] | None) -> CaseFilter:
 class _CasesRoot:
     """`cases`: a keyset page (fetched with one extra row to tell if a next page exists), as a connection."""
 
-    key: str
     node: FieldNode
     # The connection's fields, with `{page}` for the page's CTE, `{size}` for the page size, `{where}` for criteria.
     connection_sql: str
@@ -341,9 +339,9 @@ def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | No
         if name == "__typename":
             roots.append((key, _literal("Query")))
         elif name == "case":
-            roots.append((key, _CaseRoot(key, nodes[0], writer.obj("Case", "c", _subselections(nodes)))))
+            roots.append((key, _CaseRoot(nodes[0], writer.obj("Case", "c", _subselections(nodes)))))
         elif name == "cases":
-            roots.append((key, _CasesRoot(key, nodes[0], _connection(writer, nodes))))
+            roots.append((key, _CasesRoot(nodes[0], _connection(writer, nodes))))
         else:
             raise Unsupported(f"root field {name}")
     return Plan(operation.name.value if operation.name else None, schema, operation, tuple(roots))

@@ -74,11 +74,11 @@ class CompiledReads:
         if scope["method"] != "POST" or _content_type(scope) != b"application/json":
             await fallback(scope, receive, send)
             return
-        body = await _body(receive)
+        body = await read_body(receive)
         started = time.perf_counter()
         answer = await self._answer(body)
         if answer is None:
-            await fallback(scope, _replay(body), send)
+            await fallback(scope, replay(body, receive), send)
             return
         name, data = answer
         await send(
@@ -146,7 +146,8 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
-async def _body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (BodyLimitMiddleware, upstream, caps its size)."""
     chunks = []
     while True:
         message = await receive()
@@ -155,14 +156,15 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the already read body over again, then defers to the original (for disconnects)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed

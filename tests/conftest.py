@@ -119,21 +119,20 @@ async def _scan_before_drop(server: str, name: str) -> None:
     except asyncpg.InvalidCatalogNameError:
         return  # a test dropped it itself
     try:
-        # The demo draws applicants' addresses and cases' public locations from one small pool of street
-        # addresses, so some coincide by chance; such an address is public as a location and cannot count.
         applicants = await connection.fetch(
-            "SELECT name, phone, email, "
-            'CASE WHEN EXISTS (SELECT 1 FROM "case" c WHERE c.location = a.address) THEN NULL ELSE a.address END '
-            "FROM applicant a WHERE a.case_id < $1",
+            "SELECT name, phone, email, address FROM applicant WHERE case_id < $1",
             RECORDER.generated_from.get(name, 2**31 - 1),
         )
+        locations = await connection.fetch('SELECT DISTINCT location FROM "case"')
         events = await connection.fetch("SELECT payload::text FROM event")
         leaves = await connection.fetch("SELECT convert_from(leaf, 'UTF8') FROM ledger_leaf")
     except asyncpg.UndefinedTableError:
         return  # migrated down by its test: nothing left to scan
     finally:
         await connection.close()
-    RECORDER.database(name, applicants, [row[0] for row in events] + [row[0] for row in leaves])
+    RECORDER.database(
+        name, applicants, [row[0] for row in events] + [row[0] for row in leaves], [row[0] for row in locations]
+    )
 
 
 async def _load_demo(url: str, as_of: datetime) -> Dataset:

@@ -7,7 +7,7 @@ Grouped by officer, a case belongs to every officer holding a step of it.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, TypeVar
@@ -178,10 +178,8 @@ async def _period_figures(
         .group_by(c.g, closed_bucket)
     )
     for g, start, count, decided_count, on_time, median, p90 in closed:
-        known = figures.get((g, start), Figures(start))
-        figures[(g, start)] = Figures(
-            start,
-            received=known.received,
+        figures[(g, start)] = replace(
+            figures.get((g, start), Figures(start)),
             closed=count,
             decided=decided_count,
             on_time=on_time,
@@ -197,17 +195,7 @@ async def _period_figures(
         .group_by(c.g, returned_bucket)
     )
     for g, start, count in returns:
-        known = figures.get((g, start), Figures(start))
-        figures[(g, start)] = Figures(
-            start,
-            received=known.received,
-            closed=known.closed,
-            decided=known.decided,
-            on_time=known.on_time,
-            median_days=known.median_days,
-            p90_days=known.p90_days,
-            returns=count,
-        )
+        figures[(g, start)] = replace(figures.get((g, start), Figures(start)), returns=count)
     return figures
 
 
