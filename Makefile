@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock compose-check format clean
+.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,14 @@ lock:
 	rm -rf /tmp/openproc-lock && $(PYTHON) -m venv /tmp/openproc-lock
 	/tmp/openproc-lock/bin/pip install --quiet .
 	/tmp/openproc-lock/bin/pip freeze --exclude openproc > requirements.lock
+
+## Known vulnerabilities in the locked dependencies: pip-audit (in a throwaway venv, like `lock`) against OSV,
+## PyPA's advisory data. It needs to reach api.osv.dev (the development machine cannot, and PyPI's per-version
+## JSON, pip-audit's other service, answers 404 there).
+audit:
+	rm -rf /tmp/openproc-audit && $(PYTHON) -m venv /tmp/openproc-audit
+	/tmp/openproc-audit/bin/pip install --quiet "pip-audit>=2.10,<3"
+	/tmp/openproc-audit/bin/pip-audit --requirement requirements.lock --no-deps --vulnerability-service osv --strict
 
 ## Validate docker-compose.yml (no container engine needed).
 compose-check:

@@ -7,6 +7,7 @@ Everything here talks to loopback only, and every loop ends on a stop event or a
 import asyncio
 import base64
 import contextlib
+import gc
 import json
 import os
 import resource
@@ -311,6 +312,9 @@ async def open_loop(
             status, failure = -1, f"{type(error).__name__} {error}"[:80]
         answers.append(Answer(kind, due, status, time.monotonic() - due, wire_s, graphql_error, failure))
 
+    # The client's own full collections, over the answers piling up here, paused it for up to 0.4 s: latency that
+    # would be charged to the server. Nothing in a run needs the collector; it runs once at the end.
+    gc.disable()
     started = time.monotonic()
     total = int(rate * seconds)
     sent = 0
@@ -326,6 +330,7 @@ async def open_loop(
         await asyncio.sleep(min(0.002, max(0.0, started + sent / rate - time.monotonic())))
     if tasks:
         await asyncio.wait(tasks, timeout=timeout_s + 5)
+    gc.enable()
     return answers
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import from_base64
 
 from models import Case, Officer, OfficerRole, Step
-from openproc import exports, walk
+from openproc import exports, memory, walk
 from openproc.app import create_app
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
@@ -108,10 +108,13 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"OPEN serves http://{bind_host}:{bind_port}/graphql")
     configure_logging(settings.log_level, json_format=settings.log_format == "json")
+    api = create_app(url, settings)
+    memory.settle()
     uvicorn.run(
-        create_app(url, settings),
+        api,
         host=bind_host,
         port=bind_port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level,
         log_config=None,
         # Finish in-flight requests on SIGTERM; open sockets are closed with 1012 (service restart): reconnect.

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"
     port: int = 8000
+    # Peers whose X-Forwarded-For names the client (uvicorn's setting of the same name): the balancer in front.
+    # Rate limits count per client address; behind an untrusted balancer every caller would share its address.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     log_level: str = "info"
     # "json" (one object per line, with the request id) or "text" for reading in a terminal.
     log_format: str = "json"
@@ -41,9 +44,9 @@ class Settings(BaseSettings):
     # HTTP requests one process works on at once (WebSockets, /healthz, /readyz and /metrics are not counted); the
     # excess waits up to ADMISSION_WAIT_S for a place, then gets 503 with Retry-After, and for two seconds after
     # such a timeout the excess is refused without waiting (openproc/admission.py). 0 turns the cap off.
-    # 16 is the database pool: a request beyond it would only wait for a connection. Measured on two cores: 8 kept
-    # refusals fastest at twice the sustainable rate (p99 110 ms against 160 ms at 32) but cost a third of the
-    # throughput of 16 closed-loop readers (bench/peer), who never wait at 16.
+    # 16 is the database pool: a request beyond it would only wait for a connection. Measured on two cores
+    # (bench/overload): at twice the sustainable rate, refusals p99 16 ms and answers p99 61 ms; 8 cost a third
+    # of the throughput of 16 closed-loop readers (bench/peer), who never wait at 16.
     max_in_flight: int = 16
     admission_wait_s: float = 0.05
     # Rate limits per minute: anonymous HTTP requests per client address (officers with a token are counted by

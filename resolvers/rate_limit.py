@@ -1,40 +1,60 @@
-"""Per-caller request budgets in a sliding window, kept in this process.
+"""Per-caller request budgets, kept in this process.
 
 Enough for one replica; several replicas behind a balancer each keep their own budget (the hardening issue
 moves the counters to a shared store).
 """
 
+import math
 import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from resolvers.errors import RateLimited
 
+# Callers whose budget is whole again are forgotten this often: otherwise every address that ever called would
+# be remembered, and a spray of addresses would grow the process without bound.
+SWEEP_S = 60.0
+
 
 @dataclass(frozen=True)
 class Budget:
+    """At most `requests` in any `seconds`: all at once, then one every `seconds / requests`."""
+
     requests: int
     seconds: float
 
 
 @dataclass
 class RateLimiter:
+    """The generic cell rate algorithm (GCRA, as in redis-cell): one number per caller and budget, the time at
+    which the caller's budget is whole again, instead of a log of every request in the window (a log of 6,000
+    anonymous requests a minute would hold 6,000 timestamps per address)."""
+
     budgets: dict[str, Budget]
-    _seen: defaultdict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    clock: Callable[[], float] = time.monotonic
+    _whole_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    _next_sweep: float = 0.0
 
     def check(self, bucket: str, caller: str) -> None:
         """Count one request of `caller` against `bucket`, or refuse it with the seconds to wait."""
         budget = self.budgets[bucket]
-        now = time.monotonic()
-        seen = self._seen[(bucket, caller)]
-        while seen and seen[0] <= now - budget.seconds:
-            seen.popleft()
-        if len(seen) >= budget.requests:
-            raise RateLimited(retry_after=max(1, int(seen[0] + budget.seconds - now) + 1))
-        seen.append(now)
+        interval = budget.seconds / budget.requests
+        now = self.clock()
+        key = (bucket, caller)
+        whole_at = max(self._whole_at.get(key, now), now) + interval
+        if whole_at - now > budget.seconds:
+            raise RateLimited(retry_after=max(1, math.ceil(whole_at - budget.seconds - now)))
+        self._whole_at[key] = whole_at
+        if now >= self._next_sweep:
+            self._whole_at = {key: at for key, at in self._whole_at.items() if at > now}
+            self._next_sweep = now + SWEEP_S
 
     def reset(self) -> None:
-        self._seen.clear()
+        self._whole_at.clear()
+
+    def __len__(self) -> int:
+        """Callers remembered: those whose budget is not whole again (and, until the next sweep, a few more)."""
+        return len(self._whole_at)
 
 
 def default_limiter(anonymous_per_minute: int = 6_000, signings_per_minute: int = 120) -> RateLimiter:

@@ -4,6 +4,7 @@ on, and when one replica stops mid-stream its watchers resume on the other witho
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,43 +20,33 @@ import websockets
 
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
-from tests.subscriptions.servers import ServerProcess, free_port, server
+from tests.subscriptions.servers import ROOT, ServerProcess, free_port, server
 from tests.subscriptions.test_live import PROGRESS
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DEPLOYED = ROOT / "deploy" / "nginx.conf"
+
+
+def loopback_config(folder: Path, port: int, replicas: tuple[ServerProcess, ...]) -> str:
+    """deploy/nginx.conf itself, with the compose names swapped for loopback replicas and its files in `folder`."""
+    upstreams = "".join(f"server 127.0.0.1:{replica.port} max_fails=1 fail_timeout=30s; " for replica in replicas)
+    config = re.sub(r"upstream openproc \{[^}]*\}", f"upstream openproc {{ {upstreams}}}", DEPLOYED.read_text())
+    config = config.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    config = config.replace(
+        "http {",
+        f"http {{ access_log off; client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;",
+        1,
+    )
+    user = "user root;" if os.geteuid() == 0 else ""
+    return f"{user} worker_processes 1; error_log {folder}/logs/error.log warn; pid {folder}/nginx.pid;\n{config}"
 
 
 @asynccontextmanager
 async def balancer(folder: Path, *replicas: ServerProcess) -> AsyncIterator[int]:
     port = free_port()
-    upstreams = "\n".join(f"server 127.0.0.1:{replica.port} max_fails=1 fail_timeout=30s;" for replica in replicas)
     (folder / "logs").mkdir()
     config = folder / "nginx.conf"
-    config.write_text(f"""
-{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-error_log {folder}/logs/error.log warn;
-pid {folder}/nginx.pid;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    upstream openproc {{ {upstreams} }}
-    map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://openproc;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_read_timeout 1h;
-            proxy_next_upstream error timeout http_502;
-        }}
-    }}
-}}
-""")
+    config.write_text(loopback_config(folder, port, replicas))
     # Starting a child does not block; we poll it over HTTP below.
     process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(config), "-g", "daemon off;"])  # noqa: ASYNC220
     try:
@@ -148,3 +139,36 @@ async def test_watchers_behind_the_balancer_survive_a_replica_stopping(
     expected = [sequence for sequence in history if sequence > registered]
     assert all(watcher.received == expected for watcher in watchers), [w.received for w in watchers]
     assert sum(watcher.reconnects for watcher in watchers) >= 1, "some watchers were on the stopped replica"
+
+
+@pytest.mark.skipif(
+    not Path(NGINX).exists() and not os.environ.get("CI"), reason="needs Debian's nginx (.ci/run installs it)"
+)
+async def test_behind_the_balancer_each_client_address_has_its_budget_and_cannot_forge_another(
+    write_url: str, tmp_path: Path
+) -> None:
+    # As docker-compose.yml runs the replicas: they trust whatever the balancer says, since only it reaches them.
+    async with (
+        server(write_url, RATE_ANONYMOUS_PER_MINUTE="3", FORWARDED_ALLOW_IPS="*") as replica,
+        balancer(tmp_path, replica) as port,
+    ):
+        url = f"http://127.0.0.1:{port}/graphql"
+
+        async def statuses(source: str, forged: list[str | None]) -> list[int]:
+            """Anonymous queries from the loopback address `source`, each claiming to be forwarded for another."""
+            transport = httpx.AsyncHTTPTransport(local_address=source)
+            async with httpx.AsyncClient(transport=transport) as client:
+                return [
+                    (
+                        await client.post(
+                            url,
+                            json={"query": "{ __typename }"},
+                            headers={"x-forwarded-for": claimed} if claimed else {},
+                        )
+                    ).status_code
+                    for claimed in forged
+                ]
+
+        assert await statuses("127.0.0.2", ["203.0.113.1", "203.0.113.2", None, "203.0.113.3"]) == [200, 200, 200, 429]
+        # The replica sees each client's own address through the balancer, not the balancer's.
+        assert await statuses("127.0.0.3", [None]) == [200]
