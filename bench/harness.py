@@ -313,24 +313,27 @@ async def open_loop(
         answers.append(Answer(kind, due, status, time.monotonic() - due, wire_s, graphql_error, failure))
 
     # The client's own full collections, over the answers piling up here, paused it for up to 0.4 s: latency that
-    # would be charged to the server. Nothing in a run needs the collector; it runs once at the end.
+    # would be charged to the server. Nothing in a run needs the collector; it is back on (and runs) after.
     gc.disable()
-    started = time.monotonic()
-    total = int(rate * seconds)
-    sent = 0
-    while sent < total:
-        now = time.monotonic()
-        due_count = min(total, int((now - started) * rate) + 1)
-        while sent < due_count:
-            kind, request = requests[sent % len(requests)]
-            task = asyncio.create_task(one(kind, request, started + sent / rate))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            sent += 1
-        await asyncio.sleep(min(0.002, max(0.0, started + sent / rate - time.monotonic())))
-    if tasks:
-        await asyncio.wait(tasks, timeout=timeout_s + 5)
-    gc.enable()
+    try:
+        started = time.monotonic()
+        total = int(rate * seconds)
+        sent = 0
+        while sent < total:
+            now = time.monotonic()
+            due_count = min(total, int((now - started) * rate) + 1)
+            while sent < due_count:
+                kind, request = requests[sent % len(requests)]
+                task = asyncio.create_task(one(kind, request, started + sent / rate))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                sent += 1
+            await asyncio.sleep(min(0.002, max(0.0, started + sent / rate - time.monotonic())))
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s + 5)
+    finally:
+        gc.enable()
+        gc.collect()
     return answers
 
 

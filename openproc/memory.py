@@ -19,7 +19,8 @@ def settle() -> None:
     # event loop for ~110 ms on two cores (bench/peer's and bench/overload's p99s).
     gc.collect()
     gc.freeze()
-    keep_large_allocations_mapped()
+    if not keep_large_allocations_mapped():
+        log.warning("malloc's mmap threshold is left adjustable: large freed buffers may stay resident")
 
 
 def keep_large_allocations_mapped() -> bool:
@@ -28,14 +29,13 @@ def keep_large_allocations_mapped() -> bool:
     glibc raises the threshold to the size of the largest mapping freed so far (up to 32 MiB), so from the second
     access code on, scrypt's 16 MiB buffer (resolvers/access_code.py) came from a worker thread's arena and stayed
     resident after it was freed: +16 MiB per thread that ever hashed (bench/soak saw it as a step in the RSS).
-    Setting the threshold turns that adjustment off; a 16 MiB mapping costs scrypt well under a millisecond.
+    Setting the threshold turns that adjustment off; mapping 16 MiB afresh costs scrypt a few milliseconds.
     """
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
     except (OSError, AttributeError, TypeError):
-        log.info("no glibc mallopt here; malloc keeps its own thresholds")
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))

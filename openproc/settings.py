@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     admission_wait_s: float = 0.05
     # Rate limits per minute: anonymous HTTP requests per client address (officers with a token are counted by
     # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
-    rate_anonymous_per_minute: int = 6_000
-    rate_signings_per_minute: int = 120
+    rate_anonymous_per_minute: PositiveInt = 6_000
+    rate_signings_per_minute: PositiveInt = 120
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Webhooks: first retry after this many seconds, doubling up to five minutes.

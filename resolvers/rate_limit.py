@@ -1,7 +1,6 @@
 """Per-caller request budgets, kept in this process.
 
-Enough for one replica; several replicas behind a balancer each keep their own budget (the hardening issue
-moves the counters to a shared store).
+Several replicas behind a balancer each keep their own (docs/operations.md, Scaling out).
 """
 
 import math
@@ -11,14 +10,16 @@ from dataclasses import dataclass, field
 
 from resolvers.errors import RateLimited
 
+NS = 1_000_000_000
 # Callers whose budget is whole again are forgotten this often: otherwise every address that ever called would
 # be remembered, and a spray of addresses would grow the process without bound.
-SWEEP_S = 60.0
+SWEEP_NS = 60 * NS
 
 
 @dataclass(frozen=True)
 class Budget:
-    """At most `requests` in any `seconds`: all at once, then one every `seconds / requests`."""
+    """`requests` at once, then one more every `seconds / requests` (a token bucket: over any long stretch, at most
+    `requests` per `seconds`; within one window, a caller who spent it all at the start gets a refill as well)."""
 
     requests: int
     seconds: float
@@ -26,34 +27,36 @@ class Budget:
 
 @dataclass
 class RateLimiter:
-    """The generic cell rate algorithm (GCRA, as in redis-cell): one number per caller and budget, the time at
-    which the caller's budget is whole again, instead of a log of every request in the window (a log of 6,000
-    anonymous requests a minute would hold 6,000 timestamps per address)."""
+    """The generic cell rate algorithm (GCRA, as in redis-cell): one number per caller and budget, the instant
+    at which the caller's budget is whole again, instead of a log of every request in the window (a log of 6,000
+    anonymous requests a minute would hold 6,000 timestamps per address). Integer nanoseconds, so that a whole
+    budget is exactly `requests` calls however large the clock's value."""
 
     budgets: dict[str, Budget]
-    clock: Callable[[], float] = time.monotonic
-    _whole_at: dict[tuple[str, str], float] = field(default_factory=dict)
-    _next_sweep: float = 0.0
+    clock_ns: Callable[[], int] = time.monotonic_ns
+    _whole_at: dict[tuple[str, str], int] = field(default_factory=dict)
+    _next_sweep: int = 0
 
     def check(self, bucket: str, caller: str) -> None:
         """Count one request of `caller` against `bucket`, or refuse it with the seconds to wait."""
         budget = self.budgets[bucket]
-        interval = budget.seconds / budget.requests
-        now = self.clock()
+        interval = round(budget.seconds * NS) // budget.requests
+        now = self.clock_ns()
         key = (bucket, caller)
         whole_at = max(self._whole_at.get(key, now), now) + interval
-        if whole_at - now > budget.seconds:
-            raise RateLimited(retry_after=max(1, math.ceil(whole_at - budget.seconds - now)))
+        if whole_at - now > interval * budget.requests:
+            raise RateLimited(retry_after=max(1, math.ceil((whole_at - interval * budget.requests - now) / NS)))
         self._whole_at[key] = whole_at
         if now >= self._next_sweep:
             self._whole_at = {key: at for key, at in self._whole_at.items() if at > now}
-            self._next_sweep = now + SWEEP_S
+            self._next_sweep = now + SWEEP_NS
 
     def reset(self) -> None:
         self._whole_at.clear()
 
-    def __len__(self) -> int:
-        """Callers remembered: those whose budget is not whole again (and, until the next sweep, a few more)."""
+    @property
+    def remembered(self) -> int:
+        """Callers held: those whose budget is not whole again (and, until the next sweep, a few more)."""
         return len(self._whole_at)
 
 

@@ -28,15 +28,18 @@ DEPLOYED = ROOT / "deploy" / "nginx.conf"
 
 
 def loopback_config(folder: Path, port: int, replicas: tuple[ServerProcess, ...]) -> str:
-    """deploy/nginx.conf itself, with the compose names swapped for loopback replicas and its files in `folder`."""
+    """deploy/nginx.conf itself, with the compose names swapped for loopback replicas and its files in `folder`;
+    each swap must find its place once, or the test would be checking some other configuration."""
     upstreams = "".join(f"server 127.0.0.1:{replica.port} max_fails=1 fail_timeout=30s; " for replica in replicas)
-    config = re.sub(r"upstream openproc \{[^}]*\}", f"upstream openproc {{ {upstreams}}}", DEPLOYED.read_text())
-    config = config.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    config = config.replace(
-        "http {",
-        f"http {{ access_log off; client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;",
-        1,
+    config, swapped = re.subn(
+        r"upstream openproc \{[^}]*\}", f"upstream openproc {{ {upstreams}}}", DEPLOYED.read_text()
     )
+    files = f"access_log off; client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;"
+    for place, loopback in (("listen 80;", f"listen 127.0.0.1:{port};"), ("http {", f"http {{ {files}")):
+        assert config.count(place) == 1, f"deploy/nginx.conf no longer has exactly one `{place}`"
+        config = config.replace(place, loopback)
+    assert swapped == 1, "deploy/nginx.conf no longer has one `upstream openproc`"
+    assert config.count("listen ") == 1, "deploy/nginx.conf listens on more than port 80"
     user = "user root;" if os.geteuid() == 0 else ""
     return f"{user} worker_processes 1; error_log {folder}/logs/error.log warn; pid {folder}/nginx.pid;\n{config}"
 
@@ -57,6 +60,8 @@ async def balancer(folder: Path, *replicas: ServerProcess) -> AsyncIterator[int]
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"nginx did not answer; see {folder}/logs/error.log")
         yield port
     finally:
         process.send_signal(signal.SIGQUIT)
@@ -169,6 +174,7 @@ async def test_behind_the_balancer_each_client_address_has_its_budget_and_cannot
                     for claimed in forged
                 ]
 
-        assert await statuses("127.0.0.2", ["203.0.113.1", "203.0.113.2", None, "203.0.113.3"]) == [200, 200, 200, 429]
-        # The replica sees each client's own address through the balancer, not the balancer's.
-        assert await statuses("127.0.0.3", [None]) == [200]
+        assert await statuses("127.0.0.2", ["203.0.113.1", "127.0.0.3", None, "203.0.113.3"]) == [200, 200, 200, 429]
+        # The replica sees each client's own address through the balancer, not the balancer's, and 127.0.0.2's
+        # claim to be 127.0.0.3 took nothing from 127.0.0.3's budget.
+        assert await statuses("127.0.0.3", [None, None, None, None]) == [200, 200, 200, 429]

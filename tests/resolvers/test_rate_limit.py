@@ -4,28 +4,41 @@ whose budget is whole again."""
 import pytest
 
 from resolvers.errors import RateLimited
-from resolvers.rate_limit import SWEEP_S, Budget, RateLimiter
+from resolvers.rate_limit import NS, SWEEP_NS, Budget, RateLimiter
 
 
 class Clock:
-    """A clock the test moves by hand, so that refills are checked without waiting for them."""
+    """A clock the test moves by hand (in nanoseconds), so that refills are checked without waiting for them."""
 
-    def __init__(self) -> None:
-        self.now = 1_000.0
+    def __init__(self, seconds: float = 1_000.0) -> None:
+        self.now = round(seconds * NS)
 
-    def __call__(self) -> float:
+    def __call__(self) -> int:
         return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += round(seconds * NS)
 
 
 def limiter(clock: Clock, requests: int = 5, seconds: float = 600) -> RateLimiter:
-    return RateLimiter({"opinion": Budget(requests=requests, seconds=seconds)}, clock=clock)
+    return RateLimiter({"opinion": Budget(requests=requests, seconds=seconds)}, clock_ns=clock)
+
+
+def spend(budgets: RateLimiter, caller: str) -> int:
+    """Requests `caller` gets before the first refusal, all at one instant."""
+    allowed = 0
+    while True:
+        try:
+            budgets.check("opinion", caller)
+        except RateLimited:
+            return allowed
+        allowed += 1
 
 
 def test_a_whole_budget_is_spent_at_once_then_refused_with_the_wait() -> None:
     clock = Clock()
     budgets = limiter(clock)
-    for _ in range(5):
-        budgets.check("opinion", "10.0.0.1")
+    assert spend(budgets, "10.0.0.1") == 5
     with pytest.raises(RateLimited) as refused:
         budgets.check("opinion", "10.0.0.1")
     # One request comes back every 600 / 5 = 120 seconds.
@@ -33,19 +46,22 @@ def test_a_whole_budget_is_spent_at_once_then_refused_with_the_wait() -> None:
     budgets.check("opinion", "10.0.0.2")  # another caller has a budget of its own
 
 
+@pytest.mark.parametrize(("requests", "seconds"), [(6_000, 60), (7, 60), (1_000, 60), (5, 600)])
+@pytest.mark.parametrize("start", [12_345.678, 1.7e7, 1.2e8])
+def test_a_whole_budget_is_exactly_its_requests_at_any_clock_value(requests: int, seconds: float, start: float) -> None:
+    assert spend(limiter(Clock(start), requests, seconds), "10.0.0.1") == requests
+
+
 def test_one_request_comes_back_per_interval() -> None:
     clock = Clock()
     budgets = limiter(clock)
-    for _ in range(5):
-        budgets.check("opinion", "10.0.0.1")
-    clock.now += 119
+    spend(budgets, "10.0.0.1")
+    clock.advance(119)
     with pytest.raises(RateLimited) as refused:
         budgets.check("opinion", "10.0.0.1")
     assert refused.value.retry_after == 1
-    clock.now += 1
-    budgets.check("opinion", "10.0.0.1")
-    with pytest.raises(RateLimited):
-        budgets.check("opinion", "10.0.0.1")
+    clock.advance(1)
+    assert spend(budgets, "10.0.0.1") == 1
 
 
 def test_a_refusal_does_not_spend_the_budget() -> None:
@@ -55,16 +71,26 @@ def test_a_refusal_does_not_spend_the_budget() -> None:
     for _ in range(100):
         with pytest.raises(RateLimited):
             budgets.check("opinion", "10.0.0.1")
-    clock.now += 60
+    clock.advance(60)
     budgets.check("opinion", "10.0.0.1")
 
 
-def test_callers_with_a_whole_budget_are_forgotten() -> None:
+def test_callers_with_a_whole_budget_are_forgotten_and_the_others_kept() -> None:
     clock = Clock()
     budgets = limiter(clock, requests=100, seconds=60)
     for address in range(10_000):
         budgets.check("opinion", f"2001:db8::{address:x}")
-    assert len(budgets) == 10_000
-    clock.now += max(60, SWEEP_S)
-    budgets.check("opinion", "2001:db8::ffff:1")
-    assert len(budgets) == 1
+    assert spend(budgets, "10.0.0.1") == 100
+    assert budgets.remembered == 10_001
+    clock.advance(SWEEP_NS / NS)
+    budgets.check("opinion", "10.0.0.2")
+    # 10.0.0.1 spent 100 requests; a minute later its budget is whole, like the 10,000 who spent one.
+    assert budgets.remembered == 1
+    clock.advance(0.3)
+    spend(budgets, "10.0.0.2")
+    clock.advance(SWEEP_NS / NS - 1)
+    budgets.check("opinion", "10.0.0.3")
+    # 10.0.0.2, who emptied its budget 59 s ago, is still held: forgotten, it would have all 100 back, not the
+    # 98 that 59 s refill at one per 0.6 s (less the 0.7 s it was ahead).
+    assert budgets.remembered == 2
+    assert spend(budgets, "10.0.0.2") == 98
