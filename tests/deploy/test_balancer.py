@@ -152,9 +152,9 @@ async def test_watchers_behind_the_balancer_survive_a_replica_stopping(
 async def test_behind_the_balancer_each_client_address_has_its_budget_and_cannot_forge_another(
     write_url: str, tmp_path: Path
 ) -> None:
-    # As docker-compose.yml runs the replicas: they trust whatever the balancer says, since only it reaches them.
+    # As docker-compose.yml runs the replicas: they take the client's address from the balancer's address only.
     async with (
-        server(write_url, RATE_ANONYMOUS_PER_MINUTE="3", FORWARDED_ALLOW_IPS="*") as replica,
+        server(write_url, RATE_ANONYMOUS_PER_MINUTE="3", FORWARDED_ALLOW_IPS="127.0.0.1") as replica,
         balancer(tmp_path, replica) as port,
     ):
         url = f"http://127.0.0.1:{port}/graphql"
