@@ -16,6 +16,7 @@ async def test_a_connection_the_server_closed_is_replaced_at_checkout(database_u
         async with engine.connect() as connection:
             first = await connection.scalar(text("SELECT pg_backend_pid()"))
             driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
         # Back in the pool, the connection is ended by the server, as a restart would end it.
         administrator = await asyncpg.connect(libpq(database_url))
         try:
