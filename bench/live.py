@@ -12,13 +12,11 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ import websockets
 from sqlalchemy.engine import make_url
 
 from bench import ws_client
+from bench.harness import Tokens, db_id, percentile, raise_file_limit, rss_kib
 from openproc.database import resolve_url
 from openproc.migrate import upgrade
 from openproc.settings import Settings
@@ -55,48 +54,18 @@ SIGN = "mutation($id: ID!) { signStep(input: {stepId: $id}) { __typename } }"
 APPLICANT = {"name": "벤치마크", "phone": "010-0000-0000", "email": "bench@example.com", "address": "서울"}
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 class Bench:
     def __init__(self, url: str, port: int, pid: int) -> None:
         self.db_url, self.port, self.pid = url, port, pid
         self.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        self.tokens: dict[str, str] = {}
+        self.officers = Tokens(url)
 
     @property
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     async def token(self, officer_gid: str) -> str:
-        if officer_gid not in self.tokens:
-            from base64 import b64decode
-
-            officer_id = int(b64decode(officer_gid).decode().split(":")[1])
-            connection = await asyncpg.connect(loader.libpq(self.db_url))
-            try:
-                from resolvers import auth
-
-                token = auth.PREFIX + uuid.uuid4().hex
-                await connection.execute(
-                    "INSERT INTO officer_token (officer_id, token_hash, label, created_at, expires_at) "
-                    "VALUES ($1, $2, 'bench', now(), now() + interval '1 day')",
-                    officer_id,
-                    auth.token_hash(token),
-                )
-            finally:
-                await connection.close()
-            self.tokens[officer_gid] = token
-        return self.tokens[officer_gid]
+        return await self.officers.of(db_id(officer_gid))
 
     async def call(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}
@@ -127,9 +96,7 @@ class Bench:
             )
         finally:
             await connection.close()
-        from strawberry.relay import to_base64
-
-        return await self.token(to_base64("Officer", officer_id))
+        return await self.officers.of(officer_id)
 
 
 async def watcher(url: str, query: str, variables: dict[str, Any]) -> Any:
@@ -292,11 +259,7 @@ async def main() -> None:
     parser.add_argument("--watchers", type=int, nargs="*", default=[1_000, 5_000, 10_000])
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    # Each watcher is a socket on both sides: take every file descriptor the machine allows.
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if hard < max(args.watchers, default=0) + 1_000:
-        raise SystemExit(f"{max(args.watchers)} watchers need more file descriptors than the {hard} allowed")
+    raise_file_limit(max(args.watchers, default=0) + 1_000)
 
     url = await prepare(resolve_url(Settings()))
     try:

@@ -41,7 +41,7 @@ from openproc.settings import Settings
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token
-from resolvers.context import RESOLVER_TIMEOUT_S, Context
+from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Watch
 from resolvers.rate_limit import RateLimiter, default_limiter
@@ -66,11 +66,11 @@ class GraphQLApp(GraphQL[Context, None]):
         on_commit: Callable[[], Awaitable[None]],
         ledger_key: str,
         limiter: RateLimiter,
+        resolver_timeout_s: float,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
-        self.ledger_key = ledger_key
-        self.resolver_timeout_s = RESOLVER_TIMEOUT_S
+        self.ledger_key, self.resolver_timeout_s = ledger_key, resolver_timeout_s
         # One limiter per process, shared by every request.
         self.limiter = limiter
 
@@ -150,8 +150,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         input_delay=timedelta(hours=settings.input_delay_hours),
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
-    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter)
-    graphql.resolver_timeout_s = settings.resolver_timeout_s
+    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter, settings.resolver_timeout_s)
     limits = Limits(
         init_timeout_s=settings.ws_init_timeout_s,
         subscriptions_per_connection=settings.ws_max_subscriptions,

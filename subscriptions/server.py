@@ -26,7 +26,6 @@ from strawberry.extensions import QueryDepthLimiter
 from strawberry.relay.types import GlobalIDValueError
 
 from openproc import input_guard
-from openproc.input_guard import has_nul
 from openproc.observability import EVENTS_DELIVERED
 from resolvers import progress
 from resolvers.context import Context
@@ -310,7 +309,7 @@ class Connection:
         if not isinstance(query, str) or not isinstance(variables, dict):
             self.error(operation_id, [{"message": "query must be a string, variables an object"}])
             return
-        if has_nul(query) or has_nul(variables):
+        if input_guard.has_nul(query) or input_guard.has_nul(variables):
             self.error(operation_id, [input_guard.ERROR])
             return
         document, errors = _prepared(query)

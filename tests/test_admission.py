@@ -2,7 +2,9 @@
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import asyncpg
 import httpx
@@ -88,8 +90,18 @@ async def test_a_failed_request_frees_its_place() -> None:
     assert admission.refused == 0
 
 
-def _held_app() -> tuple[Starlette, asyncio.Event, asyncio.Event]:
-    """An app whose /held route answers only once `release` is set, and says when a request is inside."""
+@dataclass
+class Held:
+    """A cap of one, taken by a first request to /held that is answered only once `release` is set."""
+
+    admission: AdmissionMiddleware
+    http: httpx.AsyncClient
+    first: asyncio.Task[httpx.Response]
+    release: asyncio.Event
+
+
+@asynccontextmanager
+async def one_held(wait_s: float) -> AsyncIterator[Held]:
     entered, release = asyncio.Event(), asyncio.Event()
 
     async def held(_: Request) -> Response:
@@ -97,7 +109,12 @@ def _held_app() -> tuple[Starlette, asyncio.Event, asyncio.Event]:
         await release.wait()
         return Response("done")
 
-    return Starlette(routes=[Route("/held", held)]), entered, release
+    admission = AdmissionMiddleware(Starlette(routes=[Route("/held", held)]), limit=1, wait_s=wait_s)
+    transport = httpx.ASGITransport(app=admission)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        first = asyncio.create_task(http.get("/held"))
+        await entered.wait()
+        yield Held(admission, http, first, release)
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -111,66 +128,48 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 async def test_a_burst_waits_for_a_place_in_arrival_order() -> None:
     # Given a cap of one, taken by a held request, and a wait long enough for it to finish
-    app, entered, release = _held_app()
-    admission = AdmissionMiddleware(app, limit=1, wait_s=30)
-    transport = httpx.ASGITransport(app=admission)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        first = asyncio.create_task(http.get("/held"))
-        await entered.wait()
-
+    async with one_held(wait_s=30) as held:
         # When a second request arrives, it waits rather than being refused
-        second = asyncio.create_task(http.get("/held"))
-        await _until(lambda: len(admission.waiting) == 1)
+        second = asyncio.create_task(held.http.get("/held"))
+        await _until(lambda: len(held.admission.waiting) == 1)
         assert not second.done()
 
         # Then both are served once the first is done, and the place is given back
-        release.set()
-        assert (await first).status_code == 200
+        held.release.set()
+        assert (await held.first).status_code == 200
         assert (await second).status_code == 200
-    assert admission.in_flight == 0
-    assert admission.refused == 0
+    assert held.admission.in_flight == 0
+    assert held.admission.refused == 0
 
 
 async def test_without_a_wait_the_excess_is_refused_at_once() -> None:
     # Given a cap of one, taken, and no wait
-    app, entered, release = _held_app()
-    admission = AdmissionMiddleware(app, limit=1, wait_s=0)
-    transport = httpx.ASGITransport(app=admission)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        first = asyncio.create_task(http.get("/held"))
-        await entered.wait()
-
+    async with one_held(wait_s=0) as held:
         # When another request arrives, then it is refused while the first still runs
-        refused = await http.get("/held")
+        refused = await held.http.get("/held")
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "1"
-        assert not first.done()
-        release.set()
-        assert (await first).status_code == 200
-    assert admission.refused == 1
-    assert admission.in_flight == 0
+        assert not held.first.done()
+        held.release.set()
+        assert (await held.first).status_code == 200
+    assert held.admission.refused == 1
+    assert held.admission.in_flight == 0
 
 
 async def test_after_a_vain_wait_the_excess_is_refused_without_waiting() -> None:
     # Given a cap of one, taken by a held request, and a short wait
-    app, entered, release = _held_app()
-    admission = AdmissionMiddleware(app, limit=1, wait_s=0.01)
-    transport = httpx.ASGITransport(app=admission)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        first = asyncio.create_task(http.get("/held"))
-        await entered.wait()
-
+    async with one_held(wait_s=0.01) as held:
         # When one request waits in vain
-        assert (await http.get("/held")).status_code == 503
-        assert admission.shedding_until > 0
+        assert (await held.http.get("/held")).status_code == 503
+        assert held.admission.shedding_until > 0
 
         # Then the next is refused without joining the queue: were it to wait now, it would wait 30 s
-        admission.wait_s = 30
-        refused = await asyncio.wait_for(http.get("/held"), 5)
+        held.admission.wait_s = 30
+        refused = await asyncio.wait_for(held.http.get("/held"), 5)
         assert refused.status_code == 503
-        assert not admission.waiting
+        assert not held.admission.waiting
         # and the held one still finishes
-        release.set()
-        assert (await first).status_code == 200
-    assert admission.refused == 2
-    assert admission.in_flight == 0
+        held.release.set()
+        assert (await held.first).status_code == 200
+    assert held.admission.refused == 2
+    assert held.admission.in_flight == 0
