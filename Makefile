@@ -1,107 +1,146 @@
 # One task runner. `make run` serves the API with demo data; `make test` runs lint, types and the suite.
+# Every install comes from uv.lock (runtime and dev tools alike); `make lock` is the one command that updates it.
 PYTHON ?= python3
-VENV ?= .venv
+VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# uv itself is pinned and kept in its own small venv, so the project's venv holds exactly the lock.
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# Use this machine's Python; never download an interpreter.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(UV):
+	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The runtime only (about 200 MB); `--inexact` keeps the dev tools of an earlier `make test`.
+$(VENV)/.runtime-stamp: uv.lock pyproject.toml | $(UV)
+	@echo "Installing the locked runtime dependencies into $(VENV)/ (first run only)"
+	$(UV) sync --locked --no-dev --inexact
+	@touch $@
+
+# Runtime and dev tools, exactly as locked (anything else in the venv is removed).
+$(VENV)/.dev-stamp: uv.lock pyproject.toml | $(UV)
+	@echo "Installing the locked runtime and development dependencies into $(VENV)/"
+	$(UV) sync --locked
+	@touch $@ $(VENV)/.runtime-stamp
+
+install: $(VENV)/.runtime-stamp graphiql
+install-dev: $(VENV)/.dev-stamp graphiql
+
+## GraphiQL's browser builds, from the npm packages pinned in npm/package-lock.json, copied into the package's
+## openproc/web/vendor/ (served at /static/vendor/, shipped in the wheel). Needs npm; without it GraphiQL's page
+## says how to get them, and everything else works.
+graphiql: openproc/web/vendor/.stamp
+openproc/web/vendor/.stamp: npm/package-lock.json npm/vendor.txt
+	@if command -v npm >/dev/null; then \
+	  echo "Installing GraphiQL's pinned npm packages into openproc/web/vendor/"; \
+	  npm ci --prefix npm --ignore-scripts --no-audit --no-fund --loglevel=error && \
+	  rm -rf openproc/web/vendor && mkdir -p openproc/web/vendor && \
+	  (cd npm && xargs -a vendor.txt cp -t ../openproc/web/vendor) && touch $@; \
+	else echo "npm not found: GraphiQL's assets are not installed (the API and the page work without them)"; fi
 
 ## Serve http://127.0.0.1:8000/ (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
 ## SIMULATE=30 make run also moves demo cases forward, 30 actions a minute.
-run: $(STAMP)
-	@if [ -n "$$SIMULATE" ]; then $(BIN)/openproc simulate --per-minute "$$SIMULATE" & fi; \
+run: install
+	@echo "Serving on http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ (GraphiQL at /graphql)"
+	@if [ -n "$$SIMULATE" ]; then $(BIN)/openproc simulate --per-minute "$$SIMULATE" --url "http://$${HOST:-127.0.0.1}:$${PORT:-8000}" & fi; \
 	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/openproc serve
 
 ## Lint, type-check and run every test on a real PostgreSQL.
 test: lint typecheck pytest
 
-lint: $(STAMP)
+lint: install-dev
+	$(UV) lock --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: install-dev
 	$(BIN)/pytest
 
-format: $(STAMP)
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 ## Rewrite the committed SDL after a schema change.
-schema: $(STAMP)
+schema: install-dev
 	$(BIN)/openproc schema > schema.graphql
 
 ## Replace the data with the original system's first-year size (27,000 cases).
-seed-seoul: $(STAMP)
+seed-seoul: install-dev
 	$(BIN)/openproc seed --scale seoul --reset
 
 ## Read benchmark against a running server (make run in another terminal): case detail and 50-case list.
-bench: $(STAMP)
+bench: install-dev
 	$(BIN)/python -m bench.read_load
 
 ## Peer comparison on the seoul data (`make seed-seoul` first): OPEN, PostGraphile v5 and a hand-written asyncpg
 ## baseline must return the same data, then each is loaded with wrk. Needs Node/npm and wrk. ARGS="--duration 30".
-bench-peer: $(STAMP)
+bench-peer: install-dev
 	$(BIN)/python -m bench.peer $(ARGS)
 
 ## Growth: the two read queries at 1,000,000 cases (openproc_growth, cloned from openproc_seoul; reused when already
 ## grown) against the seoul scale, target ≤ 1.5× at p50 and p99, and the plans of their statements. Needs wrk.
 ## ARGS="--cases 200000 --seconds 30".
-bench-growth: $(STAMP)
+bench-growth: install-dev
 	$(BIN)/python -m bench.grow $(ARGS)
 
 ## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
-bench-live: $(STAMP)
+bench-live: install-dev
 	$(BIN)/python -m bench.live
 
 ## Faults: kill -9 of the server and a PostgreSQL restart during signings; every acknowledged signing, sequence,
 ## leaf and subscriber delivery is checked against the database. Restarts the machine's PostgreSQL cluster, so
 ## DATABASE_URL must point at it (postgresql://postgres@127.0.0.1:5432/postgres), or ARGS="--no-pg-restart".
-bench-crash: $(STAMP)
+bench-crash: install-dev
 	$(BIN)/python -m bench.crash $(ARGS)
 
 ## Overload: twice the sustainable read rate must get fast 503s, not timeouts, and recover when it stops.
-bench-overload: $(STAMP)
+bench-overload: install-dev
 	$(BIN)/python -m bench.overload $(ARGS)
 
 ## Soak: reads, signings and 1,000 subscribers for 10 minutes (ARGS="--seconds 120" for less); memory must not grow.
-bench-soak: $(STAMP)
+bench-soak: install-dev
 	$(BIN)/python -m bench.soak $(ARGS)
 
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
-bench-ledger: $(STAMP)
+bench-ledger: install-dev
 	$(BIN)/python -m bench.ledger
 
 ## Oversight at the seoul scale (DATABASE_URL seeded with `make seed-seoul`): one round, dashboard queries, search.
-bench-oversight: $(STAMP)
+bench-oversight: install-dev
 	$(BIN)/python -m bench.oversight
 	$(BIN)/python -m bench.search
 
-## Pin the image's dependencies (requirements.lock) from pyproject.toml's ranges.
-lock:
-	rm -rf /tmp/openproc-lock && $(PYTHON) -m venv /tmp/openproc-lock
-	/tmp/openproc-lock/bin/pip install --quiet .
-	/tmp/openproc-lock/bin/pip freeze --exclude openproc > requirements.lock
+## Update every dependency to the newest release pyproject.toml allows, rewriting uv.lock (then run make test).
+## After editing pyproject.toml's ranges, `make lock` is also what brings the lock back in line.
+lock: | $(UV)
+	$(UV) lock --upgrade
+
+## The wheel and its hashed, locked requirements, in dist/: what the Dockerfile and tests/deploy install.
+wheel: graphiql | $(UV)
+	deploy/build-wheel.sh dist
 
 ## Known vulnerabilities in the locked dependencies: pip-audit (in a throwaway venv, like `lock`) against OSV,
 ## PyPA's advisory data. It needs to reach api.osv.dev (the development machine cannot, and PyPI's per-version
 ## JSON, pip-audit's other service, answers 404 there).
-audit:
+audit: | $(UV)
 	rm -rf /tmp/openproc-audit && $(PYTHON) -m venv /tmp/openproc-audit
 	/tmp/openproc-audit/bin/pip install --quiet "pip-audit>=2.10,<3"
-	/tmp/openproc-audit/bin/pip-audit --requirement requirements.lock --no-deps --vulnerability-service osv --strict
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes -o /tmp/openproc-audit/requirements.txt
+	/tmp/openproc-audit/bin/pip-audit --requirement /tmp/openproc-audit/requirements.txt --no-deps --vulnerability-service osv --strict
 
 ## Validate docker-compose.yml (no container engine needed).
 compose-check:
 	POSTGRES_PASSWORD=check LEDGER_SIGNING_KEY=check docker-compose config --quiet
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) npm/node_modules openproc/web/vendor dist .mypy_cache .ruff_cache .pytest_cache

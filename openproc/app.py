@@ -6,18 +6,19 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.base import BaseRequestProtocol
 
 from ledger.checkpointer import Checkpointer
 from ledger.note import load_signer
@@ -74,6 +75,15 @@ class GraphQLApp(GraphQL[Context, None]):
         # One limiter per process, shared by every request.
         self.limiter = limiter
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A browser following a link (/graphql?query=…, as the page's "open in GraphiQL" links are) gets GraphiQL
+        # with the query filled in; a client asking for JSON, or curl's */* with a query, gets it executed.
+        accept = request.headers.get("accept", "")
+        return request.method == "GET" and ("text/html" in accept or super().should_render_graphql_ide(request))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_HTML)
+
     def encode_json(self, data: object) -> str:
         # Korean text as UTF-8 rather than \uXXXX escapes: half the bytes, and readable.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -93,8 +103,10 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
-# The public page: plain files, no build step.
-WEB = Path(__file__).resolve().parent.parent / "web"
+# The public page: plain files, no build step, shipped inside the package (so an installed wheel has them).
+WEB = ("openproc", "web")
+# GraphiQL, on its own assets (see Makefile: graphiql) rather than Strawberry's CDN links.
+GRAPHIQL_HTML = resources.files(WEB[0]).joinpath(WEB[1], "graphiql.html").read_text()
 # GraphQL documents and reference-data imports fit well within this.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -225,8 +237,10 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         healthy = all(value == "ok" for value in checks.values())
         return JSONResponse(checks, status_code=200 if healthy else 503)
 
+    index_html = resources.files(WEB[0]).joinpath(WEB[1], "index.html").read_bytes()
+
     async def home(_: Request) -> Response:
-        return FileResponse(WEB / "index.html")
+        return Response(index_html, media_type="text/html")
 
     cache = ResponseCache(settings.response_cache_s) if settings.response_cache_s > 0 else None
     reads = (
@@ -245,7 +259,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         reads,
         routes=[
             Route("/", home),
-            Mount("/static", StaticFiles(directory=WEB), name="static"),
+            Mount("/static", StaticFiles(packages=[WEB]), name="static"),
             Route("/healthz", health),
             Route("/readyz", ready),
             Route("/metrics", metrics),

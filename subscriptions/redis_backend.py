@@ -29,7 +29,7 @@ class RedisPubSubBackend(BroadcastBackend):
             with contextlib.suppress(BaseException):
                 await self._listener
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._pubsub.aclose(), timeout=1)  # type: ignore[no-untyped-call]
+            await asyncio.wait_for(self._pubsub.aclose(), timeout=1)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._client.aclose(), timeout=1)
 

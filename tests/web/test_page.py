@@ -25,7 +25,7 @@ from tests.subscriptions.servers import ServerProcess
 from tests.web.conftest import needs_chromium
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-WEB = Path(__file__).resolve().parents[2] / "web"
+WEB = Path(__file__).resolve().parents[2] / "openproc" / "web"
 OPERATION = re.compile(r"\s*(query|mutation|subscription)\b|\s*\{")
 SEOUL = ZoneInfo("Asia/Seoul")
 RUNNING_CLOCK = re.compile(r"법정 처리기간 \d+일 중 \d+\.\d일 경과, (\d+\.\d일 남음|기한 \d+\.\d일 초과)")
