@@ -37,12 +37,10 @@ install-dev: $(VENV)/.dev-stamp graphiql
 ## openproc/web/vendor/ (served at /static/vendor/, shipped in the wheel). Needs npm; without it GraphiQL's page
 ## says how to get them, and everything else works.
 graphiql: openproc/web/vendor/.stamp
-openproc/web/vendor/.stamp: npm/package-lock.json npm/vendor.txt
+openproc/web/vendor/.stamp: npm/package-lock.json npm/vendor.txt npm/vendor.sh
 	@if command -v npm >/dev/null; then \
 	  echo "Installing GraphiQL's pinned npm packages into openproc/web/vendor/"; \
-	  npm ci --prefix npm --ignore-scripts --no-audit --no-fund --loglevel=error && \
-	  rm -rf openproc/web/vendor && mkdir -p openproc/web/vendor && \
-	  (cd npm && xargs -a vendor.txt cp -t ../openproc/web/vendor) && touch $@; \
+	  npm/vendor.sh openproc/web/vendor && touch $@; \
 	else echo "npm not found: GraphiQL's assets are not installed (the API and the page work without them)"; fi
 
 ## Serve http://127.0.0.1:8000/ (embedded PostgreSQL unless DATABASE_URL is set; demo data on first start).
@@ -78,9 +76,10 @@ schema: install-dev
 seed-seoul: install-dev
 	$(BIN)/openproc seed --scale seoul --reset
 
-## Read benchmark against a running server (make run in another terminal): case detail and 50-case list.
+## Read benchmark against a running server (make run in another terminal, same HOST and PORT): case detail and
+## 50-case list. Needs wrk. ARGS="--seconds 30".
 bench: install-dev
-	$(BIN)/python -m bench.read_load
+	$(BIN)/python -m bench.read_load $(ARGS)
 
 ## Peer comparison on the seoul data (`make seed-seoul` first): OPEN, PostGraphile v5 and a hand-written asyncpg
 ## baseline must return the same data, then each is loaded with wrk. Needs Node/npm and wrk. ARGS="--duration 30".
@@ -140,7 +139,7 @@ audit: | $(UV)
 
 ## Validate docker-compose.yml (no container engine needed).
 compose-check:
-	POSTGRES_PASSWORD=check LEDGER_SIGNING_KEY=check docker-compose config --quiet
+	docker-compose config --quiet
 
 clean:
 	rm -rf $(VENV) $(TOOLS) npm/node_modules openproc/web/vendor dist .mypy_cache .ruff_cache .pytest_cache

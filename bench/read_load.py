@@ -14,6 +14,7 @@ import sys
 
 from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES, RECEIPT_NUMBERS
 from bench.wrk import graphql, require_loopback, require_wrk, run_wrk
+from openproc.settings import Settings
 
 
 def receipt_numbers(url: str, count: int) -> list[str]:
@@ -30,7 +31,8 @@ def receipt_numbers(url: str, count: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8000/graphql")
+    served = Settings()
+    parser.add_argument("--url", default=f"http://{served.host}:{served.port}/graphql", help="default: HOST, PORT")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)

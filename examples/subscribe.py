@@ -1,8 +1,8 @@
 """Follow a case live with the `gql` client: prints each change as it happens, and resumes where it left off.
 
 pip install "gql[websockets]"
-python examples/subscribe.py 2026-BLD-PMT-00024                  # from now on
-python examples/subscribe.py 2026-BLD-PMT-00024 --after 1200     # everything after sequence 1200 first
+python examples/subscribe.py 2026-BLD-PMT-00018                  # from now on
+python examples/subscribe.py 2026-BLD-PMT-00018 --after 29000    # everything after sequence 29000 first
 """
 
 import argparse

@@ -31,7 +31,7 @@ from models.oversight import Delay, DelayWatermark, Milestone, StepDurationNorm
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
-from models.webhook import Webhook
+from models.webhook import Webhook, WebhookStatus
 
 __all__ = [
     "ActionStatus",
@@ -72,5 +72,6 @@ __all__ = [
     "TaskCategory",
     "TaskType",
     "Webhook",
+    "WebhookStatus",
     "task_type_legal_reference",
 ]

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, String
@@ -6,6 +7,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+
+
+class WebhookStatus(StrEnum):
+    """Whether a webhook receives deliveries; read from `active` and `deleted_at`, not stored."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DELETED = "deleted"
 
 
 class Webhook(Base):
@@ -23,6 +32,15 @@ class Webhook(Base):
     delivered_through: Mapped[int] = mapped_column(BigInteger)
     failures: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
+    # False while an administrator has paused it: nothing is sent, and `delivered_through` waits for the resume.
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator deletes it: it gets nothing more. The row stays for idempotent replays.
+    deleted_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime]
+
+    @property
+    def status(self) -> WebhookStatus:
+        if self.deleted_at is not None:
+            return WebhookStatus.DELETED
+        return WebhookStatus.ACTIVE if self.active else WebhookStatus.PAUSED

@@ -21,9 +21,10 @@ from strawberry.asgi import GraphQL
 from strawberry.http.base import BaseRequestProtocol
 
 from ledger.checkpointer import Checkpointer
-from ledger.note import load_signer
+from ledger.note import Signer, load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.admission import AdmissionMiddleware
+from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import NulGuardMiddleware
 from openproc.observability import (
@@ -137,6 +138,15 @@ class OpenApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
+def ledger_signer(settings: Settings) -> Signer:
+    """The checkpoints' key: LEDGER_SIGNING_KEY, else the one kept in DATA_DIR (made there the first time)."""
+    return load_signer(
+        settings.ledger_origin,
+        settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
+        settings.data_dir / "ledger-signing.key",
+    )
+
+
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(
@@ -152,11 +162,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         dispatcher.wake()
         await bus.publish()
 
-    signer = load_signer(
-        settings.ledger_origin,
-        settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
-        settings.data_dir / "ledger-signing.key",
-    )
+    signer = ledger_signer(settings)
     policy = Policy(
         backdate_limit=timedelta(days=settings.backdate_limit_days),
         input_delay=timedelta(hours=settings.input_delay_hours),
@@ -226,12 +232,16 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         checks = {"database": "ok", "bus": "ok"}
         try:
             # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
-            await asyncio.wait_for(bus.connected.wait(), timeout=1)
+            await asyncio.wait_for(bus.connected.wait(), timeout=settings.ready_timeout_s)
         except TimeoutError:
             checks["bus"] = "down"
-        try:
+
+        async def select_one() -> None:
             async with engine.connect() as connection:
-                await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+                await connection.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(select_one(), timeout=settings.ready_timeout_s)
         except Exception:
             checks["database"] = "down"
         healthy = all(value == "ok" for value in checks.values())
@@ -274,6 +284,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     app.state.admission = app._entry = AdmissionMiddleware(
         app._entry, settings.max_in_flight, settings.admission_wait_s
     )
+    # Around even that: preflights are answered uncounted, and refusals are readable cross-origin (openproc/cors.py).
+    app._entry = APICORSMiddleware(app._entry, settings.cors_allow_origins, settings.cors_allow_credentials)
     WATCHERS.set_function(lambda: live.watchers)
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = graphql.limiter

@@ -1,33 +1,36 @@
 """`openproc`: serve, migrate and seed. `make run` is a thin wrapper over `openproc serve`."""
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import asyncpg
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.relay import from_base64
+from strawberry.relay import from_base64, to_base64
 
 from models import Case, Officer, OfficerRole, Step
 from openproc import exports, memory, walk
-from openproc.app import create_app
+from openproc.app import create_app, ledger_signer
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.observability import configure_logging
 from openproc.oversight import Round, run_round
 from openproc.settings import Settings
-from resolvers import auth, reference
-from resolvers.errors import Forbidden, WorkflowError
+from resolvers import auth, reference, webhooks
+from resolvers.errors import Forbidden, InvalidInput, WorkflowError
 from schema.time import SEOUL
 from seed import generator, loader
-from seed.scale import SCALES
+from seed.scale import DEMO_SEED, SCALES
 
 app = typer.Typer(
     help="OPEN: a real-time transparency API for public permit and enforcement work.",
@@ -52,7 +55,9 @@ def migrate() -> None:
     console.print("migrations applied")
 
 
-async def _seed(url: str, scale: ScaleName, seed: int, as_of: datetime, *, reset: bool, only_if_empty: bool) -> bool:
+async def _seed(
+    url: str, scale: ScaleName, seed: int, as_of: datetime | None, *, reset: bool, only_if_empty: bool
+) -> bool:
     connection = await loader.connect(url)
     try:
         if await loader.has_cases(connection):
@@ -62,6 +67,7 @@ async def _seed(url: str, scale: ScaleName, seed: int, as_of: datetime, *, reset
                 console.print("[red]the database already holds cases; pass --reset to replace them[/red]")
                 raise typer.Exit(1)
         chosen = SCALES[scale.value]
+        as_of = (as_of or chosen.as_of or datetime.now(SEOUL)).astimezone(SEOUL)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"generating {chosen.name} data", total=chosen.cases)
             dataset = generator.generate(
@@ -80,17 +86,32 @@ def seed(
     scale: Annotated[ScaleName, typer.Option(help="demo: ~2,000 cases; seoul: the first-year size, 27,000.")] = (
         ScaleName.DEMO
     ),
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed and date give the same data.")] = 1999,
-    as_of: Annotated[datetime | None, typer.Option(help="The 'now' of the data (default: now).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed and date give the same data.")] = DEMO_SEED,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="The 'now' of the data (default: the demo's fixed 2026-12-01 10:00 KST; seoul: now)."),
+    ] = None,
     reset: Annotated[bool, typer.Option(help="Replace existing data.")] = False,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing (and succeed) when the database holds cases.")] = False,
 ) -> None:
     """Load deterministic demo data (applies migrations first)."""
     url = resolve_url(Settings())
     upgrade(url)
-    moment = (as_of or datetime.now(SEOUL)).astimezone(SEOUL)
     started = datetime.now()
-    asyncio.run(_seed(url, scale, seed, moment, reset=reset, only_if_empty=False))
-    console.print(f"seeded in {(datetime.now() - started).total_seconds():.1f} s")
+    if asyncio.run(_seed(url, scale, seed, as_of, reset=reset, only_if_empty=if_empty)):
+        console.print(f"seeded in {(datetime.now() - started).total_seconds():.1f} s")
+    else:
+        console.print("the database already holds cases: left as it is")
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail before the slow start (migrations, demo data) rather than after it, with the setting to change."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InvalidInput("port", f"{host}:{port} is not free ({error.strerror}); set PORT or --port") from None
 
 
 @app.command()
@@ -101,12 +122,14 @@ def serve(
 ) -> None:
     """Migrate, load demo data on the first start, and serve the API."""
     settings = Settings()
-    url = resolve_url(settings)
-    upgrade(url)
-    if demo and asyncio.run(_seed(url, ScaleName.DEMO, 1999, datetime.now(SEOUL), reset=False, only_if_empty=True)):
-        console.print("demo data loaded")
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"OPEN serves http://{bind_host}:{bind_port}/graphql")
+    _check_free(bind_host, bind_port)
+    url = resolve_url(settings)
+    console.print("applying migrations")
+    upgrade(url)
+    if demo and asyncio.run(_seed(url, ScaleName.DEMO, DEMO_SEED, None, reset=False, only_if_empty=True)):
+        console.print("demo data loaded")
+    console.print(f"OPEN serves http://{bind_host}:{bind_port}/ (the page) and /graphql (API and GraphiQL)")
     configure_logging(settings.log_level, json_format=settings.log_format == "json")
     api = create_app(url, settings)
     memory.settle()
@@ -123,6 +146,12 @@ def serve(
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,
     )
+
+
+@app.command("ledger-key")
+def ledger_key() -> None:
+    """Print the ledger's public verifier key (making the signing key in DATA_DIR if none is configured yet)."""
+    print(ledger_signer(Settings()).verifier_key)
 
 
 @app.command("database-url")
@@ -231,20 +260,27 @@ def officer_role(
 
 @officer_app.command("find")
 def officer_find(receipt_no: Annotated[str, typer.Argument(help="A case's receipt number.")]) -> None:
-    """Show who holds each step of a case (employee numbers, for `token create`)."""
+    """Show who holds each step of a case: its employee numbers (for `token create`) and step IDs (for mutations)."""
 
-    async def line(session: AsyncSession) -> list[tuple[int, str, str, str, str]]:
+    async def line(session: AsyncSession) -> list[tuple[int, str, str, str, str, str]]:
         rows = await session.execute(
-            select(Step.sequence, Step.name, Step.status, Officer.employee_no, Officer.name)
+            select(Step.sequence, Step.name, Step.status, Step.id, Officer.employee_no, Officer.name)
             .join(Officer, Officer.id == Step.officer_id)
             .join(Case, Case.id == Step.case_id)
             .where(Case.receipt_no == receipt_no)
             .order_by(Step.sequence)
         )
-        return [(seq, name, status.value, employee_no, officer) for seq, name, status, employee_no, officer in rows]
+        return [
+            (sequence, name, status.value, to_base64("Step", step_id), employee_no, officer)
+            for sequence, name, status, step_id, employee_no, officer in rows
+        ]
 
-    for sequence, name, status, employee_no, officer in asyncio.run(_in_transaction(resolve_url(Settings()), line)):
-        print(f"{sequence}\t{name}\t{status}\t{employee_no}\t{officer}")
+    steps = asyncio.run(_in_transaction(resolve_url(Settings()), line))
+    if not steps:
+        raise InvalidInput("receipt number", f"no case {receipt_no}")
+    console.print("step\tname\tstatus\tstep ID\temployee\tofficer", highlight=False)
+    for step in steps:
+        print("\t".join(str(column) for column in step))
 
 
 reference_app = typer.Typer(
@@ -282,6 +318,66 @@ def reference_import(
     console.print(", ".join(f"{len(keys)} {kind}" for kind, keys in changed.items()))
 
 
+webhook_app = typer.Typer(
+    help="Webhooks: list them; pause, resume, delete one or rotate its secret.", no_args_is_help=True
+)
+app.add_typer(webhook_app, name="webhook")
+WebhookId = Annotated[int, typer.Argument(help="The webhook's number, as `list` shows it.")]
+
+
+def _on_webhooks(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(_in_transaction(resolve_url(Settings()), work))
+    except WorkflowError as error:
+        console.print(f"[red]{error.message}[/red]", highlight=False)
+        raise typer.Exit(1) from error
+
+
+@webhook_app.command("list")
+def webhook_list() -> None:
+    """Print the webhooks not deleted, one a line, tab-separated: number, status, last sequence delivered, failures
+    in a row, next attempt, URL and filter. Never their secrets."""
+    for hook in _on_webhooks(webhooks.listed):
+        watch = webhooks.watch_of(hook)
+        wanted = [
+            *([f"task={watch.task_type_code}"] if watch.task_type_code else []),
+            *([f"department={watch.department_id}"] if watch.department_id else []),
+            *(["types=" + ",".join(sorted(kind.value for kind in watch.event_types))] if watch.event_types else []),
+        ]
+        next_attempt = hook.next_attempt_at.astimezone(SEOUL).isoformat(timespec="seconds")
+        columns = (hook.id, hook.status.value, hook.delivered_through, hook.failures, next_attempt, hook.url)
+        print("\t".join([*map(str, columns), " ".join(wanted) or "all events"]))
+
+
+@webhook_app.command("pause")
+def webhook_pause(webhook_id: WebhookId) -> None:
+    """Send nothing more until `resume`; the webhook keeps its place."""
+    hook = _on_webhooks(lambda session: webhooks.pause(session, webhook_id))
+    console.print(f"webhook {hook.id} paused after sequence {hook.delivered_through}")
+
+
+@webhook_app.command("resume")
+def webhook_resume(webhook_id: WebhookId) -> None:
+    """Deliver again, at once, what came after the last sequence it accepted."""
+    hook = _on_webhooks(lambda session: webhooks.resume(session, webhook_id))
+    console.print(f"webhook {hook.id} resumed after sequence {hook.delivered_through}")
+
+
+@webhook_app.command("delete")
+def webhook_delete(webhook_id: WebhookId) -> None:
+    """Send nothing more to the webhook, ever."""
+    hook = _on_webhooks(lambda session: webhooks.delete(session, webhook_id))
+    console.print(f"webhook {hook.id} deleted")
+
+
+@webhook_app.command("rotate-secret")
+def webhook_rotate_secret(webhook_id: WebhookId) -> None:
+    """Replace the webhook's secret and print the new one, once; the old one signs nothing more."""
+    hook, secret = _on_webhooks(lambda session: webhooks.rotate_secret(session, webhook_id))
+    console.print(f"webhook {hook.id} has a new secret; the old one signs nothing more")
+    print(secret)
+
+
 class Tokens:
     """Short-lived tokens for the officers a demo acts as, revoked when it ends."""
 
@@ -311,16 +407,25 @@ class Tokens:
         asyncio.run(_in_transaction(self.database, revoke_all))
 
 
+def _served(url: str | None) -> str:
+    """The API of the server `openproc serve` starts with the same settings, unless told another."""
+    settings = Settings()
+    return walk.endpoint(url or f"http://{settings.host}:{settings.port}")
+
+
 @app.command("walk")
 def walk_case(
     receipt_no: Annotated[str, typer.Argument(help="The case to take to its end.")],
-    url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000/graphql",
+    url: Annotated[
+        str | None,
+        typer.Option(help="The running server, as http://host:port or its /graphql URL (default: HOST and PORT)."),
+    ] = None,
     result: Annotated[str, typer.Option(help="The result to record when closing.")] = "허가",
 ) -> None:
     """Start and sign every remaining step of a case through the HTTP API, each as its own officer, then close it."""
     tokens = Tokens(resolve_url(Settings()))
     try:
-        walk.walk(url, receipt_no, tokens, console.print, result)
+        walk.walk(_served(url), receipt_no, tokens, console.print, result)
     except (RuntimeError, OSError) as error:
         console.print(f"[red]stopped: {error}[/red]")
         raise typer.Exit(1) from error
@@ -330,14 +435,17 @@ def walk_case(
 
 @app.command("simulate")
 def simulate(
-    url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000/graphql",
+    url: Annotated[
+        str | None,
+        typer.Option(help="The running server, as http://host:port or its /graphql URL (default: HOST and PORT)."),
+    ] = None,
     per_minute: Annotated[float, typer.Option(help="Actions a minute.")] = 30,
     actions: Annotated[int, typer.Option(help="Stop after this many actions.")] = 1_000,
 ) -> None:
     """Act as officers moving random demo cases forward through the HTTP API, so pages and watchers see movement."""
     tokens = Tokens(resolve_url(Settings()))
     try:
-        done = walk.simulate(url, tokens, console.print, per_minute=per_minute, actions=actions)
+        done = walk.simulate(_served(url), tokens, console.print, per_minute=per_minute, actions=actions)
         console.print(f"{done} actions")
     except (RuntimeError, OSError) as error:
         console.print(f"[red]stopped: {error}[/red]")
@@ -384,5 +492,33 @@ def export_blds(
     console.print(", ".join(f"{count:,} rows in {out / f'{name}.{format.value}'}" for name, count in counts.items()))
 
 
+# What a user can fix — a wrong DATABASE_URL, a database or host that is not there, a busy port, an unknown
+# employee or receipt number — is one line and exit status 1. Anything else is a bug and keeps its traceback.
+FIXABLE = (InvalidInput, WorkflowError, Forbidden, OSError, DBAPIError, asyncpg.PostgresError, ArgumentError)
+
+
+def _one_line(error: BaseException) -> str:
+    # SQLAlchemy wraps the driver's error and appends a link; the driver's own words are the useful part.
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    if isinstance(error, ConnectionError | socket.gaierror | DBAPIError | asyncpg.PostgresError):
+        return f"{text} (database: {_database_hint()})"
+    return text
+
+
+def _database_hint() -> str:
+    url = Settings().database_url
+    return make_url(url.get_secret_value()).render_as_string(hide_password=True) if url else "embedded"
+
+
+def main() -> None:
+    """The `openproc` command."""
+    try:
+        app()
+    except FIXABLE as error:
+        console.print(f"[red]openproc: {_one_line(error)}[/red]", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

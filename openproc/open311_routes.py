@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 read endpoints (JSON and XML), so existing Open311 clients can read OPEN.
 
+GET /open311/discovery.{json,xml}  (Service Discovery: where the GeoReport v2 endpoint is)
 GET /open311/v2/services.{json,xml}
 GET /open311/v2/requests.{json,xml}?service_request_id=&service_code=&start_date=&end_date=&status=
 GET /open311/v2/requests/{service_request_id}.{json,xml}
@@ -19,6 +20,14 @@ from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 from schema.time import local
 
+# Service Discovery (wiki.open311.org/Service_Discovery). The changeset marks the last change of this document or
+# of the service definitions; OPEN has none of the latter (every service's `metadata` is false), so it changes
+# only with this code.
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-06 00:00"
+FORMATS = ["text/xml", "application/json"]
+ITEMS = {"endpoints": "endpoint", "formats": "format"}
+
 
 def _render(items: list[dict[str, Any]], fmt: str, root: str, element: str, status: int = 200) -> Response:
     if fmt == "json":
@@ -28,8 +37,26 @@ def _render(items: list[dict[str, Any]], fmt: str, root: str, element: str, stat
         node = ElementTree.SubElement(tree, element)
         for key, value in item.items():
             ElementTree.SubElement(node, key).text = _xml_text(value)
-    body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(tree, encoding="utf-8")
-    return Response(body, status_code=status, media_type="text/xml")
+    return Response(_xml_document(tree), status_code=status, media_type="text/xml")
+
+
+def _xml_document(tree: ElementTree.Element) -> bytes:
+    body: bytes = ElementTree.tostring(tree, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
+
+
+def _xml_tree(parent: ElementTree.Element, name: str, value: Any) -> None:
+    """Service Discovery's nesting, as the Spark convention maps it to JSON: a list is a wrapper element
+    holding one element per item (`<formats><format>text/xml</format></formats>` for `"formats": [...]`)."""
+    node = ElementTree.SubElement(parent, name)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _xml_tree(node, key, item)
+    elif isinstance(value, list):
+        for item in value:
+            _xml_tree(node, ITEMS[name], item)
+    else:
+        node.text = _xml_text(value)
 
 
 def _xml_text(value: Any) -> str:
@@ -77,7 +104,35 @@ def _request(item: open311.ServiceRequest) -> dict[str, Any]:
     }
 
 
+def discovery(base_url: str) -> dict[str, Any]:
+    """The discovery document for a server reached at `base_url` (with its trailing slash)."""
+    return {
+        "changeset": CHANGESET,
+        "contact": f"OPEN, the public record of administrative processing: {base_url} (the GraphQL API and its "
+        f"documented schema: {base_url}graphql)",
+        "key_service": "No key is needed: every read is anonymous, rate-limited per client address.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{base_url}open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": FORMATS,
+            }
+        ],
+    }
+
+
 def routes(sessions: Sessions) -> list[Route]:
+    async def discover(request: Request) -> Response:
+        document = discovery(str(request.base_url))
+        if request.path_params["format"] == "json":
+            return Response(json.dumps(document, ensure_ascii=False), media_type="application/json")
+        tree = ElementTree.Element("discovery")
+        for key, value in document.items():
+            _xml_tree(tree, key, value)
+        return Response(_xml_document(tree), media_type="text/xml")
+
     async def services(request: Request) -> Response:
         fmt = request.path_params["format"]
         rows = await open311.services(sessions)
@@ -123,6 +178,7 @@ def routes(sessions: Sessions) -> list[Route]:
         return _render([_request(found[0])], fmt, "service_requests", "request")
 
     return [
+        Route("/open311/discovery.{format:str}", _formats(discover)),
         Route("/open311/v2/services.{format:str}", _formats(services)),
         Route("/open311/v2/requests.{format:str}", _formats(requests)),
         Route("/open311/v2/requests/{id:str}.{format:str}", _formats(one_request)),

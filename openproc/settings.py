@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # Seconds a query or mutation resolver may run before it is cancelled (a masked, logged error); subscription
     # streams have no such limit.
     resolver_timeout_s: float = 15.0
+    # Seconds /readyz gives the database and the bus (one reconnecting) to answer before it says not ready.
+    ready_timeout_s: float = 2.0
     # How far back officers may date what they enter (the gap is reported as input delay).
     backdate_limit_days: int = 7
     # The doorbell between processes: memory:// (one process), postgres://… (LISTEN/NOTIFY) or redis://….
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
     rate_anonymous_per_minute: PositiveInt = 6_000
     rate_signings_per_minute: PositiveInt = 120
+    # Origins whose pages may call the API from a browser (/graphql, /open311/…, /exports/…, /ledger/…): `*` for
+    # any, or a comma-separated list (https://a.example,https://b.example). Credentials in the CORS sense (cookies,
+    # HTTP authentication) stay same-origin unless allowed here, and never with `*` (openproc/cors.py).
+    cors_allow_origins: str = "*"
+    cors_allow_credentials: bool = False
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Webhooks: first retry after this many seconds, doubling up to five minutes.

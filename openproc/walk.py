@@ -1,10 +1,11 @@
 """Take a case through the rest of its approval line over the real HTTP API, as each step's own officer.
 
-For reviewers and demos: `openproc walk 2026-BLD-PMT-00024`. Tokens are issued for the officers involved,
+For reviewers and demos: `openproc walk 2026-BLD-PMT-00018`. Tokens are issued for the officers involved,
 used for their own steps only, and revoked at the end.
 """
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -27,13 +28,24 @@ mutation($id: ID!, $result: String!) {
 """
 
 
+def endpoint(url: str) -> str:
+    """The GraphQL URL of a server named by its base (http://host:port) or by its /graphql URL itself."""
+    base = url.rstrip("/")
+    return base if base.endswith("/graphql") else base + "/graphql"
+
+
 def call(url: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps({"query": query, "variables": variables}).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=30) as response:
-        payload: dict[str, Any] = json.load(response)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=30) as response:
+            payload: dict[str, Any] = json.load(response)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"POST {url} answered HTTP {error.code} {error.reason}: is OPEN serving there?") from None
+    except urllib.error.URLError as error:
+        raise RuntimeError(f"cannot reach {url} ({error.reason}): is `openproc serve` running?") from None
     if payload.get("errors"):
         raise RuntimeError(payload["errors"][0]["message"])
     result: dict[str, Any] = payload["data"]

@@ -140,6 +140,11 @@ async def last_sequence(sessions: Sessions) -> int:
         return int(await session.scalar(select(Event.seq).order_by(Event.seq.desc()).limit(1)) or 0)
 
 
+async def case_exists(sessions: Sessions, receipt_no: str) -> bool:
+    async with sessions() as session:
+        return await session.scalar(select(Case.id).where(Case.receipt_no == receipt_no)) is not None
+
+
 async def department_paths(sessions: Sessions, department_ids: Sequence[int]) -> dict[int, str]:
     async with sessions() as session:
         rows = await session.execute(

@@ -2,7 +2,10 @@
 
 Each delivery's body is the event's ledger leaf (canonical JSON, public data only), so a receiver can also prove
 it with the ledger. Headers: `X-OPEN-Sequence`, `X-OPEN-Timestamp` and `X-OPEN-Signature: v1=<hex>`, the
-HMAC-SHA256 of `<timestamp>.<body>` under the secret shown at registration.
+HMAC-SHA256 of `<timestamp>.<body>` under the secret shown at registration (or at the last rotation).
+
+A delivery round keeps each webhook's row locked while its events go out; pausing, deleting and rotating take the
+same lock, so once one of them commits no delivery made under the old state can follow.
 """
 
 import hashlib
@@ -10,6 +13,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -65,7 +69,52 @@ async def register(
     return hook, secret
 
 
-def _watch(stored: dict[str, Any]) -> Watch:
+async def listed(session: AsyncSession) -> Sequence[Webhook]:
+    """Every webhook not deleted, oldest first. Callers decide who may see them (administrators, the CLI)."""
+    return (await session.scalars(select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id))).all()
+
+
+async def _locked(session: AsyncSession, webhook_id: int) -> Webhook:
+    """The webhook, locked: a delivery round sending to it finishes first."""
+    hook = await session.scalar(
+        select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None)).with_for_update()
+    )
+    if hook is None:
+        raise WorkflowError(WorkflowCode.NOT_FOUND, f"no webhook {webhook_id}", "webhookId")
+    return hook
+
+
+async def pause(session: AsyncSession, webhook_id: int) -> Webhook:
+    """Send nothing more until resumed; `delivered_through` keeps the place. Pausing a paused one changes nothing."""
+    hook = await _locked(session, webhook_id)
+    hook.active = False
+    return hook
+
+
+async def resume(session: AsyncSession, webhook_id: int) -> Webhook:
+    """Deliver again after `delivered_through`, at once: any backoff is cleared."""
+    hook = await _locked(session, webhook_id)
+    hook.active, hook.failures, hook.next_attempt_at = True, 0, datetime.now(UTC)
+    return hook
+
+
+async def delete(session: AsyncSession, webhook_id: int) -> Webhook:
+    """Send nothing more, ever. The row stays, since idempotency records may point at it."""
+    hook = await _locked(session, webhook_id)
+    hook.deleted_at = datetime.now(UTC)
+    return hook
+
+
+async def rotate_secret(session: AsyncSession, webhook_id: int) -> tuple[Webhook, str]:
+    """A new secret signs every delivery from the commit on; the old one signs nothing more."""
+    hook = await _locked(session, webhook_id)
+    hook.secret = secrets.token_urlsafe(32)
+    return hook, hook.secret
+
+
+def watch_of(hook: Webhook) -> Watch:
+    """What the webhook asked for, read from its stored filter."""
+    stored = hook.filter
     return Watch(
         task_type_code=stored.get("taskTypeCode"),
         department_id=stored.get("departmentId"),
@@ -82,7 +131,11 @@ async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: 
         hooks = (
             await session.scalars(
                 select(Webhook)
-                .where(Webhook.active.is_(True), Webhook.next_attempt_at <= datetime.now(UTC))
+                .where(
+                    Webhook.active.is_(True),
+                    Webhook.deleted_at.is_(None),
+                    Webhook.next_attempt_at <= datetime.now(UTC),
+                )
                 .order_by(Webhook.id)
                 .limit(20)
                 .with_for_update(skip_locked=True)
@@ -94,7 +147,7 @@ async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: 
 
 
 async def _deliver(sessions: Sessions, client: httpx.AsyncClient, hook: Webhook, backoff_s: float) -> int:
-    watch = _watch(hook.filter)
+    watch = watch_of(hook)
     paths = await progress.department_paths(sessions, [watch.department_id]) if watch.department_id else {}
     batch = await progress.read(sessions, after=hook.delivered_through, limit=BATCH)
     sent = 0

@@ -33,6 +33,7 @@ from schema.search import SearchConnection, resolve_search
 from schema.statistics import GroupStatistics, OfficerRanking
 from schema.step import StepConnection
 from schema.task_type import TaskType
+from schema.webhook import Webhook, webhooks_field
 
 
 @strawberry.type(description="The public, read-only entry points of OPEN.")
@@ -142,6 +143,7 @@ class Query:
         return await resolve_opinions(info, about, first, after)
 
     audit_findings: AuditFindingConnection = audit_findings_field
+    webhooks: list[Webhook] = webhooks_field
 
     late_steps: StepConnection = strawberry.field(
         resolver=oversight.late_steps,

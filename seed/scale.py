@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -12,7 +13,13 @@ class Scale:
     officers: int
     cases: int
     span_days: int
+    # The data's "now" when none is given: a fixed instant makes the data the same on every machine and day, so
+    # the receipt numbers that README and examples/ show always exist; None means the moment of seeding.
+    as_of: datetime | None = None
 
+
+# The seed `openproc serve` and `openproc seed` use unless told otherwise (the year Seoul opened OPEN).
+DEMO_SEED = 1999
 
 SCALES = {
     # `make run`: loads in a few seconds.
@@ -24,6 +31,7 @@ SCALES = {
         officers=300,
         cases=2_000,
         span_days=540,
+        as_of=datetime.fromisoformat("2026-12-01T10:00:00+09:00"),
     ),
     # The original system's first-year size: 54 task types, 485 departments, 5,000 officers, 27,000 cases.
     "seoul": Scale(

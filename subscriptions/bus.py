@@ -21,7 +21,8 @@ from subscriptions.redis_backend import RedisPubSubBackend
 logger = logging.getLogger("openproc.bus")
 
 WAKE = "wake"
-# Heartbeats that may go unanswered before the connection counts as dead (a busy event loop delays them too).
+# Heartbeats that may go unanswered before the connection counts as dead. Counted in beats sent, not in seconds:
+# a stalled event loop sends no beats, so a stall cannot make a working connection look dead.
 MISSED_HEARTBEATS = 5
 
 
@@ -43,6 +44,7 @@ class Bus:
         self._broadcast: Broadcast | None = None
         self._publish_lock = asyncio.Lock()
         self._last_echo = 0.0
+        self._unanswered = 0
         self._failures = 0
         self._owed = False
         self._task: asyncio.Task[None] | None = None
@@ -91,7 +93,7 @@ class Bus:
                 await broadcast.connect()
                 async with broadcast.subscribe(self.channel) as subscriber:
                     self._broadcast = broadcast
-                    self._last_echo = time.monotonic()
+                    self._last_echo, self._unanswered = time.monotonic(), 0
                     # Whatever was published while we were away is in the log: read it now.
                     self.on_wake()
                     await self._listen(subscriber)
@@ -131,7 +133,7 @@ class Bus:
                 event = get.result()
                 if event.message == self._identity:
                     # Our own heartbeat came back: the connection works both ways.
-                    self._last_echo = time.monotonic()
+                    self._last_echo, self._unanswered = time.monotonic(), 0
                     if not self.connected.is_set():
                         self.connected.set()
                         await self._settle_debt()
@@ -148,6 +150,7 @@ class Bus:
         """Fails when our own heartbeats stop coming back: the connection is dead even if nothing said so."""
         while True:
             await self._send(self._identity)
+            self._unanswered += 1
             await asyncio.sleep(self.heartbeat_s)
-            if time.monotonic() - self._last_echo > MISSED_HEARTBEATS * self.heartbeat_s:
+            if self._unanswered > MISSED_HEARTBEATS:
                 raise ConnectionError("no heartbeat echo from the bus")

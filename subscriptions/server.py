@@ -401,6 +401,9 @@ class Server:
     ) -> None:
         try:
             watch, after, after_variable = self._watch_of(operation, variables)
+            # A watcher of a case that does not exist would wait in silence forever: say so instead.
+            if watch.receipt_no is not None and not await progress.case_exists(self.sessions, watch.receipt_no):
+                raise InvalidInput("receiptNo", f"no case has the receipt number {watch.receipt_no!r}")
         except (InvalidInput, GraphQLError, GlobalIDValueError) as error:
             connection.error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
             return

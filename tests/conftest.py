@@ -97,14 +97,15 @@ def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _fresh_database(purpose: str) -> AsyncIterator[str]:
+async def _fresh_database(purpose: str, *, migrated: bool = True) -> AsyncIterator[str]:
     server = resolve_url(Settings())
     name = f"openproc_test_{purpose}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(loader.libpq(_with_database(server, "postgres")))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         url = _with_database(server, name)
-        await asyncio.to_thread(upgrade, url)
+        if migrated:
+            await asyncio.to_thread(upgrade, url)
         yield url
     finally:
         await _scan_before_drop(server, name)
@@ -143,6 +144,13 @@ async def _load_demo(url: str, as_of: datetime) -> Dataset:
     finally:
         await connection.close()
     return dataset
+
+
+@pytest.fixture(scope="module")
+async def empty_url() -> AsyncIterator[str]:
+    """A database with nothing in it, not even the tables: what a newcomer's first `make run` starts from."""
+    async for url in _fresh_database("empty", migrated=False):
+        yield url
 
 
 @pytest.fixture(scope="session")

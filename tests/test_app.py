@@ -1,8 +1,13 @@
 """The HTTP surface: GraphQL over POST and GET, GraphiQL for browsers, a health probe."""
 
+import logging
+
 import httpx
+import pytest
 
 from tests.helpers import post
+
+WATCH_EVENTS = "subscription { events { sequence type } }"
 
 
 async def test_browsers_get_graphiql(client: httpx.AsyncClient) -> None:
@@ -36,3 +41,23 @@ async def test_health(client: httpx.AsyncClient) -> None:
 async def test_introspection_is_public(client: httpx.AsyncClient) -> None:
     data = await post(client, "{ __schema { queryType { name } } }")
     assert data["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_a_subscription_over_http_is_pointed_to_the_websocket(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        answers = [
+            await client.post("/graphql", json={"query": WATCH_EVENTS}),
+            await client.get("/graphql", params={"query": WATCH_EVENTS}, headers={"accept": "application/json"}),
+        ]
+
+    for answer in answers:
+        # A request error in application/json: 200, as GraphQL over HTTP asks, with nothing executed.
+        assert answer.status_code == 200
+        [error] = answer.json()["errors"]
+        assert answer.json().get("data") is None
+        assert error["extensions"] == {"code": "BAD_REQUEST"}
+        assert "graphql-transport-ws" in error["message"]
+        assert "WebSocket" in error["message"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]

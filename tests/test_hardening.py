@@ -9,6 +9,7 @@ from schema import schema
 from seed.generator import Dataset
 from tests.helpers import Officers, global_id
 from tests.schema.mutations.test_permissions import MUTATIONS
+from tests.schema.mutations.test_webhooks import MANAGEMENT
 from tests.schema.mutations.workflow import SIGN
 
 
@@ -86,7 +87,8 @@ def test_every_mutation_is_in_a_denial_test() -> None:
     """A new mutation must join a test that proves who may not call it."""
     mutation_type = schema._schema.mutation_type
     assert mutation_type is not None
-    denied_elsewhere = {"importReferenceData", "registerWebhook"}  # administrators only: tests of their own
+    # Administrators only: tests of their own (test_reference.py; test_webhooks.py refuses every other role).
+    denied_elsewhere = {"importReferenceData", "registerWebhook", *MANAGEMENT}
     public_by_design = {"submitApplication", "leaveOpinion", "recordCaseView", "recordDocumentView"}  # rate-limited
     assert set(mutation_type.fields) == set(MUTATIONS) | denied_elsewhere | public_by_design
 

@@ -32,6 +32,10 @@ REQUEST_FIELDS = {
     "media_url",
 }
 
+# Service Discovery's fields (wiki.open311.org/Service_Discovery): all required.
+DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
+ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
+
 
 async def test_services_list_every_task_type(client: httpx.AsyncClient, demo: Dataset) -> None:
     services = (await client.get("/open311/v2/services.json")).json()
@@ -75,6 +79,45 @@ async def test_open311_errors_follow_the_spec(client: httpx.AsyncClient) -> None
     assert missing.json() == [{"code": 404, "description": "no service request with that id"}]
     assert bad.status_code == 400
     assert "start_date" in bad.json()[0]["description"]
+
+
+async def test_discovery_points_at_the_georeport_v2_endpoint(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/open311/discovery.json")).json()
+    elsewhere = (await client.get("/open311/discovery.json", headers={"host": "open.example.go.kr"})).json()
+
+    assert list(document) == DISCOVERY_FIELDS
+    assert all(isinstance(document[name], str) and document[name] for name in DISCOVERY_FIELDS[:3])
+    [endpoint] = document["endpoints"]
+    assert list(endpoint) == ENDPOINT_FIELDS
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["type"] == "production"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert elsewhere["endpoints"][0]["url"] == "http://open.example.go.kr/open311/v2"
+    # A client appends the resource to the endpoint's URL.
+    services = await client.get(endpoint["url"].removeprefix("http://testserver") + "/services.json")
+    assert services.status_code == 200
+
+
+async def test_discovery_in_xml_says_the_same(client: httpx.AsyncClient) -> None:
+    response = await client.get("/open311/discovery.xml")
+    as_json = (await client.get("/open311/discovery.json")).json()
+    root = ElementTree.fromstring(response.content)
+
+    assert response.headers["content-type"].startswith("text/xml")
+    assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert root.tag == "discovery"
+    assert [child.tag for child in root] == DISCOVERY_FIELDS
+    assert {name: root.findtext(name) for name in DISCOVERY_FIELDS[:3]} == {
+        name: as_json[name] for name in DISCOVERY_FIELDS[:3]
+    }
+    [endpoint] = root.findall("endpoints/endpoint")
+    assert [child.tag for child in endpoint] == ENDPOINT_FIELDS
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint.findtext("url") == "http://testserver/open311/v2"
+    assert endpoint.findtext("changeset") == as_json["endpoints"][0]["changeset"]
+    assert endpoint.findtext("type") == "production"
+    assert [node.text for node in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
 
 
 async def test_blds_permits_and_status_history_download(client: httpx.AsyncClient, demo: Dataset) -> None:

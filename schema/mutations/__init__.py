@@ -7,6 +7,7 @@ permissions are top-level errors (codes UNAUTHENTICATED, FORBIDDEN). Every chang
 import strawberry
 
 from schema.mutations import application, case, document, opinion, oversight, reference, scheduled_action, step, webhook
+from schema.permissions import IsAdministrator
 
 SIGNED_IN = " Needs an officer's bearer token."
 
@@ -69,6 +70,29 @@ class Mutation:
         resolver=webhook.register_webhook,
         description="Push public events to an organisation's endpoint, signed and retried. Administrators only."
         + SIGNED_IN,
+    )
+    pause_webhook = strawberry.mutation(
+        resolver=webhook.pause_webhook,
+        description="Stop sending to a webhook; `resumeWebhook` later delivers what it missed, in order. "
+        "Administrators only." + SIGNED_IN,
+        permission_classes=[IsAdministrator],
+    )
+    resume_webhook = strawberry.mutation(
+        resolver=webhook.resume_webhook,
+        description="Deliver again, at once, every matching event after the webhook's `deliveredThrough`. "
+        "Administrators only." + SIGNED_IN,
+        permission_classes=[IsAdministrator],
+    )
+    delete_webhook = strawberry.mutation(
+        resolver=webhook.delete_webhook,
+        description="Send nothing more to a webhook, ever. Administrators only." + SIGNED_IN,
+        permission_classes=[IsAdministrator],
+    )
+    rotate_webhook_secret = strawberry.mutation(
+        resolver=webhook.rotate_webhook_secret,
+        description="Replace a webhook's secret and show the new one, once; from now on every delivery is signed "
+        "with it and the old one signs nothing. Administrators only." + SIGNED_IN,
+        permission_classes=[IsAdministrator],
     )
     complete_action = strawberry.mutation(
         resolver=scheduled_action.complete_action,
