@@ -30,7 +30,12 @@ DOCUMENTED = "127.0.0.1:8000"
 # The two lines this test does not run itself, and who does: the server under test is started by `make run`.
 # Folders README names that a command makes (`make bench-peer` installs PostGraphile and writes results).
 MADE_BY_COMMANDS = {"bench/peer/node_modules", "bench/results"}
-RUN_ELSEWHERE = {"make run": "this test's server", "make test": "CI (.ci/run), of which this test is a part"}
+RUN_ELSEWHERE = {
+    "make run": "this test's server",
+    "make test": "CI (.ci/run), of which this test is a part",
+    "docker compose up": "no container engine here: tests/deploy/test_wheel.py installs the image's wheel and runs"
+    " compose's setup step, `make compose-check` validates the file",
+}
 
 
 @dataclass
