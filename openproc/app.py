@@ -3,7 +3,7 @@
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from importlib import resources
@@ -44,7 +44,6 @@ from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token
 from resolvers.context import Context
-from resolvers.dataloaders import Sessions
 from resolvers.progress import Watch
 from resolvers.rate_limit import RateLimiter, default_limiter
 from resolvers.workflow.checks import Policy
@@ -57,24 +56,17 @@ from subscriptions.webhook_dispatcher import Dispatcher
 logger = logging.getLogger("openproc")
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's HTTP view, with a per-request Context carrying what this process shares between requests."""
+# The one way every door (HTTP, compiled reads' fallback, the WebSocket) makes a request's context: what the
+# process shares (sessions, policy, limiter, hub, commit hook, ledger key, timeout) and who is asking.
+ContextFor = Callable[[str | None, str], Context]
 
-    def __init__(
-        self,
-        sessions: Sessions,
-        policy: Policy,
-        hub: Hub,
-        on_commit: Callable[[], Awaitable[None]],
-        ledger_key: str,
-        limiter: RateLimiter,
-        resolver_timeout_s: float,
-    ) -> None:
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's HTTP view, with a per-request Context from the process's one context factory."""
+
+    def __init__(self, context_for: ContextFor) -> None:
         super().__init__(schema, graphql_ide="graphiql")
-        self.sessions, self.policy, self.hub, self.on_commit = sessions, policy, hub, on_commit
-        self.ledger_key, self.resolver_timeout_s = ledger_key, resolver_timeout_s
-        # One limiter per process, shared by every request.
-        self.limiter = limiter
+        self.context_for = context_for
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A browser following a link (/graphql?query=…, as the page's "open in GraphiQL" links are) gets GraphiQL
@@ -90,17 +82,8 @@ class GraphQLApp(GraphQL[Context, None]):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
-        client = request.client.host if request.client else "unknown"
-        return Context(
-            self.sessions,
-            token=bearer_token(request.headers.get("authorization")),
-            client=client,
-            limiter=self.limiter,
-            policy=self.policy,
-            hub=self.hub,
-            on_commit=self.on_commit,
-            ledger_key=self.ledger_key,
-            resolver_timeout_s=self.resolver_timeout_s,
+        return self.context_for(
+            bearer_token(request.headers.get("authorization")), request.client.host if request.client else "unknown"
         )
 
 
@@ -168,14 +151,28 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         input_delay=timedelta(hours=settings.input_delay_hours),
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
-    graphql = GraphQLApp(sessions, policy, hub, on_commit, signer.verifier_key, limiter, settings.resolver_timeout_s)
+
+    def context_for(token: str | None, client: str) -> Context:
+        return Context(
+            sessions,
+            token=token,
+            client=client,
+            limiter=limiter,
+            policy=policy,
+            hub=hub,
+            on_commit=on_commit,
+            ledger_key=signer.verifier_key,
+            resolver_timeout_s=settings.resolver_timeout_s,
+        )
+
+    graphql = GraphQLApp(context_for)
     limits = Limits(
         init_timeout_s=settings.ws_init_timeout_s,
         subscriptions_per_connection=settings.ws_max_subscriptions,
         send_buffer=settings.ws_send_buffer,
         connections_per_client=settings.ws_max_connections_per_client,
     )
-    live = Server(hub, sessions, graphql.limiter, limits)
+    live = Server(hub, sessions, context_for, limits)
     checkpointer = Checkpointer(sessions, signer)
     dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
     oversight = OversightLoop(
@@ -288,6 +285,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     app._entry = APICORSMiddleware(app._entry, settings.cors_allow_origins, settings.cors_allow_credentials)
     WATCHERS.set_function(lambda: live.watchers)
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
-    app.state.limiter = graphql.limiter
+    app.state.limiter = limiter
     app.state.hub, app.state.bus, app.state.live, app.state.reads = hub, bus, live, reads
     return app

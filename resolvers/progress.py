@@ -140,9 +140,18 @@ async def last_sequence(sessions: Sessions) -> int:
         return int(await session.scalar(select(Event.seq).order_by(Event.seq.desc()).limit(1)) or 0)
 
 
-async def case_exists(sessions: Sessions, receipt_no: str) -> bool:
+async def unknown(sessions: Sessions, watch: "Watch") -> tuple[str, str] | None:
+    """The argument (and why) naming a case, task type or department that does not exist, if any."""
+    checks = [
+        ("receiptNo", "no case has this receipt number", Case.receipt_no, watch.receipt_no),
+        ("taskTypeCode", "no task type has this code", TaskType.code, watch.task_type_code),
+        ("departmentId", "no department has this ID", Department.id, watch.department_id),
+    ]
     async with sessions() as session:
-        return await session.scalar(select(Case.id).where(Case.receipt_no == receipt_no)) is not None
+        for argument, reason, column, value in checks:
+            if value is not None and await session.scalar(select(column).where(column == value).limit(1)) is None:
+                return argument, f"{reason}: {value}"
+    return None
 
 
 async def department_paths(sessions: Sessions, department_ids: Sequence[int]) -> dict[int, str]:

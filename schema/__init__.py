@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from openproc.observability import OperationMetrics
-from schema.errors import ErrorPolicy
+from schema.errors import ErrorPolicy, public
 from schema.limits import FieldDuplicationLimit
 from schema.mutations import Mutation
 from schema.query import Query
@@ -60,7 +60,7 @@ class OpenSchema(Schema):
         mutations. So a subscription sent over HTTP is refused here, in one place, as a request error."""
         allowed = set(OperationType if allowed_operation_types is None else allowed_operation_types)
         try:
-            return await super().execute(
+            result = await super().execute(
                 query,
                 variable_values,
                 context_value,
@@ -74,6 +74,11 @@ class OpenSchema(Schema):
                 raise
             refusal = GraphQLError(SUBSCRIPTION_OVER_HTTP, extensions={"code": "BAD_REQUEST"})
             return ExecutionResult(data=None, errors=[refusal])
+        # Strawberry hands back syntax and token-limit errors before ErrorPolicy sees the result: give them the
+        # same treatment (public() leaves what ErrorPolicy already shaped as it is).
+        if result.errors:
+            result.errors = [public(error) for error in result.errors]
+        return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are logged once, by ErrorPolicy, which knows which ones are unexpected."""

@@ -22,16 +22,17 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.extensions import QueryDepthLimiter
 from strawberry.relay.types import GlobalIDValueError
 
 from openproc import input_guard
 from openproc.observability import EVENTS_DELIVERED
 from resolvers import progress
 from resolvers.context import Context
+from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 from resolvers.progress import Snapshot, Watch
-from schema import MAX_DEPTH, schema
+from schema import LIMIT_RULES, MAX_TOKENS, schema
+from schema.errors import public
 from schema.subscription import CaseProgress, EventFeedFilter, case_watch
 from subscriptions.hub import Hub, Registration
 
@@ -50,21 +51,36 @@ class Limits:
     connections_per_client: int = 500
 
 
-RULES = (*graphql.specified_rules, *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules)
+# The HTTP door's rules and limits (schema/__init__.py), so both doors refuse the same documents.
+RULES = (*graphql.specified_rules, *LIMIT_RULES)
+# Close code for a watcher too far behind: RFC 6455's "try again later", which graphql-transport-ws leaves free
+# and its reference client retries (its 4400-4499 codes are fatal there).
+TOO_FAR_BEHIND = (1013, "Too far behind; resume with after")
+# Events a catch-up renders before it lets the event loop run something else.
+CATCH_UP_SLICE = 20
 
 
 @lru_cache(maxsize=512)
 def _prepared(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
-    """Parsed and validated once per distinct text, like the HTTP path's caches."""
+    """Parsed (with the token limit) and validated once per distinct text, like the HTTP path's caches."""
     try:
-        document = graphql.parse(query)
+        document = graphql.parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return None, (error,)
     return document, tuple(graphql.validate(schema._schema, document, RULES))
 
 
+def _bad_input(error: Exception) -> GraphQLError:
+    """A refusal of the subscription's arguments, in the shape the HTTP door gives it."""
+    if isinstance(error, GraphQLError):
+        return error
+    return GraphQLError(str(error), original_error=error)
+
+
 def _errors(errors: Any) -> list[dict[str, Any]]:
-    return [error.formatted for error in errors]
+    """The HTTP door's error path: expected errors keep their message and get a code, others are masked and
+    logged with the request id."""
+    return [dict(public(error).formatted) for error in errors]
 
 
 class Group:
@@ -83,6 +99,7 @@ class Group:
         self.variables, self.operation_name, self.watch = variables, operation_name, watch
         self.members: dict[tuple[int, str], Member] = {}
         self.registration: Registration | None = None
+        self.registered: asyncio.Future[None]
         self._rendered: OrderedDict[int, str] = OrderedDict()
 
     def render(self, snapshot: Snapshot) -> str:
@@ -96,7 +113,7 @@ class Group:
             self.document,
             root_value=CaseProgress.of(snapshot),
             # A fresh context per event: payloads render from the snapshot, and no loader outlives one event.
-            context_value=Context(self.server.sessions, hub=self.server.hub),
+            context_value=self.server.context_for(None, "subscription"),
             variable_values=self.variables,
             operation_name=self.operation_name,
         )
@@ -123,7 +140,9 @@ class Member:
     connection: "Connection"
     id: str
     group: Group
+    # The last sequence queued for this watcher, and the last one written to its socket: the resume point.
     cursor: int
+    sent: int
     ready: bool = False
     pending: list[tuple[int, str]] = field(default_factory=list)
 
@@ -140,9 +159,19 @@ class Member:
     def send(self, sequence: int, payload: str) -> None:
         if sequence <= self.cursor:
             return
-        self.cursor = sequence
-        EVENTS_DELIVERED.inc()
-        self.connection.offer(self.connection.next_message(self.id, payload))
+        # Only what was queued counts as delivered: a full queue drops it, and the resume point stays behind it.
+        if self.connection.offer(self.connection.next_message(self.id, payload), self, sequence):
+            self.cursor = sequence
+            EVENTS_DELIVERED.inc()
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message waiting for the socket, with the watcher and event it carries (if any)."""
+
+    text: str
+    member: Member | None = None
+    sequence: int = 0
 
 
 class Connection:
@@ -150,45 +179,67 @@ class Connection:
         self.websocket, self.server, self.limits = websocket, server, server.limits
         # Messages waiting to be sent; a writer task exists only while there are some, so an idle socket
         # costs no task at all.
-        self.queue: deque[str | None] = deque()
+        self.queue: deque[Outgoing | None] = deque()
         self.writer: asyncio.Task[None] | None = None
         self.members: dict[str, Member] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.token: str | None = None
         self.acknowledged = False
         self.closing = False
-        self.close_code = (4429, "Too far behind; resume with after")
+        self.close_code = TOO_FAR_BEHIND
+        self.behind = False
+        # Set whenever the queue has room again: a catch-up from the log waits for it instead of overflowing.
+        self.room = asyncio.Event()
 
     @staticmethod
     def next_message(operation_id: str, payload: str) -> str:
         return f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{payload}}}'
 
-    def offer(self, message: str) -> None:
+    def offer(self, message: str, member: Member | None = None, sequence: int = 0) -> bool:
+        """Queue a message; False if it was not (closing, or the queue is full and the watcher too far behind)."""
         if self.closing:
-            return
+            return False
         if len(self.queue) >= self.limits.send_buffer:
             self.too_far_behind()
-            return
-        self._enqueue(message)
+            return False
+        self._enqueue(Outgoing(message, member, sequence))
+        return True
 
-    def _enqueue(self, message: str | None) -> None:
+    def _enqueue(self, message: Outgoing | None) -> None:
         self.queue.append(message)
         if self.writer is None:
             self.writer = asyncio.create_task(self._write())
 
     def too_far_behind(self) -> None:
-        """Tell every subscription where to resume, then close: the watcher reconnects with `after`."""
+        """Drop what is queued, tell every subscription where to resume, and close: the watcher reconnects with
+        `after`. The resume points are read when the writer gets there, after the message it may be writing now,
+        so each is exactly the last event that subscription was sent."""
         if self.closing:
             return
-        self.closing = True
+        self.closing = self.behind = True
         self.queue.clear()
+        self._enqueue(None)
+
+    def _resume_points(self) -> list[str]:
+        messages = []
         for member in self.members.values():
             error = {
-                "message": f"too far behind: resume with after: {member.cursor}",
-                "extensions": {"code": "TOO_FAR_BEHIND", "lastSequence": member.cursor},
+                "message": f"too far behind: resume with after: {member.sent}",
+                "extensions": {"code": "TOO_FAR_BEHIND", "lastSequence": member.sent},
             }
-            self._enqueue(json.dumps({"id": member.id, "type": "error", "payload": [error]}))
-        self._enqueue(None)
+            messages.append(json.dumps({"id": member.id, "type": "error", "payload": [error]}))
+        return messages
+
+    async def has_room(self) -> bool:
+        """Wait until the queue is at most half full (the reader is keeping up); False once closing."""
+        while len(self.queue) > self.limits.send_buffer // 2 and not self.closing:
+            self.room.clear()
+            await self.room.wait()
+        return not self.closing
+
+    def stop(self, member: Member) -> None:
+        """`complete` from the client: nothing more for that operation, not even what was already queued."""
+        self.queue = deque(item for item in self.queue if item is None or item.member is not member)
 
     async def close(self, code: int, reason: str) -> None:
         self.closing = True
@@ -234,13 +285,20 @@ class Connection:
             while self.queue:
                 message = self.queue.popleft()
                 if message is None:
+                    for text in self._resume_points() if self.behind else ():
+                        await send({"type": "websocket.send", "text": text})
                     await self.close(*self.close_code)
                     return
-                await send({"type": "websocket.send", "text": message})
+                await send({"type": "websocket.send", "text": message.text})
+                if message.member is not None:
+                    message.member.sent = message.sequence
+                if len(self.queue) < self.limits.send_buffer // 2:
+                    self.room.set()
         except Exception:
             self.queue.clear()
         finally:
             self.writer = None
+            self.room.set()
 
     async def _handle(self, text: str) -> None:
         try:
@@ -278,7 +336,9 @@ class Connection:
         elif kind == "complete":
             operation_id = message.get("id")
             if operation_id in self.members:
-                self.server.leave(self.members.pop(operation_id))
+                member = self.members.pop(operation_id)
+                self.server.leave(member)
+                self.stop(member)
             task = self.tasks.pop(operation_id, None)
             if task is not None:
                 task.cancel()
@@ -330,13 +390,7 @@ class Connection:
     async def _execute(self, operation_id: str, query: str, variables: dict[str, Any], name: str | None) -> None:
         """Queries and mutations over the socket, as over HTTP (with the token from connection_init)."""
         try:
-            context = Context(
-                self.server.sessions,
-                token=self.token,
-                client=self.server.client_of(self.websocket),
-                limiter=self.server.limiter,
-                hub=self.server.hub,
-            )
+            context = self.server.context_for(self.token, self.server.client_of(self.websocket))
             result = await schema.execute(query, variable_values=variables, context_value=context, operation_name=name)
             body: dict[str, Any] = {"data": result.data}
             if result.errors:
@@ -356,12 +410,13 @@ class Server:
     def __init__(
         self,
         hub: Hub,
-        sessions: Any,
-        limiter: Any,
+        sessions: Sessions,
+        context_for: Callable[[str | None, str], Context],
         limits: Limits | None = None,
         client_of: Callable[[WebSocket], str] | None = None,
     ) -> None:
-        self.hub, self.sessions, self.limiter = hub, sessions, limiter
+        # The process's one context factory (openproc/app.py), shared with the HTTP door.
+        self.hub, self.sessions, self.context_for = hub, sessions, context_for
         self.limits = limits or Limits()
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
         self.groups: dict[tuple[str, ...], Group] = {}
@@ -401,25 +456,37 @@ class Server:
     ) -> None:
         try:
             watch, after, after_variable = self._watch_of(operation, variables)
-            # A watcher of a case that does not exist would wait in silence forever: say so instead.
-            if watch.receipt_no is not None and not await progress.case_exists(self.sessions, watch.receipt_no):
-                raise InvalidInput("receiptNo", f"no case has the receipt number {watch.receipt_no!r}")
+            # A watcher of something that does not exist, or of a future the log has not reached, would wait in
+            # silence forever: say so instead.
+            unknown = await progress.unknown(self.sessions, watch)
+            if unknown is not None:
+                raise InvalidInput(*unknown)
+            end = await progress.last_sequence(self.sessions)
+            if after is not None and after > end:
+                raise InvalidInput("after", f"the log ends at sequence {end}; pass at most that")
         except (InvalidInput, GraphQLError, GlobalIDValueError) as error:
-            connection.error(operation_id, [{"message": str(error), "extensions": {"code": "BAD_USER_INPUT"}}])
+            connection.error(operation_id, _errors([_bad_input(error)]))
             return
         # `after` only decides where a watcher starts, not what it is sent: resuming watchers share the group.
         shared = {name: value for name, value in variables.items() if name != after_variable}
         key = (query, name or "", json.dumps(shared, sort_keys=True, default=str))
         # "From now" means from the log's end, even if this process's hub has not read that far yet.
-        start = after if after is not None else await progress.last_sequence(self.sessions)
-        group = self.groups.get(key)
-        if group is None:
-            group = Group(self, key, document, variables, name, watch)
-            self.groups[key] = group
-            group.registration, _ = await self.hub.add(watch, group)
+        start = after if after is not None else end
+        while True:
+            group = self.groups.get(key)
+            if group is None:
+                group = Group(self, key, document, variables, name, watch)
+                self.groups[key] = group
+                group.registered = asyncio.ensure_future(self._register(group))
+            # Every joiner waits for the group's registration with the hub, not only the one that started it:
+            # reading the hub's position before then could skip an event dispatched in between.
+            await asyncio.shield(group.registered)
+            if self.groups.get(key) is group:
+                break
         # Nothing awaits between reading the hub's position and joining: no event can fall in between.
         live_from = self.hub.last_sequence
-        member = Member(connection, operation_id, group, cursor=start if after is not None else max(start, live_from))
+        cursor = start if after is not None else max(start, live_from)
+        member = Member(connection, operation_id, group, cursor=cursor, sent=cursor)
         group.members[(id(connection), operation_id)] = member
         connection.members[operation_id] = member
         if after is not None and after < live_from:
@@ -427,11 +494,25 @@ class Server:
         else:
             member.ready = True
 
+    async def _register(self, group: Group) -> None:
+        try:
+            group.registration, _ = await self.hub.add(group.watch, group)
+        except BaseException:
+            self.groups.pop(group.key, None)
+            raise
+
     async def _catch_up(self, member: Member, after: int, live_from: int) -> None:
         """A resuming watcher: the missed events from the log first, then what arrived meanwhile."""
         try:
+            rendered = 0
             async for snapshot in self.hub.backlog(member.group.watch, after, live_from):
+                # Paced by the reader: a far catch-up never fills the queue, only live events can.
+                if not await member.connection.has_room():
+                    return
                 member.send(snapshot.event.seq, member.group.render(snapshot))
+                rendered += 1
+                if rendered % CATCH_UP_SLICE == 0:
+                    await asyncio.sleep(0)  # let other sockets and requests run between slices of rendering
             member.cursor = max(member.cursor, live_from)
             # No await from here on: the held-back live events go out before any newer one can arrive.
             for sequence, payload in member.pending:

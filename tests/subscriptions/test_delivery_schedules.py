@@ -1,0 +1,264 @@
+"""Nothing lost, nothing doubled: seeded random schedules of events, slow readers, joins while a group registers,
+closes and resumes, against the real log in PostgreSQL.
+
+The subscription server runs in this process with its own hub on the writable database; its clients speak
+graphql-transport-ws over ASGI messages, and each reads only when the schedule gives it credit, so the server's
+small send buffer overflows for real. Whatever happens, every client's received sequences, joined across its
+reconnections, must equal the log's after the point it first asked for — and a client cut off for being too far
+behind must be told exactly the last sequence it received.
+"""
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.relay import to_base64
+
+from openproc.database import create_engine, create_sessionmaker
+from resolvers.context import Context
+from subscriptions.hub import Hub
+from subscriptions.server import TOO_FAR_BEHIND, Limits, Server
+from tests.helpers import Officers
+from tests.schema.mutations.workflow import SIGN, Desk, db_id
+
+FEED = """
+subscription($department: ID, $after: Int) { events(filter: {departmentId: $department}, after: $after) { sequence } }
+"""
+SEND_BUFFER = 4
+
+
+class Client:
+    """One graphql-transport-ws client over ASGI that reads only as far as it is given credit."""
+
+    def __init__(self, server: Server, department: str, after: int | None) -> None:
+        self.server, self.department, self.first_after = server, department, after
+        self.received: list[int] = []
+        self.messages: list[str] = []
+        self.credit = 0
+        self.changed = asyncio.Event()
+        self.connection: asyncio.Task[None] | None = None
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.resumes = self.cut_off = 0
+
+    async def connect(self, after: int | None) -> None:
+        self.incoming = asyncio.Queue()
+        scope = {
+            "type": "websocket",
+            "path": "/graphql",
+            "headers": [],
+            "client": ("127.0.0.1", 1),
+            "subprotocols": ["graphql-transport-ws"],
+            "query_string": b"",
+            "scheme": "ws",
+            "server": None,
+        }
+        self.connection = asyncio.create_task(self.server(scope, self.incoming.get, self._from_server))
+        self.pending_error: dict[str, Any] | None = None
+        self.closed: int | None = None
+        for message in (
+            {"type": "websocket.connect"},
+            {"type": "websocket.receive", "text": json.dumps({"type": "connection_init"})},
+            {
+                "type": "websocket.receive",
+                "text": json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": FEED, "variables": {"department": self.department, "after": after}},
+                    }
+                ),
+            },
+        ):
+            await self.incoming.put(message)
+
+    async def _from_server(self, message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "websocket.close":
+            self.closed = message.get("code", 1000)
+            self._note()
+            return
+        if message["type"] != "websocket.send":
+            return
+        payload = json.loads(message["text"])
+        if payload["type"] == "connection_ack":
+            return
+        # A slow reader: each message waits for the credit the schedule hands out.
+        while self.credit <= 0:
+            self.changed.clear()
+            await self.changed.wait()
+        self.credit -= 1
+        self.messages.append(payload["type"])
+        if payload["type"] == "next":
+            self.received.append(payload["payload"]["data"]["events"]["sequence"])
+        elif payload["type"] == "error":
+            self.pending_error = payload
+        self._note()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.incoming.put({"type": "websocket.receive", "text": json.dumps(message)})
+
+    def _note(self) -> None:
+        self.changed.set()
+
+    def give(self, credit: int) -> None:
+        self.credit += credit
+        self.changed.set()
+
+    async def settle(self) -> None:
+        """If the server cut this client off, check what it said and resume where it says."""
+        if self.closed is None:
+            return
+        assert self.closed == TOO_FAR_BEHIND[0]
+        assert self.pending_error is not None, "closed without saying where to resume"
+        extensions = self.pending_error["payload"][0]["extensions"]
+        assert extensions["code"] == "TOO_FAR_BEHIND"
+        expected = self.received[-1] if self.received else self.first_after
+        assert extensions["lastSequence"] == expected, "the resume point is the last event received"
+        self.cut_off += 1
+        await self.resume()
+
+    async def resume(self) -> None:
+        await self.hang_up()
+        self.resumes += 1
+        await self.connect(self.received[-1] if self.received else self.first_after)
+
+    async def hang_up(self) -> None:
+        if self.connection is not None and not self.connection.done():
+            await self.incoming.put({"type": "websocket.disconnect", "code": 1000})
+            self.give(10_000)
+            await asyncio.wait_for(self.connection, 30)
+
+
+@pytest.fixture
+async def engine(write_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(write_url, pool_size=4)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def hub(engine: AsyncEngine) -> AsyncIterator[Hub]:
+    hub = Hub(create_sessionmaker(engine), poll_interval=0.05)
+    await hub.start()
+    yield hub
+    await hub.stop()
+
+
+def server_on(hub: Hub) -> Server:
+    sessions = hub.sessions
+    return Server(
+        hub,
+        sessions,
+        lambda token, client: Context(sessions, token=token, client=client, hub=hub),
+        Limits(send_buffer=SEND_BUFFER, init_timeout_s=60),
+    )
+
+
+async def test_nothing_is_sent_for_an_operation_after_its_complete(hub: Hub, officers: Officers, desk: Desk) -> None:
+    await desk.register()
+    end = int(await officers.fetchval("SELECT max(seq) FROM event"))
+    city = to_base64(
+        "Department", await officers.fetchval("SELECT id FROM department ORDER BY length(path), id LIMIT 1")
+    )
+    # Given a reader that has taken one event of a long replay and holds the rest in the server's queue,
+    client = Client(server_on(hub), city, end - 50)
+    await client.connect(end - 50)
+    client.give(1)
+    async with asyncio.timeout(30):
+        while not client.received:
+            await client.changed.wait()
+            client.changed.clear()
+
+    # when it completes the operation and pings,
+    await client.send({"id": "1", "type": "complete"})
+    await client.send({"type": "ping"})
+    client.give(10_000)
+    async with asyncio.timeout(30):
+        while "pong" not in client.messages:
+            await client.changed.wait()
+            client.changed.clear()
+    await client.hang_up()
+
+    # then at most the one message the server was already writing came before the pong, and nothing after.
+    before_pong = client.messages[1 : client.messages.index("pong")]
+    assert len(before_pong) <= 1
+    assert client.messages[-1] == "pong"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_every_client_receives_exactly_the_log(seed: int, hub: Hub, desk: Desk, officers: Officers) -> None:
+    rng = random.Random(seed)
+    server = server_on(hub)
+    city = to_base64(
+        "Department", await officers.fetchval("SELECT id FROM department ORDER BY length(path), id LIMIT 1")
+    )
+    clients: list[Client] = []
+    open_steps: list[tuple[int, str]] = []
+
+    async def event() -> None:
+        if open_steps and rng.random() < 0.6:
+            officer, step = open_steps.pop(rng.randrange(len(open_steps)))
+            await desk.ok(SIGN, officer, input={"stepId": step})
+        else:
+            case = (await desk.register())["case"]
+            first = case["steps"][0]
+            open_steps.append((db_id(first["officer"]["id"]), first["id"]))
+        hub.wake()
+
+    async def log_end() -> int:
+        return int(await officers.fetchval("SELECT coalesce(max(seq), 0) FROM event"))
+
+    try:
+        for _ in range(60):
+            roll = rng.random()
+            if roll < 0.35:
+                await event()
+            elif roll < 0.5 or not clients:
+                # Joins land together, often on a group still registering, sometimes with an event in flight.
+                end = await log_end()
+                joining = [
+                    Client(server, city, rng.choice([None, end, max(0, end - rng.randrange(8))]))
+                    for _ in range(rng.randint(1, 3))
+                ]
+                clients += joining
+                await asyncio.gather(
+                    *(client.connect(client.first_after) for client in joining),
+                    *([event()] if rng.random() < 0.5 else []),
+                )
+            elif roll < 0.8:
+                rng.choice(clients).give(rng.randint(0, 3))
+            elif roll < 0.88:
+                await rng.choice(clients).resume()
+            for _ in range(rng.randint(0, 5)):
+                await asyncio.sleep(0)
+            for client in clients:
+                await client.settle()
+
+        # Then one more event, which every client must get (those that joined "from now" too), and every reader
+        # catches up to the end of the log.
+        await event()
+        end = await log_end()
+        for client in clients:
+            client.give(10_000_000)
+        async with asyncio.timeout(60):
+            while any(client.closed is not None or (client.received or [0])[-1] < end for client in clients):
+                for client in clients:
+                    await client.settle()
+                    client.give(10_000_000)
+                await asyncio.sleep(0.01)
+
+        for client in clients:
+            first = client.first_after if client.first_after is not None else client.received[0] - 1
+            log = [
+                row["seq"] for row in await officers.fetch("SELECT seq FROM event WHERE seq > $1 ORDER BY seq", first)
+            ]
+            assert client.received == log, (
+                f"seed {seed}: a client after {client.first_after} ({client.resumes} resumes)"
+            )
+        assert any(client.cut_off for client in clients), "the schedule never cut a slow reader off"
+    finally:
+        for client in clients:
+            await client.hang_up()

@@ -1,0 +1,110 @@
+"""The WebSocket door against the HTTP door, and the socket's own rules: the same documents get the same answers
+and refusals over both, a mutation over the socket commits and wakes watchers as over HTTP, and a subscription to
+something that does not exist (or to a future the log has not reached) is refused instead of left silent."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from strawberry.relay import to_base64
+
+from tests.helpers import Officers
+from tests.schema.mutations.workflow import SIGN, Desk, db_id
+from tests.subscriptions.servers import ServerProcess, Watcher, server
+
+FEED = "subscription($filter: EventFeedFilter, $after: Int) { events(filter: $filter, after: $after) { sequence } }"
+PROGRESS = (
+    "subscription($receiptNo: String!, $after: Int) { caseProgress(receiptNo: $receiptNo, after: $after) { sequence } }"
+)
+
+# Documents every door must answer (or refuse) alike.
+CATALOGUE = {
+    "the ledger's key": "{ ledger { publicKey } }",
+    "41 aliases": "{ " + " ".join(f'a{i}: taskType(code: "BLD-PMT") {{ code }}' for i in range(41)) + " }",
+    "too many tokens": "{ " + " ".join("taskTypes { code }" for _ in range(1_300)) + " }",
+    "one field eleven times": "{ taskTypes { " + " ".join("code" for _ in range(11)) + " } }",
+    "too deep": "{ cases(first: 1) { edges { node { steps { officer { department { parent { parent { parent "
+    "{ parent { parent { parent { parent { parent { name } } } } } } } } } } } } } } }",
+    "unknown field": "{ nothing }",
+    "bad syntax": "{ taskTypes { ",
+}
+
+
+@pytest.fixture(scope="module")
+async def live(write_url: str) -> AsyncIterator[ServerProcess]:
+    async with server(write_url) as running:
+        yield running
+
+
+async def over_the_socket(url: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+    """A query or mutation over graphql-transport-ws: its result as a `{data, errors}` body."""
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"} if token else {}}
+        await socket.send(json.dumps(init))
+        await socket.recv()
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})
+        )
+        message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+    if message["type"] == "error":
+        return {"errors": message["payload"]}
+    assert message["type"] == "next", message
+    return dict(message["payload"])
+
+
+def shape(body: dict[str, Any]) -> dict[str, Any]:
+    """What a client relies on: the data, and each error's message and code."""
+    errors = [(error["message"], error.get("extensions", {}).get("code")) for error in body.get("errors", [])]
+    return {"data": body.get("data"), "errors": errors}
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+async def test_both_doors_answer_and_refuse_alike(live: ServerProcess, name: str) -> None:
+    document = CATALOGUE[name]
+    async with httpx.AsyncClient() as client:
+        over_http = (await client.post(live.http, json={"query": document})).json()
+    over_socket = await over_the_socket(live.ws, document)
+    assert shape(over_socket) == shape(over_http)
+    if name != "the ledger's key":
+        assert over_http["errors"], "each refusal in the catalogue is a refusal"
+    else:
+        assert over_http["data"]["ledger"]["publicKey"].startswith("openproc.example/ledger+")
+
+
+async def test_a_mutation_over_the_socket_commits_and_wakes_watchers(live: ServerProcess, officers: Officers) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{live.port}") as client:
+        desk = Desk(client, officers)
+        case = (await desk.register())["case"]
+        registered = (await desk.events_of(case["receiptNo"]))[-1]["sequence"]
+        step = case["steps"][0]
+        watcher = await Watcher.open(live.ws, PROGRESS, receiptNo=case["receiptNo"], after=registered)
+        token = await desk.token(db_id(step["officer"]["id"]))
+
+        signed = await over_the_socket(live.ws, SIGN, token, input={"stepId": step["id"]})
+
+        pushed = (await watcher.next(within=10))["caseProgress"]
+        await watcher.close()
+    assert signed["data"]["signStep"]["__typename"] == "StepPayload", signed
+    assert pushed["sequence"] > registered
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "argument"),
+    [
+        (PROGRESS, {"receiptNo": "2026-NOPE-NOPE-00001"}, "receiptNo"),
+        (FEED, {"filter": {"taskTypeCode": "NOPE-NOPE"}}, "taskTypeCode"),
+        (FEED, {"filter": {"departmentId": to_base64("Department", 999_999)}}, "departmentId"),
+        (FEED, {"after": 2_000_000_000}, "after"),
+    ],
+)
+async def test_a_subscription_that_would_wait_forever_is_refused(
+    live: ServerProcess, query: str, variables: dict[str, Any], argument: str
+) -> None:
+    refused = await over_the_socket(live.ws, query, **variables)
+    (error,) = refused["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == argument
