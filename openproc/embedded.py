@@ -1,5 +1,6 @@
 """An embedded PostgreSQL 16 from the `pgserver` wheel, so a first run needs nothing installed."""
 
+import warnings
 from pathlib import Path
 
 
@@ -8,8 +9,12 @@ def start(data_dir: Path) -> str:
 
     The server stops when the last process that started it exits.
     """
-    # Imported here: pgserver inspects the platform at import time, which only the embedded mode needs.
-    from pgserver.postgres_server import get_server
+    # Imported here: pgserver inspects the platform at import time, which only the embedded mode needs. Its
+    # platformdirs asks for a runtime folder that containers and CI shells often lack, and falls back to /tmp:
+    # nothing a user needs to read about.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from pgserver.postgres_server import get_server
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
