@@ -24,6 +24,7 @@ from ledger.checkpointer import Checkpointer
 from ledger.note import Signer, load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.admission import AdmissionMiddleware
+from openproc.anonymous_budget import AnonymousRateLimitMiddleware
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import NulGuardMiddleware
@@ -32,7 +33,6 @@ from openproc.observability import (
     EVENTS_PUBLISHED,
     OPERATIONS,
     WATCHERS,
-    AnonymousRateLimitMiddleware,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     durability_warnings,
@@ -42,10 +42,10 @@ from openproc.oversight import OversightLoop
 from openproc.settings import Settings
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
-from resolvers.auth import bearer_token
+from resolvers.auth import bearer_token, officer_for_token
 from resolvers.context import Context
 from resolvers.progress import Watch
-from resolvers.rate_limit import RateLimiter, default_limiter
+from resolvers.rate_limit import default_limiter
 from resolvers.workflow.checks import Policy
 from schema import LIMIT_RULES, MAX_TOKENS, schema
 from subscriptions.bus import Bus
@@ -99,13 +99,13 @@ class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
 
-    def __init__(self, live: Server, limiter: RateLimiter, reads: CompiledReads | None, **options: Any) -> None:
+    def __init__(
+        self, live: Server, budget: Callable[[ASGIApp], ASGIApp], reads: CompiledReads | None, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.live, self.reads = live, reads
         self._entry: ASGIApp = RequestIdMiddleware(
-            BodyLimitMiddleware(
-                AnonymousRateLimitMiddleware(NulGuardMiddleware(self._dispatch), limiter), MAX_BODY_BYTES
-            )
+            BodyLimitMiddleware(budget(NulGuardMiddleware(self._dispatch)), MAX_BODY_BYTES)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -260,9 +260,13 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         if settings.compiled_reads
         else None
     )
+
+    async def live_token(token: str) -> bool:
+        return await officer_for_token(sessions, token) is not None
+
     app = OpenApp(
         live,
-        limiter,
+        lambda inner: AnonymousRateLimitMiddleware(inner, limiter, live_token, settings.token_verified_for_s),
         reads,
         routes=[
             Route("/", home),

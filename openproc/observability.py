@@ -2,7 +2,6 @@
 operation names and errors; metrics hold counts and durations."""
 
 import contextvars
-import json
 import logging
 import time
 import uuid
@@ -14,9 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
-
-from resolvers.errors import RateLimited
-from resolvers.rate_limit import RateLimiter
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -153,42 +149,3 @@ def durability_warnings(settings: dict[str, str]) -> list[str]:
     if settings.get("full_page_writes") != "on":
         warnings.append("full_page_writes is off: a crash can leave torn pages")
     return warnings
-
-
-class AnonymousRateLimitMiddleware:
-    """HTTP requests without a token count against their client address's budget; excess gets 429 at once."""
-
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        self.app, self.limiter = app, limiter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/graphql":
-            headers = dict(scope.get("headers", []))
-            if b"authorization" not in headers:
-                client = scope.get("client")
-                try:
-                    self.limiter.check("anonymous", client[0] if client else "unknown")
-                except RateLimited as limited:
-                    body = json.dumps(
-                        {
-                            "errors": [
-                                {
-                                    "message": str(limited),
-                                    "extensions": {"code": "RATE_LIMITED", "retryAfter": limited.retry_after},
-                                }
-                            ]
-                        }
-                    ).encode()
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 429,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"retry-after", str(limited.retry_after).encode()),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
-                    return
-        await self.app(scope, receive, send)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
     rate_anonymous_per_minute: PositiveInt = 6_000
     rate_signings_per_minute: PositiveInt = 120
+    # Seconds a bearer token found live is remembered by the anonymous budget (which charges every other request,
+    # a made-up token's included); revocation still takes effect at once for what the token may do.
+    token_verified_for_s: float = 60.0
     # Origins whose pages may call the API from a browser (/graphql, /open311/…, /exports/…, /ledger/…): `*` for
     # any, or a comma-separated list (https://a.example,https://b.example). Credentials in the CORS sense (cookies,
     # HTTP authentication) stay same-origin unless allowed here, and never with `*` (openproc/cors.py).

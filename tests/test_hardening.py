@@ -7,7 +7,7 @@ from openproc.observability import durability_warnings
 from openproc.settings import Settings
 from schema import schema
 from seed.generator import Dataset
-from tests.helpers import Officers, global_id
+from tests.helpers import Officers, bearer, global_id
 from tests.schema.mutations.test_permissions import MUTATIONS
 from tests.schema.mutations.test_webhooks import MANAGEMENT
 from tests.schema.mutations.workflow import SIGN
@@ -93,20 +93,27 @@ def test_every_mutation_is_in_a_denial_test() -> None:
     assert set(mutation_type.fields) == set(MUTATIONS) | denied_elsewhere | public_by_design
 
 
-async def test_anonymous_requests_beyond_the_budget_get_429(database_url: str) -> None:
+async def test_anonymous_requests_beyond_the_budget_get_429(database_url: str, demo: Dataset) -> None:
     app = create_app(database_url, Settings(db_pool_size=2, rate_anonymous_per_minute=3))
+    token = await Officers(database_url).token(demo.rows["officer"][-1][0])
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         answers = [await http.post("/graphql", json={"query": "{ __typename }"}) for _ in range(4)]
-        with_token = await http.post(
-            "/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer opn_x"}
-        )
+        made_up = await http.post("/graphql", json={"query": "{ __typename }"}, headers=bearer("opn_x"))
+        junk = await http.post("/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer junk"})
+        app.state.limiter.reset()
+        # A live token is charged once (then remembered), so it goes on where the address's budget ends.
+        with_token = [
+            (await http.post("/graphql", json={"query": "{ __typename }"}, headers=bearer(token))).status_code
+            for _ in range(5)
+        ]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert int(answers[-1].headers["retry-after"]) > 0
-    assert with_token.status_code == 200, "officers are counted by their own budgets"
+    assert made_up.status_code == junk.status_code == 429, "only a live token leaves the anonymous budget"
+    assert with_token == [200] * 5, "officers are counted by their own budgets"
 
 
 async def test_signings_per_officer_are_budgeted(database_url: str, demo: Dataset) -> None:
