@@ -24,7 +24,7 @@ from ledger.checkpointer import Checkpointer
 from ledger.note import Signer, load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.admission import AdmissionMiddleware
-from openproc.anonymous_budget import AnonymousRateLimitMiddleware
+from openproc.anonymous_budget import AnonymousBudget, AnonymousRateLimitMiddleware
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import NulGuardMiddleware
@@ -172,7 +172,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         send_buffer=settings.ws_send_buffer,
         connections_per_client=settings.ws_max_connections_per_client,
     )
-    live = Server(hub, sessions, context_for, limits)
+
+    async def live_token(token: str) -> bool:
+        return await officer_for_token(sessions, token) is not None
+
+    budget = AnonymousBudget(limiter, live_token, settings.token_verified_for_s)
+    live = Server(hub, sessions, context_for, budget.charge, limits)
     checkpointer = Checkpointer(sessions, signer)
     dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
     oversight = OversightLoop(
@@ -260,13 +265,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         if settings.compiled_reads
         else None
     )
-
-    async def live_token(token: str) -> bool:
-        return await officer_for_token(sessions, token) is not None
-
     app = OpenApp(
         live,
-        lambda inner: AnonymousRateLimitMiddleware(inner, limiter, live_token, settings.token_verified_for_s),
+        lambda inner: AnonymousRateLimitMiddleware(inner, budget),
         reads,
         routes=[
             Route("/", home),

@@ -72,6 +72,9 @@ def default_limiter(anonymous_per_minute: int = 6_000, signings_per_minute: int 
             # Anonymous HTTP requests per client address; officers are counted by their own budgets.
             "anonymous": Budget(requests=anonymous_per_minute, seconds=60),
             "signing": Budget(requests=signings_per_minute, seconds=60),
+            # Tokens looked up for an address whose anonymous budget is spent: an officer there still gets in,
+            # a stream of made-up tokens does not turn into a stream of database lookups.
+            "token_check": Budget(requests=30, seconds=60),
             # Views count people reading, not scripts inflating a case's figure.
             "view": Budget(requests=30, seconds=60),
         }

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from openproc.observability import EVENTS_DELIVERED
 from resolvers import progress
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
-from resolvers.errors import InvalidInput
+from resolvers.errors import InvalidInput, RateLimited
 from resolvers.progress import Snapshot, Watch
 from schema import LIMIT_RULES, MAX_TOKENS, schema
 from schema.errors import public
@@ -364,6 +364,12 @@ class Connection:
                 ],
             )
             return
+        try:
+            # Each operation a socket starts counts like an HTTP request (officers with a live token aside).
+            await self.server.charge(self.token, self.server.client_of(self.websocket))
+        except RateLimited as limited:
+            self.error(operation_id, _errors([GraphQLError(str(limited), original_error=limited)]))
+            return
         query, variables = payload.get("query"), payload.get("variables") or {}
         operation_name = payload.get("operationName")
         if not isinstance(query, str) or not isinstance(variables, dict):
@@ -412,11 +418,12 @@ class Server:
         hub: Hub,
         sessions: Sessions,
         context_for: Callable[[str | None, str], Context],
+        charge: Callable[[str | None, str], Awaitable[None]],
         limits: Limits | None = None,
         client_of: Callable[[WebSocket], str] | None = None,
     ) -> None:
-        # The process's one context factory (openproc/app.py), shared with the HTTP door.
-        self.hub, self.sessions, self.context_for = hub, sessions, context_for
+        # The process's one context factory and anonymous budget (openproc/app.py), shared with the HTTP door.
+        self.hub, self.sessions, self.context_for, self.charge = hub, sessions, context_for, charge
         self.limits = limits or Limits()
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
         self.groups: dict[tuple[str, ...], Group] = {}

@@ -147,12 +147,17 @@ async def hub(engine: AsyncEngine) -> AsyncIterator[Hub]:
     await hub.stop()
 
 
+async def unlimited(token: str | None, client: str) -> None:
+    """No anonymous budget: these clients test delivery, not rate limits."""
+
+
 def server_on(hub: Hub) -> Server:
     sessions = hub.sessions
     return Server(
         hub,
         sessions,
         lambda token, client: Context(sessions, token=token, client=client, hub=hub),
+        unlimited,
         Limits(send_buffer=SEND_BUFFER, init_timeout_s=60),
     )
 

@@ -108,3 +108,17 @@ async def test_a_subscription_that_would_wait_forever_is_refused(
     (error,) = refused["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["argument"] == argument
+
+
+async def test_one_anonymous_budget_covers_both_doors(write_url: str, officers: Officers) -> None:
+    async with server(write_url, RATE_ANONYMOUS_PER_MINUTE="3") as tight, httpx.AsyncClient() as client:
+        token = await officers.token(int(await officers.fetchval("SELECT max(id) FROM officer")))
+        over_socket = [await over_the_socket(tight.ws, "{ __typename }") for _ in range(3)]
+        over_http = await client.post(tight.http, json={"query": "{ __typename }"})
+        refused = await over_the_socket(tight.ws, "{ __typename }")
+        officer = [await over_the_socket(tight.ws, "{ __typename }", token) for _ in range(3)]
+    assert [body.get("errors") is None for body in over_socket] == [True, True, True]
+    assert over_http.status_code == 429, "the socket spent the address's budget"
+    assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert refused["errors"][0]["extensions"]["retryAfter"] > 0
+    assert all(body == {"data": {"__typename": "Query"}} for body in officer), "a live token is not charged"
