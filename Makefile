@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-ledger bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -95,6 +95,11 @@ bench-growth: install-dev
 ## Subscriptions: sign-to-push latency, fan-out to 1,000/5,000/10,000 watchers, memory per watcher.
 bench-live: install-dev
 	$(BIN)/python -m bench.live
+
+## Catch-up stall: other watchers' push p99 and /healthz p99 without and with far catch-ups (events(after: 0))
+## replaying the log; each must stay within 2×. ARGS="--seconds 30 --catch-ups 2".
+bench-catch-up: install-dev
+	$(BIN)/python -m bench.catch_up $(ARGS)
 
 ## Faults: kill -9 of the server and a PostgreSQL restart during signings; every acknowledged signing, sequence,
 ## leaf and subscriber delivery is checked against the database. Restarts the machine's PostgreSQL cluster, so

@@ -70,6 +70,11 @@ class Buffer:
         return self.queue.get_nowait()
 
 
+# Events a catch-up reads at once: turning a batch into snapshots holds the event loop, so catch-ups, which can be
+# far, read small ones (the live hub keeps progress.BATCH: it reads what just happened, usually a few events).
+BACKLOG_BATCH = 50
+
+
 class Hub:
     def __init__(self, sessions: Sessions, poll_interval: float = 2.0) -> None:
         self.sessions = sessions
@@ -116,7 +121,9 @@ class Hub:
         """The events a resuming watcher missed, from the log, in order."""
         cursor = after
         while cursor < upto:
-            batch = await progress.read(self.sessions, after=cursor, upto=upto, case_receipt_no=watch.receipt_no)
+            batch = await progress.read(
+                self.sessions, after=cursor, upto=upto, case_receipt_no=watch.receipt_no, limit=BACKLOG_BATCH
+            )
             if not batch:
                 return
             for snapshot in batch:

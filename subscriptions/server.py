@@ -56,8 +56,30 @@ RULES = (*graphql.specified_rules, *LIMIT_RULES)
 # Close code for a watcher too far behind: RFC 6455's "try again later", which graphql-transport-ws leaves free
 # and its reference client retries (its 4400-4499 codes are fatal there).
 TOO_FAR_BEHIND = (1013, "Too far behind; resume with after")
-# Events a catch-up renders before it lets the event loop run something else.
-CATCH_UP_SLICE = 20
+# Seconds of rendering the catch-ups may do before they let the event loop run something else: each step of a
+# live push (the hub's read, its statements, the write) waits at most about this long behind them.
+CATCH_UP_SLICE_S = 0.002
+# After each slice the catch-ups rest this many slices: together they take at most a third of a busy loop.
+CATCH_UP_REST = 2
+
+
+class CatchUpLane:
+    """One lane for every catch-up of the process: they render by turns, in short slices, and rest between them,
+    so however many replay the log at once, live pushes and other requests keep most of the event loop."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.slice_ends = 0.0
+
+    async def turn(self) -> None:
+        """Wait for the right to render one more event."""
+        loop = asyncio.get_running_loop()
+        if loop.time() <= self.slice_ends:
+            return
+        async with self.lock:
+            if loop.time() > self.slice_ends:
+                await asyncio.sleep(CATCH_UP_SLICE_S * CATCH_UP_REST)
+                self.slice_ends = loop.time() + CATCH_UP_SLICE_S
 
 
 @lru_cache(maxsize=512)
@@ -427,6 +449,7 @@ class Server:
         self.limits = limits or Limits()
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
         self.groups: dict[tuple[str, ...], Group] = {}
+        self.catch_ups = CatchUpLane()
         self.per_client: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -511,15 +534,12 @@ class Server:
     async def _catch_up(self, member: Member, after: int, live_from: int) -> None:
         """A resuming watcher: the missed events from the log first, then what arrived meanwhile."""
         try:
-            rendered = 0
             async for snapshot in self.hub.backlog(member.group.watch, after, live_from):
                 # Paced by the reader: a far catch-up never fills the queue, only live events can.
                 if not await member.connection.has_room():
                     return
+                await self.catch_ups.turn()
                 member.send(snapshot.event.seq, member.group.render(snapshot))
-                rendered += 1
-                if rendered % CATCH_UP_SLICE == 0:
-                    await asyncio.sleep(0)  # let other sockets and requests run between slices of rendering
             member.cursor = max(member.cursor, live_from)
             # No await from here on: the held-back live events go out before any newer one can arrive.
             for sequence, payload in member.pending:
