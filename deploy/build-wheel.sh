@@ -4,5 +4,6 @@
 set -euo pipefail
 out=${1:?usage: build-wheel.sh OUT_DIR}
 uv=${UV:-uv}
-"$uv" build --wheel --out-dir "$out" --quiet
+# From an sdist (uv build's default): a wheel built in the tree would take stale files from build/.
+"$uv" build --out-dir "$out" --quiet
 "$uv" export --frozen --no-dev --no-emit-project --quiet --output-file "$out/requirements.txt"

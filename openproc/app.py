@@ -231,7 +231,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     async def ready(_: Request) -> Response:
         """Readiness: the database answers and the bus is connected; a balancer sends traffic only then."""
-        checks = {"database": "ok", "bus": "ok"}
+        checks = {"database": "ok", "bus": "ok", "log": "resyncing" if hub.resyncing else "ok"}
         try:
             # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
             await asyncio.wait_for(bus.connected.wait(), timeout=settings.ready_timeout_s)

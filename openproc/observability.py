@@ -24,6 +24,9 @@ OPERATIONS = Histogram(
 EVENTS_PUBLISHED = Counter("openproc_events_published_total", "Writes that appended events and rang the bus")
 EVENTS_DELIVERED = Counter("openproc_events_delivered_total", "Event messages queued to watchers")
 EVENTS_READ = Counter("openproc_events_read_total", "Events the hub read from the log")
+LOG_REWINDS = Counter(
+    "openproc_log_rewinds_total", "Times the event log was found to end before what this process had read"
+)
 BUS_LAG = Histogram(
     "openproc_bus_lag_seconds",
     "From an event's recording to this process's hub reading it",

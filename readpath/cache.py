@@ -83,6 +83,12 @@ class ResponseCache:
                 self._drop(key)
         asyncio.get_running_loop().create_task(self._notify())
 
+    def rewound(self) -> None:
+        """The log was replaced: every stored answer may describe the old database."""
+        self.generation += 1
+        for key in list(self._entries):
+            self._drop(key)
+
     async def attach(self, register: Callable[["ResponseCache"], Awaitable[object]]) -> None:
         """Start listening (e.g. `lambda cache: hub.add(Watch(), cache)`, which waits for the database)."""
         await register(self)

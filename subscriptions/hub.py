@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from openproc.observability import BUS_LAG, EVENTS_READ
+from openproc.observability import BUS_LAG, EVENTS_READ, LOG_REWINDS
 from resolvers import progress
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Snapshot, Watch
@@ -28,6 +28,9 @@ class Listener(Protocol):
     def deliver(self, snapshot: Snapshot) -> None:
         """Take one event; must not block (the hub serves every listener from one task)."""
 
+    def rewound(self) -> None:
+        """The log moved backwards (the database was replaced): drop whatever was derived from the old one."""
+
 
 class TooFarBehind(Exception):
     """A watcher's buffer overflowed; it may resume after the last sequence it received."""
@@ -35,6 +38,13 @@ class TooFarBehind(Exception):
     def __init__(self, last_sequence: int) -> None:
         super().__init__(f"too far behind: resume with after: {last_sequence}")
         self.last_sequence = last_sequence
+
+
+class LogReplaced(Exception):
+    """The log moved backwards under a watcher: its sequence numbers mean nothing in the new one."""
+
+    def __init__(self) -> None:
+        super().__init__("the event log was replaced: subscribe again without `after`")
 
 
 @dataclass(eq=False)
@@ -50,6 +60,7 @@ class Buffer:
     limit: int = WATCHER_BUFFER
     queue: asyncio.Queue[Snapshot] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
+    replaced: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def deliver(self, snapshot: Snapshot) -> None:
@@ -61,8 +72,14 @@ class Buffer:
             self.queue.put_nowait(snapshot)
         self._wake.set()
 
+    def rewound(self) -> None:
+        self.overflowed = self.replaced = True
+        self._wake.set()
+
     async def get(self, last_sequence: int) -> Snapshot:
         while self.queue.empty():
+            if self.replaced:
+                raise LogReplaced()
             if self.overflowed:
                 raise TooFarBehind(last_sequence)
             self._wake.clear()
@@ -81,6 +98,10 @@ class Hub:
         self.poll_interval = poll_interval
         self.last_sequence = 0
         self.reads = 0
+        # Set from the moment the log is found to have moved backwards until a read of the new log went through.
+        self.resyncing = False
+        self._rounds = asyncio.Condition()
+        self._rounds_started = self._rounds_done = 0
         self._registrations: set[Registration] = set()
         self._paths: dict[int, str] = {}
         self._wake = asyncio.Event()
@@ -99,6 +120,13 @@ class Hub:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def read_now(self) -> None:
+        """Wake the hub and wait until it has read the log once more, from after this call."""
+        target = self._rounds_started + 1
+        self.wake()
+        async with self._rounds:
+            await self._rounds.wait_for(lambda: self._rounds_done >= target)
 
     async def add(self, watch: Watch, listener: Listener) -> tuple[Registration, int]:
         """Register a listener; it receives every event after the returned sequence number."""
@@ -164,14 +192,38 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
             self._wake.clear()
+            self._rounds_started += 1
             try:
                 await self._drain()
             except Exception:
                 # The database may be restarting: keep the position and try again at the next wake-up.
                 logger.exception("reading new events failed; retrying")
                 await asyncio.sleep(min(self.poll_interval, 1.0))
+            async with self._rounds:
+                self._rounds_done = self._rounds_started
+                self._rounds.notify_all()
+
+    async def _rewound(self) -> bool:
+        """Whether the log now ends before what this hub has read: then it re-syncs to the new log, tells every
+        listener, and stays unready until a read of the new log has gone through."""
+        end = await progress.last_sequence(self.sessions)
+        if end >= self.last_sequence:
+            return False
+        logger.error(
+            "the event log moved backwards, from %s to %s: was the database replaced? re-syncing",
+            self.last_sequence,
+            end,
+        )
+        LOG_REWINDS.inc()
+        self.resyncing = True
+        self.last_sequence = end
+        for registration in list(self._registrations):
+            registration.listener.rewound()
+        return True
 
     async def _drain(self) -> None:
+        if not await self._rewound():
+            self.resyncing = False
         while True:
             batch = await progress.read(self.sessions, after=self.last_sequence)
             self.reads += 1

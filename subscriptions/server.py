@@ -56,6 +56,9 @@ RULES = (*graphql.specified_rules, *LIMIT_RULES)
 # Close code for a watcher too far behind: RFC 6455's "try again later", which graphql-transport-ws leaves free
 # and its reference client retries (its 4400-4499 codes are fatal there).
 TOO_FAR_BEHIND = (1013, "Too far behind; resume with after")
+# Close code when the event log moved backwards under the socket (the database was replaced): RFC 6455's
+# "service restart"; the old sequence numbers mean nothing in the new log.
+LOG_REPLACED = (1012, "The event log was replaced; subscribe again without after")
 # Seconds of rendering the catch-ups may do before they let the event loop run something else: each step of a
 # live push (the hub's read, its statements, the write) waits at most about this long behind them.
 CATCH_UP_SLICE_S = 0.002
@@ -149,6 +152,11 @@ class Group:
             self._rendered.popitem(last=False)
         return rendered
 
+    def rewound(self) -> None:
+        """The log was replaced: sequence numbers from the old one mean nothing, so every watcher starts over."""
+        for member in list(self.members.values()):
+            member.connection.restart()
+
     def deliver(self, snapshot: Snapshot) -> None:
         if not self.members:
             return
@@ -240,6 +248,15 @@ class Connection:
             return
         self.closing = self.behind = True
         self.queue.clear()
+        self._enqueue(None)
+
+    def restart(self) -> None:
+        """Close with 1012 (service restart): the client reconnects and subscribes again."""
+        if self.closing:
+            return
+        self.closing = True
+        self.queue.clear()
+        self.close_code = LOG_REPLACED
         self._enqueue(None)
 
     def _resume_points(self) -> list[str]:
