@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Annotated, Any, cast
 
@@ -16,7 +16,6 @@ from resolvers.errors import InvalidInput
 from resolvers.progress import CaseState, Snapshot, StepState, Watch
 from schema.enums import CaseStatus, EventType, StepStatus, to_graphql, to_model
 from schema.ids import optional_db_id_for
-from schema.info import Info
 from schema.time import local, past_due
 
 
@@ -193,26 +192,37 @@ def case_watch(receipt_no: str) -> Watch:
     return Watch(receipt_no=receipt_no)
 
 
+# What each subscription field follows, from its arguments as graphql-core coerces them (GraphQL names). The
+# WebSocket server (subscriptions/server.py) serves every field through this table: one watch per group of
+# watchers, one rendering per event. A new subscription field adds its entry here, beside its declaration.
+WATCHES: dict[str, Callable[[dict[str, Any]], Watch]] = {
+    "caseProgress": lambda arguments: case_watch(arguments["receiptNo"]),
+    "events": lambda arguments: EventFeedFilter.from_arguments(arguments.get("filter")).watch(),
+}
+
+
+async def _served_over_the_socket() -> AsyncGenerator[CaseProgress, None]:
+    """The schema declares the fields; subscriptions/server.py serves them (shared rendering, resume, limits)."""
+    raise RuntimeError("subscriptions are served by the graphql-transport-ws server on /graphql")
+    yield  # an async generator, as Strawberry requires of a subscription resolver
+
+
 @strawberry.type(description="Live updates over `graphql-transport-ws` on /graphql.")
 class Subscription:
     @strawberry.subscription(description="Every change of one case, as it happens; pass `after` to resume.")
-    async def case_progress(
+    def case_progress(
         self,
-        info: Info,
         receipt_no: Annotated[str, strawberry.argument(description="The case's receipt number.")],
         after: AfterArgument = None,
     ) -> AsyncGenerator[CaseProgress, None]:
-        async for snapshot in info.context.live().follow(case_watch(receipt_no), after):
-            yield CaseProgress.of(snapshot)
+        return _served_over_the_socket()
 
     @strawberry.subscription(
         description="The public feed of every change, optionally narrowed; pass `after` to resume."
     )
-    async def events(
+    def events(
         self,
-        info: Info,
         filter: Annotated[EventFeedFilter | None, strawberry.argument(description="What to follow.")] = None,
         after: AfterArgument = None,
     ) -> AsyncGenerator[CaseProgress, None]:
-        async for snapshot in info.context.live().follow((filter or EventFeedFilter()).watch(), after):
-            yield CaseProgress.of(snapshot)
+        return _served_over_the_socket()

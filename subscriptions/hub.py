@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from openproc.observability import BUS_LAG, EVENTS_READ, LOG_REWINDS
@@ -19,9 +19,6 @@ from resolvers.dataloaders import Sessions
 from resolvers.progress import Snapshot, Watch
 
 logger = logging.getLogger("openproc.subscriptions")
-
-# Events a watcher may have waiting before it counts as too far behind.
-WATCHER_BUFFER = 1_000
 
 
 class Listener(Protocol):
@@ -32,59 +29,10 @@ class Listener(Protocol):
         """The log moved backwards (the database was replaced): drop whatever was derived from the old one."""
 
 
-class TooFarBehind(Exception):
-    """A watcher's buffer overflowed; it may resume after the last sequence it received."""
-
-    def __init__(self, last_sequence: int) -> None:
-        super().__init__(f"too far behind: resume with after: {last_sequence}")
-        self.last_sequence = last_sequence
-
-
-class LogReplaced(Exception):
-    """The log moved backwards under a watcher: its sequence numbers mean nothing in the new one."""
-
-    def __init__(self) -> None:
-        super().__init__("the event log was replaced: subscribe again without `after`")
-
-
 @dataclass(eq=False)
 class Registration:
     watch: Watch
     listener: Listener
-
-
-@dataclass
-class Buffer:
-    """A bounded queue of snapshots for one watcher."""
-
-    limit: int = WATCHER_BUFFER
-    queue: asyncio.Queue[Snapshot] = field(default_factory=asyncio.Queue)
-    overflowed: bool = False
-    replaced: bool = False
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def deliver(self, snapshot: Snapshot) -> None:
-        if self.overflowed:
-            return
-        if self.queue.qsize() >= self.limit:
-            self.overflowed = True
-        else:
-            self.queue.put_nowait(snapshot)
-        self._wake.set()
-
-    def rewound(self) -> None:
-        self.overflowed = self.replaced = True
-        self._wake.set()
-
-    async def get(self, last_sequence: int) -> Snapshot:
-        while self.queue.empty():
-            if self.replaced:
-                raise LogReplaced()
-            if self.overflowed:
-                raise TooFarBehind(last_sequence)
-            self._wake.clear()
-            await self._wake.wait()
-        return self.queue.get_nowait()
 
 
 # Events a catch-up reads at once: turning a batch into snapshots holds the event loop, so catch-ups, which can be
@@ -158,27 +106,6 @@ class Hub:
                 cursor = snapshot.event.seq
                 if watch.matches(snapshot, self._paths):
                     yield snapshot
-
-    async def follow(self, watch: Watch, after: int | None) -> AsyncIterator[Snapshot]:
-        """Every matching event after `after` (or from now), with no gap and no duplicate."""
-        buffer = Buffer()
-        # "From now" means from the log's end, even if this hub has not read that far yet.
-        start = after if after is not None else await progress.last_sequence(self.sessions)
-        registration, live_from = await self.add(watch, buffer)
-        last = start if after is not None else max(start, live_from)
-        try:
-            if after is not None and after < live_from:
-                async for snapshot in self.backlog(watch, after, live_from):
-                    last = snapshot.event.seq
-                    yield snapshot
-                last = max(last, live_from)
-            while True:
-                snapshot = await buffer.get(last)
-                if snapshot.event.seq > last:
-                    last = snapshot.event.seq
-                    yield snapshot
-        finally:
-            self.remove(registration)
 
     async def _run(self) -> None:
         while not self._ready.is_set():

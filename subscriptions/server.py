@@ -33,7 +33,7 @@ from resolvers.errors import InvalidInput, RateLimited
 from resolvers.progress import Snapshot, Watch
 from schema import LIMIT_RULES, MAX_TOKENS, schema
 from schema.errors import public
-from schema.subscription import CaseProgress, EventFeedFilter, case_watch
+from schema.subscription import WATCHES, CaseProgress
 from subscriptions.hub import Hub, Registration
 
 logger = logging.getLogger("openproc.subscriptions")
@@ -595,6 +595,4 @@ class Server:
         after_variable = (
             after_node.value.name.value if after_node and isinstance(after_node.value, graphql.VariableNode) else None
         )
-        if selection.name.value == "caseProgress":
-            return case_watch(arguments["receiptNo"]), after, after_variable
-        return EventFeedFilter.from_arguments(arguments.get("filter")).watch(), after, after_variable
+        return WATCHES[selection.name.value](arguments), after, after_variable

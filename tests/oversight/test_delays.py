@@ -5,17 +5,15 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select
-from strawberry.types import ExecutionResult
 
 from models import Delay, DelayKind, Event, EventType
 from openproc.app import create_app
 from openproc.settings import Settings
-from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import delays
-from schema import schema
 from tests.helpers import Officers, call, global_id, post
 from tests.oversight.history import History, decided_a_year_late
+from tests.subscriptions.asgi_client import Client
 
 THRESHOLD = timedelta(hours=24)
 
@@ -203,19 +201,15 @@ async def test_the_server_runs_rounds_and_watchers_see_the_delays(
     # A server whose first round runs as it starts; the watcher resumes from before it, so it cannot miss it.
     app = create_app(oversight_url, Settings(db_pool_size=2, oversight_interval_s=3600))
     async with app.router.lifespan_context(app):
-        stream = await schema.subscribe(
-            WATCH_DELAYS,
-            variable_values={"after": last},
-            context_value=Context(app.state.hub.sessions, hub=app.state.hub),
-        )
-        assert not isinstance(stream, ExecutionResult), stream
+        watcher = Client(app.state.live, WATCH_DELAYS, {}, last)
+        await watcher.connect(last)
+        watcher.give(1)
         async with asyncio.timeout(30):
-            async for result in stream:
-                assert result.errors is None
-                assert result.data is not None
-                announced = result.data["events"]
-                break
-        await stream.aclose()
+            while not watcher.payloads:
+                await watcher.changed.wait()
+                watcher.changed.clear()
+        await watcher.hang_up()
+    announced = watcher.payloads[0]
 
     assert announced["type"] == "DELAY_DETECTED"
     assert announced["case"] == {"receiptNo": "TEST-c9"}

@@ -9,10 +9,8 @@ behind must be told exactly the last sequence it received.
 """
 
 import asyncio
-import json
 import random
-from collections.abc import AsyncIterator, MutableMapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,115 +19,15 @@ from strawberry.relay import to_base64
 from openproc.database import create_engine, create_sessionmaker
 from resolvers.context import Context
 from subscriptions.hub import Hub
-from subscriptions.server import TOO_FAR_BEHIND, Limits, Server
+from subscriptions.server import Limits, Server
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
+from tests.subscriptions.asgi_client import Client
 
 FEED = """
 subscription($department: ID, $after: Int) { events(filter: {departmentId: $department}, after: $after) { sequence } }
 """
 SEND_BUFFER = 4
-
-
-class Client:
-    """One graphql-transport-ws client over ASGI that reads only as far as it is given credit."""
-
-    def __init__(self, server: Server, department: str, after: int | None) -> None:
-        self.server, self.department, self.first_after = server, department, after
-        self.received: list[int] = []
-        self.messages: list[str] = []
-        self.credit = 0
-        self.changed = asyncio.Event()
-        self.connection: asyncio.Task[None] | None = None
-        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.resumes = self.cut_off = 0
-
-    async def connect(self, after: int | None) -> None:
-        self.incoming = asyncio.Queue()
-        scope = {
-            "type": "websocket",
-            "path": "/graphql",
-            "headers": [],
-            "client": ("127.0.0.1", 1),
-            "subprotocols": ["graphql-transport-ws"],
-            "query_string": b"",
-            "scheme": "ws",
-            "server": None,
-        }
-        self.connection = asyncio.create_task(self.server(scope, self.incoming.get, self._from_server))
-        self.pending_error: dict[str, Any] | None = None
-        self.closed: int | None = None
-        for message in (
-            {"type": "websocket.connect"},
-            {"type": "websocket.receive", "text": json.dumps({"type": "connection_init"})},
-            {
-                "type": "websocket.receive",
-                "text": json.dumps(
-                    {
-                        "id": "1",
-                        "type": "subscribe",
-                        "payload": {"query": FEED, "variables": {"department": self.department, "after": after}},
-                    }
-                ),
-            },
-        ):
-            await self.incoming.put(message)
-
-    async def _from_server(self, message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "websocket.close":
-            self.closed = message.get("code", 1000)
-            self._note()
-            return
-        if message["type"] != "websocket.send":
-            return
-        payload = json.loads(message["text"])
-        if payload["type"] == "connection_ack":
-            return
-        # A slow reader: each message waits for the credit the schedule hands out.
-        while self.credit <= 0:
-            self.changed.clear()
-            await self.changed.wait()
-        self.credit -= 1
-        self.messages.append(payload["type"])
-        if payload["type"] == "next":
-            self.received.append(payload["payload"]["data"]["events"]["sequence"])
-        elif payload["type"] == "error":
-            self.pending_error = payload
-        self._note()
-
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.incoming.put({"type": "websocket.receive", "text": json.dumps(message)})
-
-    def _note(self) -> None:
-        self.changed.set()
-
-    def give(self, credit: int) -> None:
-        self.credit += credit
-        self.changed.set()
-
-    async def settle(self) -> None:
-        """If the server cut this client off, check what it said and resume where it says."""
-        if self.closed is None:
-            return
-        assert self.closed == TOO_FAR_BEHIND[0]
-        assert self.pending_error is not None, "closed without saying where to resume"
-        extensions = self.pending_error["payload"][0]["extensions"]
-        assert extensions["code"] == "TOO_FAR_BEHIND"
-        expected = self.received[-1] if self.received else self.first_after
-        assert extensions["lastSequence"] == expected, "the resume point is the last event received"
-        self.cut_off += 1
-        await self.resume()
-
-    async def resume(self) -> None:
-        await self.hang_up()
-        self.resumes += 1
-        await self.connect(self.received[-1] if self.received else self.first_after)
-
-    async def hang_up(self) -> None:
-        if self.connection is not None and not self.connection.done():
-            await self.incoming.put({"type": "websocket.disconnect", "code": 1000})
-            self.give(10_000)
-            await asyncio.wait_for(self.connection, 30)
 
 
 @pytest.fixture
@@ -169,7 +67,7 @@ async def test_nothing_is_sent_for_an_operation_after_its_complete(hub: Hub, off
         "Department", await officers.fetchval("SELECT id FROM department ORDER BY length(path), id LIMIT 1")
     )
     # Given a reader that has taken one event of a long replay and holds the rest in the server's queue,
-    client = Client(server_on(hub), city, end - 50)
+    client = Client(server_on(hub), FEED, {"department": city}, end - 50)
     await client.connect(end - 50)
     client.give(1)
     async with asyncio.timeout(30):
@@ -225,7 +123,7 @@ async def test_every_client_receives_exactly_the_log(seed: int, hub: Hub, desk: 
                 # Joins land together, often on a group still registering, sometimes with an event in flight.
                 end = await log_end()
                 joining = [
-                    Client(server, city, rng.choice([None, end, max(0, end - rng.randrange(8))]))
+                    Client(server, FEED, {"department": city}, rng.choice([None, end, max(0, end - rng.randrange(8))]))
                     for _ in range(rng.randint(1, 3))
                 ]
                 clients += joining

@@ -1,8 +1,7 @@
-"""The hub in-process: `schema.subscribe` on the same follow() path, and bounded buffers."""
+"""The hub in-process: one read of the log per event for every listener of the process, and the schema's
+subscription fields served by the socket server only."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,57 +9,61 @@ from strawberry.types import ExecutionResult
 
 from openproc.database import create_engine, create_sessionmaker
 from resolvers.context import Context
-from resolvers.progress import Snapshot
+from resolvers.progress import Snapshot, Watch
 from schema import schema
-from subscriptions.hub import Buffer, Hub, TooFarBehind
-from tests.helpers import Officers
+from schema.subscription import WATCHES, Subscription
+from subscriptions.hub import Hub
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
 from tests.subscriptions.test_live import PROGRESS
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sequences: list[int] = []
+        self.rewinds = 0
+
+    def deliver(self, snapshot: Snapshot) -> None:
+        self.sequences.append(snapshot.event.seq)
+
+    def rewound(self) -> None:
+        self.rewinds += 1
 
 
 @pytest.fixture
 async def hub(write_url: str) -> AsyncIterator[Hub]:
     engine: AsyncEngine = create_engine(write_url, pool_size=2)
-    running = Hub(create_sessionmaker(engine), poll_interval=0.2)
+    # Reads only when woken: the test decides when the hub looks at the log.
+    running = Hub(create_sessionmaker(engine), poll_interval=3600)
     await running.start()
     yield running
     await running.stop()
     await engine.dispose()
 
 
-async def test_schema_subscribe_replays_then_follows(hub: Hub, desk: Desk, officers: Officers) -> None:
+async def test_one_read_serves_every_listener(hub: Hub, desk: Desk) -> None:
     case = (await desk.register())["case"]
+    await hub.read_now()  # the hub is at the end of the log
+    listeners = [Recorder() for _ in range(3)]
+    for listener in listeners:
+        await hub.add(Watch(receipt_no=case["receiptNo"]), listener)
+    reads = hub.reads
+
     first = case["steps"][0]
     await desk.ok(SIGN, db_id(first["officer"]["id"]), input={"stepId": first["id"]})
-    history = [event["sequence"] for event in await desk.events_of(case["receiptNo"])]
+    await hub.read_now()
 
-    stream = await schema.subscribe(
-        PROGRESS,
-        variable_values={"receiptNo": case["receiptNo"], "after": 0},
-        context_value=Context(hub.sessions, hub=hub),
-    )
-    assert not isinstance(stream, ExecutionResult), stream
-    received: list[dict[str, Any]] = []
-    async for result in stream:
-        assert result.errors is None
-        assert result.data is not None
-        received.append(result.data["caseProgress"])
-        if len(received) == len(history):
-            break
-
-    assert [event["sequence"] for event in received] == history
-    assert [event["type"] for event in received] == ["CASE_REGISTERED", "STEP_SIGNED"]
-    assert hub.reads >= 1
+    signed = (await desk.events_of(case["receiptNo"]))[-1]["sequence"]
+    assert [listener.sequences for listener in listeners] == [[signed]] * 3
+    assert hub.reads == reads + 1, "one batch read for every listener together"
 
 
-def test_a_full_buffer_tells_where_to_resume() -> None:
-    buffer = Buffer(limit=2)
-    for _ in range(3):
-        buffer.deliver(object())  # type: ignore[arg-type]
+async def test_every_subscription_field_has_its_watch_and_is_served_by_the_socket(context: Context) -> None:
+    fields = {field.name for field in Subscription.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+    assert {schema.config.name_converter.apply_naming_config(name) for name in fields} == set(WATCHES)
 
-    async def drain() -> list[Snapshot]:
-        return [await buffer.get(7), await buffer.get(7), await buffer.get(7)]
-
-    with pytest.raises(TooFarBehind) as behind:
-        asyncio.run(drain())
-    assert behind.value.last_sequence == 7
+    stream = await schema.subscribe(PROGRESS, variable_values={"receiptNo": "x"}, context_value=context)
+    assert not isinstance(stream, ExecutionResult)
+    results = [result async for result in stream]
+    assert results[0].errors is not None
+    assert results[0].errors[0].extensions is not None
+    assert results[0].errors[0].extensions["code"] == "INTERNAL", "never run outside the socket server"

@@ -16,7 +16,8 @@ from openproc.settings import Settings
 from seed import loader
 from subscriptions.server import LOG_REPLACED
 from tests.conftest import _fresh_database, _load_demo
-from tests.subscriptions.test_delivery_schedules import Client
+from tests.subscriptions.asgi_client import Client
+from tests.subscriptions.test_delivery_schedules import FEED
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceab
         ):
             end = int(await database.fetchval("SELECT max(seq) FROM event"))
             root = await database.fetchval("SELECT id FROM department ORDER BY length(path), id LIMIT 1")
-            watcher = Client(app.state.live, to_base64("Department", root), end)
+            watcher = Client(app.state.live, FEED, {"department": to_base64("Department", root)}, end)
             await watcher.connect(end)
             watcher.give(100)
             await asyncio.wait_for(app.state.hub.read_now(), 30)
