@@ -27,7 +27,7 @@ from openproc.admission import AdmissionMiddleware
 from openproc.anonymous_budget import AnonymousBudget, AnonymousRateLimitMiddleware
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
-from openproc.input_guard import NulGuardMiddleware
+from openproc.input_guard import TextGuardMiddleware
 from openproc.observability import (
     BUS_RECONNECTS,
     EVENTS_PUBLISHED,
@@ -105,7 +105,7 @@ class OpenApp(Starlette):
         super().__init__(**options)
         self.live, self.reads = live, reads
         self._entry: ASGIApp = RequestIdMiddleware(
-            BodyLimitMiddleware(budget(NulGuardMiddleware(self._dispatch)), MAX_BODY_BYTES)
+            BodyLimitMiddleware(budget(TextGuardMiddleware(self._dispatch)), MAX_BODY_BYTES)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -26,8 +26,17 @@ def render(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
+
+
+# OWASP's CSV injection rule: a cell a spreadsheet would read as a formula starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made plain text by a leading apostrophe (numbers stay numbers)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def routes(sessions: Sessions) -> list[Route]:

@@ -1,12 +1,16 @@
-"""Text with NUL characters (U+0000) is refused before it reaches anything: PostgreSQL cannot store it.
+"""Text that no open-data format can carry is refused before it reaches anything: NUL (PostgreSQL cannot store
+it) and the other characters XML 1.0 forbids — C0 controls but tab, line feed and carriage return, and the
+non-characters U+FFFE and U+FFFF. One `\\x0b` in a case title would otherwise break every Open311 XML feed that
+lists it, for every client, for as long as the case is listed.
 
-Without this, a NUL in any text argument fails inside the database and surfaces as a masked INTERNAL error. In a
-JSON body a NUL can only be written `\\u0000` (also inside a GraphQL string escape, `\\\\u0000`), so looking for those
-bytes needs no parsing; GET requests carry it percent-encoded. WebSocket messages are checked by the
-subscription server with `has_nul`.
+In a JSON body these characters can only be written as `\\u00XX` / `\\uFFFE` escapes (also inside a GraphQL string
+escape, `\\\\u000b`), so finding them needs no parsing; GET requests carry them percent-encoded. WebSocket
+messages are checked by the subscription server with `has_forbidden`. Exports escape them as well
+(openproc/open311_routes.py), for rows written before this guard.
 """
 
 import json
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -14,28 +18,41 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readpath.endpoint import read_body, replay
 
-MESSAGE = "text may not contain NUL characters (U+0000)"
+MESSAGE = "text may not contain control characters other than tab and line breaks (nor U+FFFE, U+FFFF)"
 ERROR = {"message": MESSAGE, "extensions": {"code": "BAD_USER_INPUT"}}
 BODY = json.dumps({"errors": [ERROR]}).encode()
+# The characters XML 1.0 forbids (NUL included), as themselves ...
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ... and as the JSON or GraphQL escapes that spell them.
+ESCAPED = re.compile(rb"\\u(00[01][0-9a-fA-F]|[fF]{3}[eEfF])")
+ALLOWED_ESCAPES = {b"0009", b"000a", b"000A", b"000d", b"000D"}
 
 
-def _nul_in(raw: bytes) -> bool:
-    return b"\\u0000" in raw or b"\x00" in raw
+def _forbidden_in(raw: bytes) -> bool:
+    if FORBIDDEN.search(raw.decode("utf-8", "replace")):
+        return True
+    return any(match.group(1) not in ALLOWED_ESCAPES for match in ESCAPED.finditer(raw))
 
 
-def has_nul(value: Any) -> bool:
-    """Any NUL in a decoded value: a string, or the strings inside lists and objects."""
+def has_forbidden(value: Any) -> bool:
+    """Any forbidden character in a decoded value: a string, or the strings inside lists and objects."""
     if isinstance(value, str):
-        return "\x00" in value or "\\u0000" in value
+        return _forbidden_in(value.encode("utf-8", "surrogatepass"))
     if isinstance(value, dict):
-        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+        return any(has_forbidden(key) or has_forbidden(item) for key, item in value.items())
     if isinstance(value, list):
-        return any(has_nul(item) for item in value)
+        return any(has_forbidden(item) for item in value)
     return False
 
 
-class NulGuardMiddleware:
-    """For /graphql over HTTP: a request carrying a NUL gets the usual typed error (HTTP 200), nothing runs."""
+def xml_safe(text: str) -> str:
+    """The text with every character XML 1.0 forbids replaced by U+FFFD, for writing XML."""
+    return FORBIDDEN.sub("\ufffd", text)
+
+
+class TextGuardMiddleware:
+    """For /graphql over HTTP: a request carrying a forbidden character gets the usual typed error (HTTP 200),
+    and nothing runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -44,11 +61,11 @@ class NulGuardMiddleware:
         if scope["type"] != "http" or scope["path"] != "/graphql":
             await self.app(scope, receive, send)
             return
-        if _nul_in(unquote_to_bytes(scope.get("query_string", b""))):
+        if _forbidden_in(unquote_to_bytes(scope.get("query_string", b""))):
             await _refuse(send)
             return
         body = await read_body(receive)
-        if _nul_in(body):
+        if _forbidden_in(body):
             await _refuse(send)
             return
         await self.app(scope, replay(body, receive), send)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from openproc.input_guard import xml_safe
 from resolvers import open311
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
@@ -62,7 +63,8 @@ def _xml_tree(parent: ElementTree.Element, name: str, value: Any) -> None:
 def _xml_text(value: Any) -> str:
     if value is None:
         return ""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    # Input refuses what XML 1.0 forbids; rows older than that guard are escaped here, so one never breaks a feed.
+    return str(value).lower() if isinstance(value, bool) else xml_safe(str(value))
 
 
 def _error(fmt: str, code: int, description: str) -> Response:

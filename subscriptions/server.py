@@ -414,7 +414,7 @@ class Connection:
         if not isinstance(query, str) or not isinstance(variables, dict):
             self.error(operation_id, [{"message": "query must be a string, variables an object"}])
             return
-        if input_guard.has_nul(query) or input_guard.has_nul(variables):
+        if input_guard.has_forbidden(query) or input_guard.has_forbidden(variables):
             self.error(operation_id, [input_guard.ERROR])
             return
         document, errors = _prepared(query)

@@ -1,6 +1,7 @@
 """The probes graphql-cop makes, as tests; the body cap; durability settings; every mutation has a denial test."""
 
 import httpx
+import pytest
 
 from openproc.app import create_app
 from openproc.observability import durability_warnings
@@ -145,13 +146,25 @@ mutation ($address: String!) {
 """
 
 
-async def test_nul_characters_are_refused_as_bad_input(writer: httpx.AsyncClient, officers: Officers) -> None:
-    """PostgreSQL cannot store U+0000: it once surfaced as a masked INTERNAL error; now a typed refusal."""
+@pytest.mark.parametrize("character", ["\x00", "\x0b", "\x1f", "\ufffe"])
+async def test_characters_xml_forbids_are_refused_as_bad_input(
+    writer: httpx.AsyncClient, officers: Officers, character: str
+) -> None:
+    """NUL once surfaced as a masked INTERNAL error (PostgreSQL cannot store it); a vertical tab in a title once
+    broke every client's Open311 XML feed. Both are typed refusals now, however they are written."""
     before = await officers.fetchval("SELECT count(*) FROM applicant")
-    in_variables = await writer.post("/graphql", json={"query": NUL_APPLICATION, "variables": {"address": "a\x00b"}})
-    inline = await writer.post("/graphql", json={"query": '{ case(receiptNo: "x\\u0000") { id } }'})
-    over_get = await writer.get("/graphql", params={"query": '{ case(receiptNo: "x\x00") { id } }'})
+    escaped = f"\\u{ord(character):04x}"
+    in_variables = await writer.post(
+        "/graphql", json={"query": NUL_APPLICATION, "variables": {"address": f"a{character}b"}}
+    )
+    inline = await writer.post("/graphql", json={"query": f'{{ case(receiptNo: "x{escaped}") {{ id }} }}'})
+    over_get = await writer.get("/graphql", params={"query": f'{{ case(receiptNo: "x{character}") {{ id }} }}'})
     for answer in (in_variables, inline, over_get):
         assert answer.status_code == 200
         assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert await officers.fetchval("SELECT count(*) FROM applicant") == before
+
+
+async def test_tabs_and_line_breaks_are_still_text(writer: httpx.AsyncClient) -> None:
+    answer = await writer.post("/graphql", json={"query": '{ case(receiptNo: "a\\tb\\nc\\r") { id } }'})
+    assert answer.json() == {"data": {"case": None}}

@@ -8,7 +8,10 @@ from xml.etree import ElementTree
 
 import httpx
 
+from openproc.exports import render
 from seed.generator import COLUMNS, Dataset
+from tests.helpers import Officers
+from tests.schema.mutations.workflow import Desk
 
 # GeoReport v2's fields (wiki.open311.org/GeoReport_v2).
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
@@ -159,3 +162,26 @@ def test_the_cli_writes_the_export(database_url: str, demo: Dataset, tmp_path: P
     permits = json.loads((tmp_path / "permits.json").read_text(encoding="utf-8"))
     assert permits
     assert (tmp_path / "permit_status.json").exists()
+
+
+async def test_a_control_character_stored_before_the_guard_does_not_break_the_xml_feed(
+    writer: httpx.AsyncClient, officers: Officers, desk: Desk
+) -> None:
+    receipt = (await desk.register())["case"]["receiptNo"]
+    # Written past the API (as rows from before its input guard were), so only the output's escaping stands.
+    await officers.fetchval("UPDATE \"case\" SET title = 'a\x0bb' WHERE receipt_no = $1 RETURNING id", receipt)
+    feed = await writer.get(f"/open311/v2/requests/{receipt}.xml")
+    (title,) = ElementTree.fromstring(feed.content).iter("description")
+    assert title.text == "a\ufffdb"
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_inert() -> None:
+    rows = [{"title": '=HYPERLINK("http://evil.example","x")', "note": "@SUM(1)", "count": -3, "plain": "- a"}]
+    written = render(rows, ["title", "note", "count", "plain"], "csv")
+    (row,) = csv.DictReader(io.StringIO(written))
+    assert row == {
+        "title": '\'=HYPERLINK("http://evil.example","x")',
+        "note": "'@SUM(1)",
+        "count": "-3",
+        "plain": "'- a",
+    }
