@@ -46,6 +46,7 @@ from resolvers.auth import bearer_token, officer_for_token
 from resolvers.context import Context
 from resolvers.progress import Watch
 from resolvers.rate_limit import default_limiter
+from resolvers.webhook_targets import Targets
 from resolvers.workflow.checks import Policy
 from schema import LIMIT_RULES, MAX_TOKENS, schema
 from subscriptions.bus import Bus
@@ -149,6 +150,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     policy = Policy(
         backdate_limit=timedelta(days=settings.backdate_limit_days),
         input_delay=timedelta(hours=settings.input_delay_hours),
+        webhook_targets=Targets.parse(settings.webhook_allowed_hosts),
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
 
@@ -179,7 +181,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     budget = AnonymousBudget(limiter, live_token, settings.token_verified_for_s)
     live = Server(hub, sessions, context_for, budget.charge, limits)
     checkpointer = Checkpointer(sessions, signer)
-    dispatcher = Dispatcher(sessions, backoff_s=settings.webhook_backoff_s)
+    dispatcher = Dispatcher(sessions, policy.webhook_targets, backoff_s=settings.webhook_backoff_s)
     oversight = OversightLoop(
         sessions,
         interval_s=settings.oversight_interval_s,

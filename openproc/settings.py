@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = False
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
+    # Webhooks go to public addresses only, unless their host is named here: comma-separated host names, addresses
+    # or networks (CIDR) of internal receivers, e.g. `hooks.city.internal,10.20.0.0/16` (server-side request forgery
+    # is refused otherwise, at registration and at every delivery).
+    webhook_allowed_hosts: str = ""
     # Webhooks: first retry after this many seconds, doubling up to five minutes.
     webhook_backoff_s: float = 1.0
     # The oversight round (delays, prediction norms, milestones): seconds between rounds, 0 for none; and how

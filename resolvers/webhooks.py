@@ -27,6 +27,7 @@ from resolvers import ledger, progress
 from resolvers.dataloaders import Sessions
 from resolvers.errors import WorkflowCode, WorkflowError
 from resolvers.progress import Watch
+from resolvers.webhook_targets import TargetRefused, Targets
 from resolvers.workflow.access import require_role
 
 logger = logging.getLogger("openproc.webhooks")
@@ -41,13 +42,22 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 async def register(
-    session: AsyncSession, actor: Officer, url: str, watch_filter: dict[str, Any], after: int | None
+    session: AsyncSession,
+    actor: Officer,
+    url: str,
+    watch_filter: dict[str, Any],
+    after: int | None,
+    targets: Targets,
 ) -> tuple[Webhook, str]:
     require_role(actor, OfficerRole.ADMINISTRATOR)
     parsed = urlparse(url)
     plain_http_ok = parsed.scheme == "http" and parsed.hostname in LOOPBACK
     if len(url) > 500 or not parsed.hostname or (parsed.scheme != "https" and not plain_http_ok):
         raise WorkflowError(WorkflowCode.INVALID_VALUE, "must be an https:// URL (http:// only on loopback)", "url")
+    try:
+        await targets.pin(url)
+    except TargetRefused as refused:
+        raise WorkflowError(WorkflowCode.INVALID_VALUE, str(refused), "url") from None
     start = (
         after if after is not None else int(await session.scalar(select(func.coalesce(func.max(Event.seq), 0))) or 0)
     )
@@ -122,7 +132,7 @@ def watch_of(hook: Webhook) -> Watch:
     )
 
 
-async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: float) -> int:
+async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: float, targets: Targets) -> int:
     """One round: every due webhook gets its next events, in order, until one fails. Returns deliveries made.
 
     The webhook row stays locked (SKIP LOCKED) while its events go out, so replicas never send one twice."""
@@ -142,11 +152,13 @@ async def deliver_due(sessions: Sessions, client: httpx.AsyncClient, backoff_s: 
             )
         ).all()
         for hook in hooks:
-            delivered += await _deliver(sessions, client, hook, backoff_s)
+            delivered += await _deliver(sessions, client, hook, backoff_s, targets)
     return delivered
 
 
-async def _deliver(sessions: Sessions, client: httpx.AsyncClient, hook: Webhook, backoff_s: float) -> int:
+async def _deliver(
+    sessions: Sessions, client: httpx.AsyncClient, hook: Webhook, backoff_s: float, targets: Targets
+) -> int:
     watch = watch_of(hook)
     paths = await progress.department_paths(sessions, [watch.department_id]) if watch.department_id else {}
     batch = await progress.read(sessions, after=hook.delivered_through, limit=BATCH)
@@ -162,8 +174,17 @@ async def _deliver(sessions: Sessions, client: httpx.AsyncClient, hook: Webhook,
                 "x-open-signature": "v1=" + signature(hook.secret, timestamp, body),
             }
             try:
-                response = await client.post(hook.url, content=body, headers=headers, timeout=5)
+                # Resolved and checked again now, and sent to that very address (see resolvers/webhook_targets.py).
+                pinned = await targets.pin(hook.url)
+                headers["host"] = pinned.host_header
+                extensions = {"sni_hostname": pinned.sni_hostname} if pinned.sni_hostname else {}
+                response = await client.post(
+                    pinned.url, content=body, headers=headers, timeout=5, extensions=extensions
+                )
                 ok = 200 <= response.status_code < 300
+            except TargetRefused as refused:
+                logger.warning("webhook %s: not delivered: %s", hook.id, refused)
+                ok = False
             except httpx.HTTPError:
                 ok = False
             if not ok:

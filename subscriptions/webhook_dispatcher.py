@@ -8,13 +8,16 @@ import httpx
 
 from resolvers import webhooks
 from resolvers.dataloaders import Sessions
+from resolvers.webhook_targets import Targets
 
 logger = logging.getLogger("openproc.webhooks")
 
 
 class Dispatcher:
-    def __init__(self, sessions: Sessions, *, interval_s: float = 1.0, backoff_s: float = 1.0) -> None:
-        self.sessions, self.interval_s, self.backoff_s = sessions, interval_s, backoff_s
+    def __init__(
+        self, sessions: Sessions, targets: Targets, *, interval_s: float = 1.0, backoff_s: float = 1.0
+    ) -> None:
+        self.sessions, self.targets, self.interval_s, self.backoff_s = sessions, targets, interval_s, backoff_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -37,6 +40,6 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
                 self._wake.clear()
                 try:
-                    await webhooks.deliver_due(self.sessions, client, self.backoff_s)
+                    await webhooks.deliver_due(self.sessions, client, self.backoff_s, self.targets)
                 except Exception:
                     logger.exception("a webhook round failed; retrying")

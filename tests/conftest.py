@@ -214,7 +214,11 @@ async def write_url(as_of: datetime) -> AsyncIterator[str]:
 async def write_app(write_url: str) -> AsyncIterator[Starlette]:
     # No in-flight cap: the concurrency tests (1,000 signings from 20 clients) test the workflow and the ledger,
     # not admission, which tests/test_admission.py covers against a real server.
-    app = create_app(write_url, Settings(db_pool_size=12, rate_signings_per_minute=1_000_000, max_in_flight=0))
+    # Webhook receivers in the tests listen on loopback, which only an operator's allow-list opens.
+    settings = Settings(
+        db_pool_size=12, rate_signings_per_minute=1_000_000, max_in_flight=0, webhook_allowed_hosts="127.0.0.1"
+    )
+    app = create_app(write_url, settings)
     async with app.router.lifespan_context(app):
         yield app
 

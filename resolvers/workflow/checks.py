@@ -1,9 +1,10 @@
 """Checks shared by the workflow writes: when things happened, how long texts are."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from resolvers.errors import WorkflowCode, WorkflowError
+from resolvers.webhook_targets import Targets
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Policy:
     input_delay: timedelta = timedelta(hours=24)
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
+    # Where webhooks may point: public addresses, and the internal receivers the operator allows.
+    webhook_targets: Targets = field(default_factory=Targets)
 
 
 def occurred_at(

@@ -62,7 +62,9 @@ async def register_webhook(
     }
 
     async def write(session: AsyncSession) -> models.Webhook:
-        hook, _ = await webhooks.register(session, officer, input.url, watch_filter, input.after)
+        hook, _ = await webhooks.register(
+            session, officer, input.url, watch_filter, input.after, info.context.policy.webhook_targets
+        )
         return hook
 
     attempt = Attempt(f"officer:{officer.id}", "registerWebhook", idempotency_key, arguments_of(input))
