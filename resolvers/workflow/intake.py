@@ -8,7 +8,7 @@ the standard days, and the case's deadline follows the statutory days (민원 �
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import BigInteger, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -87,11 +87,15 @@ async def _receipt_no(session: AsyncSession, task_type: TaskType, received_at: d
     prefix = f"{received_at.astimezone(SEOUL).year}-{task_type.code}-"
     # Concurrent intakes of one task type and year take turns for the next serial number.
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:prefix))"), {"prefix": prefix})
+    # The largest serial as a number, not as text: after …-99999 comes …-100000 (six digits, and so on), which
+    # sorts before …-99999 as text and would repeat forever.
+    serial_text = func.substr(Case.receipt_no, len(prefix) + 1)
     last = await session.scalar(
-        select(func.max(Case.receipt_no)).where(Case.receipt_no.startswith(prefix, autoescape=True))
+        select(func.max(cast(serial_text, BigInteger))).where(
+            Case.receipt_no.startswith(prefix, autoescape=True), serial_text.regexp_match("^[0-9]+$")
+        )
     )
-    serial = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{serial:05d}"
+    return f"{prefix}{(last or 0) + 1:05d}"
 
 
 async def _assignees(session: AsyncSession, department: Department, handler: Officer | None) -> dict[StepRole, Officer]:

@@ -81,3 +81,15 @@ async def test_concurrent_writers_get_gapless_sequences(desk: Desk) -> None:
 
     sequences = [row["seq"] for row in await desk.officers.fetch("SELECT seq FROM event WHERE seq > $1", before)]
     assert sorted(sequences) == list(range(before + 1, before + 9))
+
+
+async def test_receipt_serials_count_on_past_99999(desk: Desk) -> None:
+    """The next serial is the largest one as a number: after …-99999 and …-100000 comes …-100001, not a repeat."""
+    first = (await desk.register("FOD-SUS"))["case"]["receiptNo"]
+    prefix = first.rsplit("-", 1)[0]
+    await desk.officers.fetchval(
+        'UPDATE "case" SET receipt_no = $1 WHERE receipt_no = $2 RETURNING id', f"{prefix}-99999", first
+    )
+    second = (await desk.register("FOD-SUS"))["case"]["receiptNo"]
+    third = (await desk.register("FOD-SUS"))["case"]["receiptNo"]
+    assert (second, third) == (f"{prefix}-100000", f"{prefix}-100001")
