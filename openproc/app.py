@@ -39,6 +39,7 @@ from openproc.observability import (
     metrics,
 )
 from openproc.oversight import OversightLoop
+from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
@@ -106,7 +107,7 @@ class OpenApp(Starlette):
         super().__init__(**options)
         self.live, self.reads = live, reads
         self._entry: ASGIApp = RequestIdMiddleware(
-            BodyLimitMiddleware(budget(TextGuardMiddleware(self._dispatch)), MAX_BODY_BYTES)
+            SecurityHeadersMiddleware(BodyLimitMiddleware(budget(TextGuardMiddleware(self._dispatch)), MAX_BODY_BYTES))
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

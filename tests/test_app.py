@@ -61,3 +61,15 @@ async def test_a_subscription_over_http_is_pointed_to_the_websocket(
         assert "graphql-transport-ws" in error["message"]
         assert "WebSocket" in error["message"]
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+
+
+async def test_the_page_and_every_answer_carry_the_browser_headers(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    api = await client.post("/graphql", json={"query": "{ __typename }"})
+    for answer in (page, api):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
