@@ -7,6 +7,7 @@ the standard days, and the case's deadline follows the statutory days (민원 �
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +33,20 @@ from resolvers.workflow.access import require_worker, supervises
 from resolvers.workflow.checks import Policy, occurred_at, required_text
 from resolvers.workflow.rows import holidays
 
-TITLE_LIMIT = 200
-LOCATION_LIMIT = 200
-NAME_LIMIT = 100
-CONTACT_LIMIT = 100
+
+def _width(column: Any) -> int:
+    """How many characters a String column stores: input is held to the width declared once, in the model."""
+    length = column.type.length
+    assert isinstance(length, int)
+    return length
+
+
+TITLE_LIMIT = _width(Case.__table__.c.title)
+LOCATION_LIMIT = _width(Case.__table__.c.location)
+NAME_LIMIT = _width(Applicant.__table__.c.name)
+PHONE_LIMIT = _width(Applicant.__table__.c.phone)
+EMAIL_LIMIT = _width(Applicant.__table__.c.email)
+ADDRESS_LIMIT = _width(Applicant.__table__.c.address)
 HEAD_ROLES = (StepRole.TEAM_LEAD, StepRole.DIVISION_HEAD, StepRole.BUREAU_HEAD)
 
 
@@ -69,9 +80,9 @@ def _validated(application: Application) -> Application:
         location=required_text(application.location, "location", LOCATION_LIMIT),
         applicant=ApplicantDetails(
             name=required_text(person.name, "applicant.name", NAME_LIMIT),
-            phone=required_text(person.phone, "applicant.phone", CONTACT_LIMIT),
-            email=required_text(person.email, "applicant.email", CONTACT_LIMIT),
-            address=required_text(person.address, "applicant.address", LOCATION_LIMIT),
+            phone=required_text(person.phone, "applicant.phone", PHONE_LIMIT),
+            email=required_text(person.email, "applicant.email", EMAIL_LIMIT),
+            address=required_text(person.address, "applicant.address", ADDRESS_LIMIT),
         ),
     )
 

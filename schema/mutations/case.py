@@ -38,7 +38,7 @@ def _payload(row: models.Case | WorkflowError) -> CasePayload | WorkflowError:
 @strawberry.input(description="The applicant's identity and contact: private, never shown by the public API.")
 class ApplicantInput:
     name: str = strawberry.field(description="Full name, at most 100 characters.")
-    phone: str = strawberry.field(description="Phone number, at most 100 characters.")
+    phone: str = strawberry.field(description="Phone number, at most 20 characters.")
     email: str = strawberry.field(description="E-mail address, at most 100 characters.")
     address: str = strawberry.field(description="Postal address, at most 200 characters.")
 

@@ -60,6 +60,8 @@ async def test_a_retried_submission_files_once_and_reissues_the_code(desk: Desk)
         ({"title": "가" * 201}, "TOO_LONG", "title"),
         ({"location": " "}, "REQUIRED", "location"),
         ({"applicant": {**APPLICANT, "email": "x" * 101}}, "TOO_LONG", "applicant.email"),
+        # The column holds 20: 21 digits were once accepted by the input and failed in the database (masked).
+        ({"applicant": {**APPLICANT, "phone": "0" * 21}}, "TOO_LONG", "applicant.phone"),
     ],
 )
 async def test_bad_applications_are_refused_and_change_nothing(
