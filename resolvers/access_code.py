@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -34,6 +35,17 @@ async def hash_in_thread(code: str) -> str:
 
 async def verify_in_thread(code: str, stored: str) -> bool:
     return await asyncio.to_thread(verify, code, stored)
+
+
+@functools.cache
+def _unmatchable() -> str:
+    return hash_code(new_code())
+
+
+async def unmatchable_in_thread() -> str:
+    """A stored hash that no code a caller knows matches, made once (in a thread): checking a guess against it
+    for a receipt number with no case costs what checking a real one costs, and the event loop nothing."""
+    return await asyncio.to_thread(_unmatchable)
 
 
 def verify(code: str, stored: str) -> bool:

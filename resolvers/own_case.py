@@ -28,8 +28,8 @@ async def open_own_case(context: Context, receipt_no: str, code: str) -> OwnCase
                 .where(Case.receipt_no == receipt_no)
             )
         ).first()
-    # A missing case still costs one scrypt, so timing does not tell which receipt numbers exist.
-    stored = row[1].access_code_hash if row else access_code.hash_code("0000-0000-0000")
+    # A missing case still costs one scrypt (in a thread), so timing does not tell which receipt numbers exist.
+    stored = row[1].access_code_hash if row else await access_code.unmatchable_in_thread()
     if not await access_code.verify_in_thread(code, stored) or row is None:
         raise Unauthenticated("the receipt number or the access code is wrong")
     return OwnCase(case=row[0], applicant=row[1])
