@@ -31,12 +31,12 @@ from openproc.input_guard import TextGuardMiddleware
 from openproc.observability import (
     BUS_RECONNECTS,
     EVENTS_PUBLISHED,
-    OPERATIONS,
     WATCHERS,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     durability_warnings,
     metrics,
+    observe_operation,
 )
 from openproc.oversight import OversightLoop
 from openproc.security_headers import SecurityHeadersMiddleware
@@ -262,7 +262,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         CompiledReads(
             engine,
             Plans(schema._schema, LIMIT_RULES, MAX_TOKENS),
-            lambda name, seconds: OPERATIONS.labels(name[:64], "query", "ok").observe(seconds),
+            lambda name, seconds: observe_operation(name, "query", "ok", seconds),
             cache,
         )
         if settings.compiled_reads

@@ -3,6 +3,7 @@ operation names and errors; metrics hold counts and durations."""
 
 import contextvars
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,24 @@ OPERATIONS = Histogram(
     "GraphQL operations by name and type, and how long they took",
     ["operation", "type", "outcome"],
 )
+# Operation names are chosen by clients: the first this many distinct names keep their own label and every later
+# one is counted as "other", so no client can grow /metrics (and each scrape) without bound.
+OPERATION_NAMES = 100
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_named: set[str] = set()
+
+
+def observe_operation(name: str | None, kind: str, outcome: str, seconds: float) -> None:
+    """Count one operation under a bounded set of name labels."""
+    label = name if name and NAME.fullmatch(name) else "anonymous" if not name else "other"
+    if label not in _named and label != "anonymous":
+        if len(_named) >= OPERATION_NAMES:
+            label = "other"
+        else:
+            _named.add(label)
+    OPERATIONS.labels(label, kind, outcome).observe(seconds)
+
+
 EVENTS_PUBLISHED = Counter("openproc_events_published_total", "Writes that appended events and rang the bus")
 EVENTS_DELIVERED = Counter("openproc_events_delivered_total", "Event messages queued to watchers")
 EVENTS_READ = Counter("openproc_events_read_total", "Events the hub read from the log")
@@ -90,13 +109,12 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        name = context.operation_name or "anonymous"
         try:
             kind = context.operation_type.value
         except Exception:  # the document did not parse or name an operation
             kind = "invalid"
         outcome = "error" if context.result is not None and context.result.errors else "ok"
-        OPERATIONS.labels(name[:64], kind, outcome).observe(time.perf_counter() - started)
+        observe_operation(context.operation_name, kind, outcome, time.perf_counter() - started)
 
 
 async def metrics(_: Request) -> Response:

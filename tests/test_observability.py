@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import re
 import signal
 
 import httpx
@@ -11,7 +12,7 @@ import websockets
 from sqlalchemy.engine import make_url
 
 from openproc.app import create_app
-from openproc.observability import configure_logging, request_id
+from openproc.observability import OPERATION_NAMES, configure_logging, request_id
 from openproc.settings import Settings
 from tests.schema.mutations.workflow import Desk
 from tests.subscriptions.servers import server
@@ -46,6 +47,20 @@ async def test_metrics_count_operations_and_events(desk: Desk) -> None:
     published = next(line for line in text.splitlines() if line.startswith("openproc_events_published_total "))
     assert float(published.split()[1]) >= 1
     assert "홍길동" not in text, "no applicant data in metrics"
+
+
+async def test_client_chosen_operation_names_cannot_grow_the_metrics(desk: Desk) -> None:
+    for index in range(OPERATION_NAMES + 50):
+        await desk.client.post("/graphql", json={"query": f"query Spam{index} {{ __typename }}"})
+    await desk.client.post("/graphql", json={"query": "query TaskList { taskTypes { code } }"})
+
+    text = (await desk.client.get("/metrics")).text
+
+    named = set(re.findall(r'openproc_graphql_operation_seconds_count\{operation="([^"]*)"', text))
+    assert len(named) <= OPERATION_NAMES + 2, "at most the bounded names, anonymous and other"
+    assert "other" in named
+    assert f"Spam{OPERATION_NAMES + 49}" not in named
+    assert "TaskList" in named, "a name seen before the bound was reached keeps its label"
 
 
 async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
