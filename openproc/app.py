@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -60,7 +61,7 @@ logger = logging.getLogger("openproc")
 
 # The one way every door (HTTP, compiled reads' fallback, the WebSocket) makes a request's context: what the
 # process shares (sessions, policy, limiter, hub, commit hook, ledger key, timeout) and who is asking.
-ContextFor = Callable[[str | None, str], Context]
+ContextFor = Callable[..., Context]
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -85,7 +86,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         return self.context_for(
-            bearer_token(request.headers.get("authorization")), request.client.host if request.client else "unknown"
+            bearer_token(request.headers.get("authorization")),
+            request.client.host if request.client else "unknown",
+            response.headers if isinstance(response, Response) else None,
         )
 
 
@@ -155,7 +158,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
 
-    def context_for(token: str | None, client: str) -> Context:
+    def context_for(token: str | None, client: str, response_headers: MutableHeaders | None = None) -> Context:
         return Context(
             sessions,
             token=token,
@@ -166,6 +169,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             on_commit=on_commit,
             ledger_key=signer.verifier_key,
             resolver_timeout_s=settings.resolver_timeout_s,
+            response_headers=response_headers,
         )
 
     graphql = GraphQLApp(context_for)

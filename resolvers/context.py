@@ -1,6 +1,6 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from models import Officer
 from resolvers.auth import officer_for_token
@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 # default), so a single slow statement is cancelled by PostgreSQL first and this catches what it cannot: many
 # statements in a row, or a wait outside the database.
 RESOLVER_TIMEOUT_S = 15.0
+
+
+class Headers(Protocol):
+    """Where an answer's HTTP headers are set (Starlette's MutableHeaders)."""
+
+    def __setitem__(self, key: str, value: str) -> None: ...
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Context:
     # Called after a write commits: wakes this process's watchers and rings the bus for the others.
     on_commit: Callable[[], Awaitable[None]] | None = None
     resolver_timeout_s: float = RESOLVER_TIMEOUT_S
+    # The HTTP answer's headers, when there is one (a refusal's Retry-After goes there); None over the socket.
+    response_headers: "Headers | None" = None
     loaders: Loaders = field(init=False)
     _officer: Officer | None = field(init=False, default=None)
 

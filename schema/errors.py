@@ -73,4 +73,9 @@ class ErrorPolicy(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
+            limited = [error.original_error for error in result.errors if isinstance(error.original_error, RateLimited)]
+            headers = getattr(self.execution_context.context, "response_headers", None)
+            if limited and headers is not None:
+                # Over HTTP a per-feature limit answers 200 with RATE_LIMITED; clients and proxies read this header.
+                headers["retry-after"] = str(max(error.retry_after for error in limited))
             result.errors = [public(error) for error in result.errors]

@@ -124,18 +124,20 @@ async def test_signings_per_officer_are_budgeted(database_url: str, demo: Datase
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         token = await Officers(database_url).token(officer_id)
-        answers = [
-            (
-                await http.post(
-                    "/graphql",
-                    json={"query": SIGN, "variables": {"input": {"stepId": global_id("Step", 1)}}},
-                    headers={"authorization": f"Bearer {token}"},
-                )
-            ).json()
+        responses = [
+            await http.post(
+                "/graphql",
+                json={"query": SIGN, "variables": {"input": {"stepId": global_id("Step", 1)}}},
+                headers={"authorization": f"Bearer {token}"},
+            )
             for _ in range(3)
         ]
+    answers = [response.json() for response in responses]
     assert [answer.get("errors", [{}])[0].get("extensions", {}).get("code") for answer in answers][-1] == "RATE_LIMITED"
     assert "errors" not in answers[0] or answers[0]["errors"][0]["extensions"]["code"] != "RATE_LIMITED"
+    # The refusal says when to come back in the header too, as the anonymous budget's 429 does.
+    assert int(responses[-1].headers["retry-after"]) == answers[-1]["errors"][0]["extensions"]["retryAfter"] > 0
+    assert "retry-after" not in responses[0].headers
 
 
 NUL_APPLICATION = """
