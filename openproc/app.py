@@ -3,7 +3,7 @@
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from importlib import resources
@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -45,7 +44,7 @@ from openproc.settings import Settings
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token, officer_for_token
-from resolvers.context import Context
+from resolvers.context import Context, ContextFactory, Headers
 from resolvers.progress import Watch
 from resolvers.rate_limit import default_limiter
 from resolvers.webhook_targets import Targets
@@ -59,15 +58,10 @@ from subscriptions.webhook_dispatcher import Dispatcher
 logger = logging.getLogger("openproc")
 
 
-# The one way every door (HTTP, compiled reads' fallback, the WebSocket) makes a request's context: what the
-# process shares (sessions, policy, limiter, hub, commit hook, ledger key, timeout) and who is asking.
-ContextFor = Callable[..., Context]
-
-
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's HTTP view, with a per-request Context from the process's one context factory."""
 
-    def __init__(self, context_for: ContextFor) -> None:
+    def __init__(self, context_for: ContextFactory) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.context_for = context_for
 
@@ -104,13 +98,15 @@ class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
 
-    def __init__(
-        self, live: Server, budget: Callable[[ASGIApp], ASGIApp], reads: CompiledReads | None, **options: Any
-    ) -> None:
+    def __init__(self, live: Server, budget: AnonymousBudget, reads: CompiledReads | None, **options: Any) -> None:
         super().__init__(**options)
         self.live, self.reads = live, reads
         self._entry: ASGIApp = RequestIdMiddleware(
-            SecurityHeadersMiddleware(BodyLimitMiddleware(budget(TextGuardMiddleware(self._dispatch)), MAX_BODY_BYTES))
+            SecurityHeadersMiddleware(
+                BodyLimitMiddleware(
+                    AnonymousRateLimitMiddleware(TextGuardMiddleware(self._dispatch), budget), MAX_BODY_BYTES
+                )
+            )
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,7 +154,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     )
     limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
 
-    def context_for(token: str | None, client: str, response_headers: MutableHeaders | None = None) -> Context:
+    def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
         return Context(
             sessions,
             token=token,
@@ -274,7 +270,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     )
     app = OpenApp(
         live,
-        lambda inner: AnonymousRateLimitMiddleware(inner, budget),
+        budget,
         reads,
         routes=[
             Route("/", home),

@@ -24,6 +24,13 @@ class Headers(Protocol):
     def __setitem__(self, key: str, value: str) -> None: ...
 
 
+class ContextFactory(Protocol):
+    """The one way every door (HTTP, compiled reads' fallback, the WebSocket) makes a request's context: what the
+    process shares (sessions, policy, limiter, hub, commit hook, ledger key, timeout) and who is asking."""
+
+    def __call__(self, token: str | None, client: str, response_headers: Headers | None = None) -> "Context": ...
+
+
 @dataclass
 class Context:
     """Per-request state: a session factory (never a shared session), the request's loaders and caller."""

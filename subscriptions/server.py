@@ -27,7 +27,7 @@ from strawberry.relay.types import GlobalIDValueError
 from openproc import input_guard
 from openproc.observability import EVENTS_DELIVERED
 from resolvers import progress
-from resolvers.context import Context
+from resolvers.context import ContextFactory
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, RateLimited
 from resolvers.progress import Snapshot, Watch
@@ -145,7 +145,7 @@ class Group:
         assert isinstance(result, graphql.ExecutionResult), "subscription payloads render without I/O"
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = _errors(result.errors)
+            body["errors"] = [dict(error.formatted) for error in result.errors]  # schema.execute applied the policy
         rendered = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         self._rendered[sequence] = rendered
         if len(self._rendered) > 256:
@@ -439,7 +439,7 @@ class Connection:
             result = await schema.execute(query, variable_values=variables, context_value=context, operation_name=name)
             body: dict[str, Any] = {"data": result.data}
             if result.errors:
-                body["errors"] = _errors(result.errors)
+                body["errors"] = [dict(error.formatted) for error in result.errors]  # schema.execute applied the policy
             self.offer(self.next_message(operation_id, json.dumps(body, ensure_ascii=False)))
             self.offer(json.dumps({"id": operation_id, "type": "complete"}))
         finally:
@@ -456,7 +456,7 @@ class Server:
         self,
         hub: Hub,
         sessions: Sessions,
-        context_for: Callable[[str | None, str], Context],
+        context_for: ContextFactory,
         charge: Callable[[str | None, str], Awaitable[None]],
         limits: Limits | None = None,
         client_of: Callable[[WebSocket], str] | None = None,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.relay import to_base64
 
 from openproc.database import create_engine, create_sessionmaker
-from resolvers.context import Context
+from resolvers.context import Context, Headers
 from subscriptions.hub import Hub
 from subscriptions.server import Limits, Server
 from tests.helpers import Officers
@@ -51,10 +51,14 @@ async def unlimited(token: str | None, client: str) -> None:
 
 def server_on(hub: Hub) -> Server:
     sessions = hub.sessions
+
+    def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
+        return Context(sessions, token=token, client=client, hub=hub, response_headers=response_headers)
+
     return Server(
         hub,
         sessions,
-        lambda token, client: Context(sessions, token=token, client=client, hub=hub),
+        context_for,
         unlimited,
         Limits(send_buffer=SEND_BUFFER, init_timeout_s=60),
     )
