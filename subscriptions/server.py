@@ -145,7 +145,7 @@ class Group:
         assert isinstance(result, graphql.ExecutionResult), "subscription payloads render without I/O"
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [dict(error.formatted) for error in result.errors]  # schema.execute applied the policy
+            body["errors"] = _errors(result.errors)
         rendered = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         self._rendered[sequence] = rendered
         if len(self._rendered) > 256:
