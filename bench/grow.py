@@ -56,7 +56,7 @@ from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES
 from bench.wrk import LOOPBACK, Result, graphql, require_wrk, run_wrk
 from models.enums import CaseStatus
 from readpath.endpoint import Plans
-from schema import LIMIT_RULES, MAX_TOKENS, schema
+from schema import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -436,7 +436,7 @@ def print_table(rows: list[Row], rounds: int) -> None:
 
 
 async def explain(url: str) -> list[Explained]:
-    plans = Plans(schema._schema, LIMIT_RULES, MAX_TOKENS)
+    plans = Plans(schema._schema)
     connection = await asyncpg.connect(url)
     try:
         # The case deepest in the clones: the oldest copy's oldest case.

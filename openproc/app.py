@@ -49,7 +49,7 @@ from resolvers.progress import Watch
 from resolvers.rate_limit import default_limiter
 from resolvers.webhook_targets import Targets
 from resolvers.workflow.checks import Policy
-from schema import LIMIT_RULES, MAX_TOKENS, schema
+from schema import schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.server import Limits, Server
@@ -261,7 +261,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     reads = (
         CompiledReads(
             engine,
-            Plans(schema._schema, LIMIT_RULES, MAX_TOKENS),
+            Plans(schema._schema),
             lambda name, seconds: observe_operation(name, "query", "ok", seconds),
             cache,
         )

@@ -12,15 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
-from graphql.validation import ASTValidationRule
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readpath.cache import ResponseCache
 from readpath.compiler import Plan, Unsupported, plan
 from resolvers.errors import InvalidInput
+from schema.validation import prepare
 
 logger = logging.getLogger("openproc.readpath")
 
@@ -34,8 +34,8 @@ Observe = Callable[[str, float], None]
 class Plans:
     """Parsed, validated and compiled documents by (query, operation name); None for those left to Strawberry."""
 
-    def __init__(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
-        self.schema, self.rules, self.max_tokens = schema, (*specified_rules, *rules), max_tokens
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
         self._known: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
     def get(self, query: str, operation_name: str | None) -> Plan | None:
@@ -52,14 +52,12 @@ class Plans:
         return compiled
 
     def _compile(self, query: str, operation_name: str | None) -> Plan | None:
-        try:
-            document = parse(query, max_tokens=self.max_tokens)
-        except GraphQLError:
-            return None
-        if validate(self.schema, document, self.rules):
+        # Parsed and validated as every door does; a refused document is left to Strawberry to answer.
+        prepared = prepare(self.schema, query)
+        if prepared.document is None or prepared.errors:
             return None
         try:
-            return plan(self.schema, document, operation_name)
+            return plan(self.schema, prepared.document, operation_name)
         except Unsupported:
             return None
 

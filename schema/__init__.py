@@ -5,36 +5,18 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from openproc.observability import OperationMetrics
 from schema.errors import ErrorPolicy, public
-from schema.limits import FieldDuplicationLimit
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.timeouts import ResolverTimeout
-
-# Deep enough for a case → steps → officer → department → parent chain, shallow enough to stop abuse.
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5_000
-# Beyond GraphQL's own rules; the compiled read path (readpath/) validates with the same ones.
-LIMIT_RULES = (
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    FieldDuplicationLimit,
-)
+from schema.validation import MAX_TOKENS, PreparedDocuments
 
 # Subscriptions are served by subscriptions/server.py on the WebSocket; `execute` would run one as a query and
 # answer a null field (a masked INTERNAL error and a logged traceback), so it refuses them with this instead.
@@ -94,11 +76,10 @@ def build_schema() -> Schema:
             # Cancels a slow query or mutation resolver; ErrorPolicy then masks and logs it like any bug.
             ResolverTimeout,
             OperationMetrics,
-            # Both caches live at module level, shared across requests: only the factory is per request.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            # Parsed and validated as the other doors do, kept per document text (schema/validation.py).
+            PreparedDocuments,
+            # A document that does not parse is parsed again by Strawberry to report the error: with this limit.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules(list(LIMIT_RULES)),
         ],
     )
 

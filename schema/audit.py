@@ -16,6 +16,7 @@ from schema import case as case_schema
 from schema import event as event_schema
 from schema import officer as officer_schema
 from schema import step as step_schema
+from schema.cost import AGGREGATE_COST, Cost
 from schema.ids import optional_db_id_for
 from schema.info import Info
 from schema.pagination import AfterArgument, FirstArgument, page_info_of
@@ -199,4 +200,5 @@ audit_findings_field: AuditFindingConnection = strawberry.field(
     description="Cyber-audit findings (사이버 감사) of one rule, in pages (Relay connection), each linked to the "
     "events that show it. Auditors only: findings are unreviewed suspicions about named officers.",
     permission_classes=[IsAuditor],
+    directives=[Cost(weight=AGGREGATE_COST)],
 )

@@ -8,6 +8,7 @@ from strawberry import relay
 
 import models
 from schema import officer as officer_schema
+from schema.cost import ListSize
 from schema.enums import DepartmentLevel, to_graphql
 from schema.ids import nodes_from
 from schema.info import Info
@@ -54,7 +55,7 @@ class Department(relay.Node):
         rows = await info.context.loaders.departments_by_parent_id.load(self.id)
         return [Department.from_model(row) for row in rows]
 
-    @strawberry.field(description="Officers who work directly in this unit.")
+    @strawberry.field(description="Officers who work directly in this unit.", directives=[ListSize(assumed_size=30)])
     async def officers(self, info: Info) -> list[Annotated["Officer", strawberry.lazy("schema.officer")]]:
         rows = await info.context.loaders.officers_by_department_id.load(self.id)
         return [officer_schema.Officer.from_model(row) for row in rows]

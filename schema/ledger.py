@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers import ledger
+from schema.cost import ListSize
 from schema.info import Info
 from schema.time import local
 
@@ -80,7 +81,10 @@ class Ledger:
         size, proof = await ledger.consistency(info.context.sessions, first, second)
         return ConsistencyProof(first=first, second=size, proof=[_b64(node) for node in proof])
 
-    @strawberry.field(description="Raw leaves by index range [start, end), at most 1,000 at a time.")
+    @strawberry.field(
+        description="Raw leaves by index range [start, end), at most 1,000 at a time.",
+        directives=[ListSize(assumed_size=1_000)],
+    )
     async def leaves(
         self,
         info: Info,

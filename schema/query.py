@@ -16,6 +16,7 @@ from schema import oversight
 from schema.audit import AuditFindingConnection, audit_findings_field
 from schema.case import Case, CaseConnection, resolve_cases
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
+from schema.cost import AGGREGATE_COST, MAX_NODE_IDS, AtMost, Cost, ListSize
 from schema.counters import PublicCounters
 from schema.delay import DelayConnection
 from schema.department import Department
@@ -40,7 +41,10 @@ from schema.webhook import Webhook, webhooks_field
 class Query:
     node: relay.Node | None = relay.node(description="Any object by its global ID; null if there is none.")
     nodes: list[relay.Node | None] = relay.node(
-        description="Several objects by global ID, in the order asked; null where there is none."
+        description=f"Several objects by global ID (at most {MAX_NODE_IDS}), in the order asked; null where there "
+        "is none.",
+        directives=[ListSize(slicing_arguments=["ids"], assumed_size=MAX_NODE_IDS)],
+        extensions=[AtMost("ids", MAX_NODE_IDS)],
     )
 
     @strawberry.field(description="A case by its public receipt number; null if there is none.")
@@ -61,7 +65,9 @@ class Query:
     ) -> CaseConnection:
         return await resolve_cases(info, filter, order_by, first, after)
 
-    @strawberry.field(description="Every disclosed task type (the task list), by code.")
+    @strawberry.field(
+        description="Every disclosed task type (the task list), by code.", directives=[ListSize(assumed_size=60)]
+    )
     async def task_types(self, info: Info) -> list[TaskType]:
         return [TaskType.from_model(row) for row in await all_task_types(info.context)]
 
@@ -72,7 +78,10 @@ class Query:
         row = await task_type_by_code(info.context, code)
         return None if row is None else TaskType.from_model(row)
 
-    @strawberry.field(description="The top of the organisation tree; follow `children` for the units below.")
+    @strawberry.field(
+        description="The top of the organisation tree; follow `children` for the units below.",
+        directives=[ListSize(assumed_size=1)],
+    )
     async def departments(self, info: Info) -> list[Department]:
         return [Department.from_model(row) for row in await root_departments(info.context)]
 
@@ -129,7 +138,10 @@ class Query:
     def ledger(self) -> Ledger:
         return Ledger()
 
-    @strawberry.field(description="Every article of law cited by a task type or an approval step.")
+    @strawberry.field(
+        description="Every article of law cited by a task type or an approval step.",
+        directives=[ListSize(assumed_size=100)],
+    )
     async def legal_references(self, info: Info) -> list[LegalReference]:
         return [LegalReference.from_model(row) for row in await all_legal_references(info.context)]
 
@@ -158,11 +170,13 @@ class Query:
         resolver=oversight.statistics,
         description="Figures for dashboards over a window, grouped by task type, department or officer, "
         "optionally as a weekly, monthly or yearly series; computed by PostgreSQL.",
+        directives=[Cost(weight=AGGREGATE_COST)],
     )
     officer_ranking: list[OfficerRanking] = strawberry.field(
         resolver=oversight.officer_ranking,
         description="Officers ranked by timely input in a month: the share of their entries made within the "
         "input-delay threshold of the fact, then how many they made.",
+        directives=[Cost(weight=AGGREGATE_COST)],
     )
     counters: PublicCounters = strawberry.field(
         resolver=oversight.counters, description="Registered cases and documents, views, and the milestones passed."
@@ -172,4 +186,5 @@ class Query:
         resolver=resolve_search,
         description="One ranked search (자료검색) over cases, task types, departments, officers and legal "
         "references, in pages (Relay connection); best first, Korean typos forgiven.",
+        directives=[Cost(weight="100")],
     )

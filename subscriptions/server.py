@@ -13,7 +13,6 @@ import logging
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import graphql
@@ -31,9 +30,10 @@ from resolvers.context import ContextFactory
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, RateLimited
 from resolvers.progress import Snapshot, Watch
-from schema import LIMIT_RULES, MAX_TOKENS, schema
+from schema import schema
 from schema.errors import public
 from schema.subscription import WATCHES, CaseProgress
+from schema.validation import prepare
 from subscriptions.hub import Hub, Registration
 
 logger = logging.getLogger("openproc.subscriptions")
@@ -51,8 +51,6 @@ class Limits:
     connections_per_client: int = 500
 
 
-# The HTTP door's rules and limits (schema/__init__.py), so both doors refuse the same documents.
-RULES = (*graphql.specified_rules, *LIMIT_RULES)
 # Close code for a watcher too far behind: RFC 6455's "try again later", which graphql-transport-ws leaves free
 # and its reference client retries (its 4400-4499 codes are fatal there).
 TOO_FAR_BEHIND = (1013, "Too far behind; resume with after")
@@ -83,16 +81,6 @@ class CatchUpLane:
             if loop.time() > self.slice_ends:
                 await asyncio.sleep(CATCH_UP_SLICE_S * CATCH_UP_REST)
                 self.slice_ends = loop.time() + CATCH_UP_SLICE_S
-
-
-@lru_cache(maxsize=512)
-def _prepared(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
-    """Parsed (with the token limit) and validated once per distinct text, like the HTTP path's caches."""
-    try:
-        document = graphql.parse(query, max_tokens=MAX_TOKENS)
-    except GraphQLError as error:
-        return None, (error,)
-    return document, tuple(graphql.validate(schema._schema, document, RULES))
 
 
 def _bad_input(error: Exception) -> GraphQLError:
@@ -417,7 +405,8 @@ class Connection:
         if input_guard.has_forbidden(query) or input_guard.has_forbidden(variables):
             self.error(operation_id, [input_guard.ERROR])
             return
-        document, errors = _prepared(query)
+        # Parsed and validated as over HTTP (schema/validation.py): the same limits, the same cache.
+        document, errors = prepare(schema._schema, query)
         if errors or document is None:
             self.error(operation_id, _errors(errors))
             return

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from schema.cost import MAX_DEPTH
 from tests.helpers import global_id, post, post_expecting_errors
 
 CASES = """
@@ -85,10 +86,16 @@ async def test_malformed_variables_are_reported_not_masked(client: httpx.AsyncCl
     assert error["extensions"]["code"] != "INTERNAL"
 
 
-async def test_depth_is_limited(client: httpx.AsyncClient) -> None:
-    deep = "parent { " * 13 + "name" + " }" * 13
-    error = _single(await post_expecting_errors(client, f"{{ departments {{ {deep} }} }}"))
-    assert "exceeds maximum operation depth" in error["message"]
+def _levels(count: int) -> str:
+    """`{ departments { parent { … { name } } } }`: `count` fields on the path from the root to the leaf."""
+    return "{ departments { " + "parent { " * (count - 2) + "name" + " }" * (count - 2) + " } }"
+
+
+async def test_depth_is_limited_exactly(client: httpx.AsyncClient) -> None:
+    await post(client, _levels(MAX_DEPTH))
+    error = _single(await post_expecting_errors(client, _levels(MAX_DEPTH + 1)))
+    assert error["message"] == f"The operation is {MAX_DEPTH + 1} fields deep; at most {MAX_DEPTH} are allowed"
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_valid_request_after_errors_still_works(client: httpx.AsyncClient) -> None:

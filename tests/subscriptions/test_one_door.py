@@ -14,6 +14,7 @@ from strawberry.relay import to_base64
 
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
+from tests.schema.test_cost import nested_fragments
 from tests.subscriptions.servers import ServerProcess, Watcher, server
 
 FEED = "subscription($filter: EventFeedFilter, $after: Int) { events(filter: $filter, after: $after) { sequence } }"
@@ -29,6 +30,13 @@ CATALOGUE = {
     "one field eleven times": "{ taskTypes { " + " ".join("code" for _ in range(11)) + " } }",
     "too deep": "{ cases(first: 1) { edges { node { steps { officer { department { parent { parent { parent "
     "{ parent { parent { parent { parent { parent { name } } } } } } } } } } } } } } }",
+    "too costly": "{ cases(first: 100) { edges { node { steps { officer { steps(first: 100) { edges { node "
+    "{ case { steps { name } } } } } } } } } } }",
+    "nested fragments": nested_fragments(width=16, levels=4),
+    "a chain of fragments": "{ ...F0 } "
+    + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
+    + " fragment F30 on Query { __typename }",
+    "the same field 1,090 times": "{ " + "ledger { publicKey } " * 1_090 + "}",
     "unknown field": "{ nothing }",
     "bad syntax": "{ taskTypes { ",
 }
