@@ -4,7 +4,9 @@ import asyncio
 import contextlib
 import logging
 
+from ledger.last_signed import LastSigned
 from ledger.note import Signer
+from openproc.observability import LEDGER_REFUSALS
 from resolvers import ledger
 from resolvers.dataloaders import Sessions
 
@@ -12,8 +14,10 @@ logger = logging.getLogger("openproc.ledger")
 
 
 class Checkpointer:
-    def __init__(self, sessions: Sessions, signer: Signer, interval_s: float = 1.0) -> None:
-        self.sessions, self.signer, self.interval_s = sessions, signer, interval_s
+    def __init__(self, sessions: Sessions, signer: Signer, last_signed: LastSigned, interval_s: float = 1.0) -> None:
+        self.sessions, self.signer, self.last_signed, self.interval_s = sessions, signer, last_signed, interval_s
+        # Why the signer last refused to sign (None while it signs): /readyz reports it, the process stays unready.
+        self.refusal: str | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -25,10 +29,23 @@ class Checkpointer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def sign_now(self) -> None:
+        """One round: sign the grown tree, or refuse (and say why) if it contradicts what was signed before."""
+        try:
+            await ledger.sign_checkpoint(self.sessions, self.signer, self.last_signed)
+        except ledger.ForkRefused as refused:
+            LEDGER_REFUSALS.inc()
+            if self.refusal != str(refused):
+                # Logged once per reason; the last good checkpoint stays the one served.
+                logger.critical("refusing to sign the ledger: %s", refused)
+            self.refusal = str(refused)
+        else:
+            self.refusal = None
+
     async def _run(self) -> None:
         while True:
             try:
-                await ledger.sign_checkpoint(self.sessions, self.signer)
+                await self.sign_now()
             except Exception:
                 logger.exception("signing a checkpoint failed; retrying")
             await asyncio.sleep(self.interval_s)

@@ -1,6 +1,7 @@
 """The Starlette application: GraphQL (with GraphiQL) on /graphql, a health probe, and a redirect from /."""
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -9,7 +10,7 @@ from datetime import timedelta
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -21,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.base import BaseRequestProtocol
 
 from ledger.checkpointer import Checkpointer
+from ledger.last_signed import LastSigned
 from ledger.note import Signer, load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.admission import AdmissionMiddleware
@@ -131,6 +133,14 @@ def ledger_signer(settings: Settings) -> Signer:
     )
 
 
+def last_signed(settings: Settings, database_url: str, signer: Signer) -> LastSigned:
+    """Where the signer remembers its last checkpoint for the log in this database: in DATA_DIR, beside the key,
+    one file per database (named by a hash of its URL without the password)."""
+    where = make_url(database_url).render_as_string(hide_password=True)
+    name = hashlib.sha256(f"{signer.name}\n{where}".encode()).hexdigest()[:16]
+    return LastSigned(settings.data_dir / "ledger-signed" / f"{name}.checkpoint", signer.verifier_key)
+
+
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(
@@ -181,7 +191,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     budget = AnonymousBudget(limiter, live_token, settings.token_verified_for_s)
     live = Server(hub, sessions, context_for, budget.charge, limits)
-    checkpointer = Checkpointer(sessions, signer)
+    checkpointer = Checkpointer(
+        sessions, signer, last_signed(settings, database_url, signer), settings.ledger_checkpoint_interval_s
+    )
     dispatcher = Dispatcher(sessions, policy.webhook_targets, backoff_s=settings.webhook_backoff_s)
     oversight = OversightLoop(
         sessions,
@@ -234,7 +246,13 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     async def ready(_: Request) -> Response:
         """Readiness: the database answers and the bus is connected; a balancer sends traffic only then."""
-        checks = {"database": "ok", "bus": "ok", "log": "resyncing" if hub.resyncing else "ok"}
+        checks = {
+            "database": "ok",
+            "bus": "ok",
+            "log": "resyncing" if hub.resyncing else "ok",
+            # A signer that found the tree contradicting what it signed before keeps the process unready.
+            "ledger": "ok" if checkpointer.refusal is None else f"refusing to sign: {checkpointer.refusal}",
+        }
         try:
             # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
             await asyncio.wait_for(bus.connected.wait(), timeout=settings.ready_timeout_s)
@@ -295,4 +313,5 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = limiter
     app.state.hub, app.state.bus, app.state.live, app.state.reads = hub, bus, live, reads
+    app.state.checkpointer = checkpointer
     return app

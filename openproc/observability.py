@@ -46,6 +46,10 @@ EVENTS_READ = Counter("openproc_events_read_total", "Events the hub read from th
 LOG_REWINDS = Counter(
     "openproc_log_rewinds_total", "Times the event log was found to end before what this process had read"
 )
+LEDGER_REFUSALS = Counter(
+    "openproc_ledger_signing_refusals_total",
+    "Rounds in which the signer refused to sign a tree that contradicts a checkpoint it signed before",
+)
 BUS_LAG = Histogram(
     "openproc_bus_lag_seconds",
     "From an event's recording to this process's hub reading it",

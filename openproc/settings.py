@@ -81,4 +81,6 @@ class Settings(BaseSettings):
     # Seconds a compiled answer may be served again; events drop it at once (readpath/cache.py). 0: no cache.
     response_cache_s: float = 0.0
     ledger_origin: str = "openproc.example/ledger"
+    # Seconds between the signer's rounds (each signs the grown tree, after proving it extends the last one).
+    ledger_checkpoint_interval_s: float = 1.0
     ledger_signing_key: SecretStr | None = None

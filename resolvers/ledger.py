@@ -4,6 +4,7 @@ Leaf index = event sequence − 1 (sequences count from 1, leaves from 0). Appen
 siblings the new leaf completes and writes the new nodes, inside the event's own transaction.
 """
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -12,7 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import leaf, merkle
-from ledger.note import Signer, checkpoint_body
+from ledger.last_signed import LastSigned, Signed
+from ledger.note import Signer, checkpoint_body, verify
 from models import Event, LedgerCheckpoint, LedgerLeaf, LedgerNode
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
@@ -129,17 +131,47 @@ async def latest_checkpoint(sessions: Sessions) -> LedgerCheckpoint | None:
         return await session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
 
 
-async def sign_checkpoint(sessions: Sessions, signer: Signer) -> LedgerCheckpoint | None:
-    """Sign the current tree if it grew since the last checkpoint; replicas signing the same size agree."""
+class ForkRefused(Exception):
+    """The tree in the database does not extend a checkpoint this signer signed: it is not signed."""
+
+
+async def _signed_before(sessions: Sessions, signer: Signer, last_signed: LastSigned) -> Signed | None:
+    """The largest checkpoint known to carry this signer's signature: its own record, or the database's latest
+    (another replica sharing the key may have signed it). A row without that signature proves nothing (a forgery,
+    or a checkpoint of the key before a rotation) and is not a reference."""
+    known = [signed for signed in [last_signed.read()] if signed is not None]
     latest = await latest_checkpoint(sessions)
+    if latest is not None:
+        with contextlib.suppress(ValueError):
+            _, size, root = verify(latest.note, signer.verifier_key)
+            known.append(Signed(size, root, latest.note))
+    return max(known, key=lambda signed: signed.size, default=None)
+
+
+async def sign_checkpoint(sessions: Sessions, signer: Signer, last_signed: LastSigned) -> Signed | None:
+    """Sign the current tree if it grew, after proving it extends every checkpoint signed before (C2SP
+    tlog-checkpoint: a log must never sign two inconsistent trees). Replicas signing the same size agree."""
+    before = await _signed_before(sessions, signer, last_signed)
     size, root = await root_at(sessions)
-    if latest is not None and latest.size >= size:
-        return latest
+    if before is not None:
+        if size < before.size:
+            raise ForkRefused(f"the tree has {size} leaves, fewer than the {before.size} signed before")
+        if size == before.size:
+            if root != before.root:
+                raise ForkRefused(f"the tree of {size} leaves has another root than the one signed before")
+            return before
+        if before.size:
+            # The proof an outsider is served (GET /ledger/proof/consistency), checked as they check it.
+            _, proof = await consistency(sessions, before.size, size)
+            if not merkle.verify_consistency(before.size, size, before.root, root, proof):
+                raise ForkRefused(f"the tree of {size} leaves does not extend the one of {before.size} signed before")
     note = signer.sign(checkpoint_body(signer.name, size, root))
+    # Remembered before it is published: once anyone can see it, the signer must never contradict it.
+    last_signed.write(note)
     async with sessions() as session, session.begin():
         await session.execute(
             insert(LedgerCheckpoint)
             .values(size=size, root=root, note=note, created_at=datetime.now(UTC))
             .on_conflict_do_nothing()
         )
-    return LedgerCheckpoint(size=size, root=root, note=note, created_at=datetime.now(UTC))
+    return Signed(size, root, note)

@@ -7,6 +7,7 @@ and drops it at the end. A missing server is an error, never a skip.
 import asyncio
 import logging
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -37,6 +38,8 @@ from tests.schema.mutations.workflow import Desk
 # The scheduled oversight round appends events on its own; tests that compare histories run it explicitly instead.
 # Set before any app or server process starts, so subprocesses inherit it too.
 os.environ.setdefault("OVERSIGHT_INTERVAL_S", "0")
+# The ledger's key and what its signer remembers (DATA_DIR) belong to this run's databases, not to var/.
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="openproc-tests-"))
 
 
 @pytest.fixture(scope="session", autouse=True)

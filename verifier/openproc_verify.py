@@ -6,7 +6,8 @@
     python verifier/openproc_verify.py --server … --key … monitor
 
 `checkpoint` verifies the latest checkpoint's signature and its consistency with the last one this verifier
-stored (in --state); `inclusion` proves given events are in it; `monitor` replays every leaf, recomputes the root,
+stored (in --state); `inclusion` proves that given events, exactly as the server serves them now, are leaves of
+it; `monitor` replays every leaf, recomputes the root,
 and compares every event the server now serves with the leaf it was hashed as. Any mismatch exits with status 1
 and says what failed. Needs Python 3.11+, `cryptography` (Ed25519) and `rfc8785` (canonical JSON).
 """
@@ -74,7 +75,12 @@ def verify_note(note: str, key: str) -> tuple[str, int, bytes]:
         except InvalidSignature as error:
             raise Mismatch("the checkpoint's signature is invalid") from error
         origin, size, root = text.split("\n")[:3]
-        return origin, int(size), base64.b64decode(root)
+        # tlog-checkpoint: the origin is the key's name, the size a decimal without leading zeros.
+        if origin != name:
+            raise Mismatch(f"the checkpoint's origin {origin!r} is not the key's name {name!r}")
+        if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")):
+            raise Mismatch(f"the checkpoint's size {size!r} is not a plain decimal")
+        return origin, int(size), base64.b64decode(root, validate=True)
     raise Mismatch(f"the checkpoint carries no signature by {name}")
 
 
@@ -148,11 +154,26 @@ class Verifier:
             raise Mismatch(f"leaves {start}…{end - 1} are not all there")
         return [leaf for _, leaf in found]
 
+    def served_as_hashed(self, start: int, leaves: list[bytes]) -> None:
+        """Every event the server serves now for these leaves, encoded again, must be the leaf's exact bytes."""
+        served = get_json(self.server, f"/ledger/events?start={start}&end={start + len(leaves)}")["events"]
+        by_sequence = {event["seq"]: event for event in served}
+        for index, leaf in enumerate(leaves, start=start):
+            event = by_sequence.get(index + 1)
+            if event is None:
+                raise Mismatch(f"event {index + 1} is in the ledger but the server no longer serves it")
+            if rfc8785.dumps({"v": 1, **event}) != leaf:
+                raise Mismatch(f"event {index + 1} as served now differs from what was hashed into the ledger")
+
     def inclusion(self, sequences: list[int]) -> None:
+        """Each event, as the server serves it now, is the leaf proven to be in the signed tree."""
         size, root = self.checkpoint()
         for sequence in sequences:
             index = sequence - 1
+            if not 0 <= index < size:
+                raise Mismatch(f"event {sequence} is not in the signed tree of {size} leaves")
             (leaf,) = self.leaves(index, index + 1)
+            self.served_as_hashed(index, [leaf])
             reply = get_json(self.server, f"/ledger/proof/inclusion?leaf_index={index}&tree_size={size}")
             path = [base64.b64decode(node) for node in reply["audit_path"]]
             if not verify_inclusion(index, size, leaf, path, root):
@@ -164,14 +185,8 @@ class Verifier:
         for start in range(0, size, PAGE):
             end = min(start + PAGE, size)
             leaves = self.leaves(start, end)
-            served = get_json(self.server, f"/ledger/events?start={start}&end={end}")["events"]
-            by_sequence = {event["seq"]: event for event in served}
-            for index, leaf in enumerate(leaves, start=start):
-                event = by_sequence.get(index + 1)
-                if event is None:
-                    raise Mismatch(f"event {index + 1} is in the ledger but the server no longer serves it")
-                if rfc8785.dumps({"v": 1, **event}) != leaf:
-                    raise Mismatch(f"event {index + 1} as served now differs from what was hashed into the ledger")
+            self.served_as_hashed(start, leaves)
+            for leaf in leaves:
                 node = (1, h_leaf(leaf))
                 while stack and stack[-1][0] == node[0]:
                     node = (node[0] * 2, h_node(stack.pop()[1], node[1]))

@@ -45,6 +45,14 @@ def test_checkpoints_are_signed_notes_both_implementations_verify() -> None:
     stranger = Signer("example.org/ledger", Ed25519PrivateKey.generate())
     with pytest.raises(independent.Mismatch):
         independent.verify_note(note, stranger.verifier_key)
+    # tlog-checkpoint's own rules: the origin is the key's name, the size has no leading zeros.
+    elsewhere = Signer("example.org/other", signer.key)
+    with pytest.raises(independent.Mismatch, match="origin"):
+        independent.verify_note(
+            elsewhere.sign(checkpoint_body("example.org/ledger", 5, b"\x01" * 32)), elsewhere.verifier_key
+        )
+    with pytest.raises(independent.Mismatch, match="plain decimal"):
+        independent.verify_note(signer.sign("example.org/ledger\n05\n" + "AQ" * 21 + "AQ==\n"), signer.verifier_key)
 
 
 async def _checkpoint_covering(desk: Desk, size: int) -> dict[str, object]:
@@ -172,9 +180,14 @@ async def test_the_verifier_catches_a_rewritten_event(
 
     original = await database.fetchval("SELECT payload::text FROM event WHERE seq = 10")
     await database.fetch("UPDATE event SET payload = jsonb_set(payload, '{forged}', 'true') WHERE seq = 10")
+    inclusion = ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(tmp_path / "i.json")]
     try:
         assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
         assert "event 10 as served now differs" in capsys.readouterr().err
+        # Proving the event's inclusion proves the event as served, not only the leaf.
+        assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "10"]) == 1
+        assert "event 10 as served now differs" in capsys.readouterr().err
+        assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "11"]) == 0
     finally:
         await database.fetch("UPDATE event SET payload = $1::jsonb WHERE seq = 10", original)
     assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0

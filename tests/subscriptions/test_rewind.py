@@ -29,7 +29,7 @@ async def replaceable(as_of: datetime) -> AsyncIterator[str]:
 
 async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceable: str) -> None:
     # Reads happen only when this test wakes the hub (no poll in between), so each step can be looked at.
-    app = create_app(replaceable, Settings(db_pool_size=2, poll_interval_s=3600))
+    app = create_app(replaceable, Settings(db_pool_size=2, poll_interval_s=3600, ledger_checkpoint_interval_s=3600))
     database = await asyncpg.connect(loader.libpq(replaceable))
     try:
         async with (
@@ -42,6 +42,7 @@ async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceab
             await watcher.connect(end)
             watcher.give(100)
             await asyncio.wait_for(app.state.hub.read_now(), 30)
+            await app.state.checkpointer.sign_now()
             before = await http.get("/readyz")
 
             # When the log is replaced by an empty one and the hub next reads it,
@@ -55,6 +56,9 @@ async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceab
                     watcher.changed.clear()
             await asyncio.wait_for(app.state.hub.read_now(), 30)
             after = await http.get("/readyz")
+            # For the ledger a replaced log is a fork: its signer refuses to sign the new tree (tests/ledger).
+            await app.state.checkpointer.sign_now()
+            unsigned = await http.get("/readyz")
     finally:
         await database.close()
 
@@ -63,4 +67,6 @@ async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceab
     assert watcher.closed == LOG_REPLACED[0]
     assert (during.status_code, during.json()["log"]) == (503, "resyncing")
     assert (after.status_code, after.json()["log"]) == (200, "ok")
+    assert unsigned.status_code == 503
+    assert unsigned.json()["ledger"].startswith("refusing to sign: the tree has 0 leaves, fewer than the")
     assert app.state.hub.last_sequence == 0
