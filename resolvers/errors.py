@@ -42,6 +42,7 @@ class WorkflowCode(StrEnum):
     INVALID_VALUE = "invalid_value"
     NO_ASSIGNEE = "no_assignee"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    PERSONAL_DATA = "personal_data"
 
 
 class WorkflowError(Exception):

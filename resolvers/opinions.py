@@ -5,8 +5,6 @@ never enter the event log, the ledger or a log line, because their text is the c
 data. The department concerned is the case's (for a case or one of its steps), the officer's, or the task type's.
 """
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +16,9 @@ from models import Case, Department, Officer, OfficerRole, Opinion, OpinionStatu
 from resolvers.context import Context
 from resolvers.errors import Forbidden, InvalidInput, Unauthenticated, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.personal_data import found_in
 from resolvers.workflow.access import WORKERS, supervises
-from resolvers.workflow.checks import required_text, text
+from resolvers.workflow.checks import required_public_text, required_text, text
 
 BODY_LIMIT = 1_000
 ALIAS_LIMIT = 30
@@ -27,18 +26,6 @@ DEFAULT_ALIAS = "시민"
 REASON_LIMIT = 300
 ANSWER_LIMIT = 2_000
 NEWEST_FIRST = "POSTED_AT_DESC"
-
-# Shapes of personal data a citizen may paste without thinking; an opinion showing one waits for a moderator.
-# Matched after NFKC normalisation (full-width digits and ＠ count too) with every kind of dash read as "-".
-PERSONAL_DATA: dict[str, re.Pattern[str]] = {
-    # YYMMDD-SNNNNNN, the seventh digit 1-8 (century and sex, foreigners included).
-    "주민등록번호": re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)"),
-    # Mobiles (010…), Seoul (02), other areas (031…064) and 070, national or with +82.
-    "전화번호": re.compile(r"(?<!\d)(?:\+82[\s.-]?|0)(?:1[016789]|2|[3-6][1-5]|70)[\s.)-]?\d{3,4}[\s.-]?\d{4}(?!\d)"),
-    "전자우편 주소": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-}
-
-DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
 
 MODERATORS = "only a supervisor of the department concerned (or above it), or an administrator, moderates opinions"
 ANSWERERS = "only officers of the department concerned, or supervisors above it, answer opinions"
@@ -57,12 +44,6 @@ class Subject:
         given = [self.case_receipt_no, self.step_id, self.officer_id, self.task_type_code]
         if sum(value is not None for value in given) != 1:
             raise InvalidInput("about", "give exactly one of caseReceiptNo, stepId, officerId and taskTypeCode")
-
-
-def personal_data(value: str) -> list[str]:
-    """The kinds of personal data `value` seems to hold, in a fixed order."""
-    normalised = unicodedata.normalize("NFKC", value).translate(DASHES)
-    return [kind for kind, pattern in PERSONAL_DATA.items() if pattern.search(normalised)]
 
 
 def held_reason(kinds: Sequence[str]) -> str:
@@ -105,13 +86,13 @@ async def leave(session: AsyncSession, subject: Subject, body: str, alias: str |
     """Store a citizen's opinion: published at once, or held with a public reason when it looks like personal data."""
     written = required_text(body, "body", BODY_LIMIT)
     name = text(alias, "alias", ALIAS_LIMIT, required=False) or DEFAULT_ALIAS
-    if personal_data(name):
+    if found_in(name):
         # An alias never needs contact details, and the author can fix it at once.
         raise WorkflowError(
             WorkflowCode.INVALID_VALUE, "must not hold a phone number, e-mail or registration number", "alias"
         )
     target = await _target(session, subject)
-    kinds = personal_data(written)
+    kinds = found_in(written)
     opinion = Opinion(
         **target,
         author_alias=name,
@@ -182,7 +163,7 @@ async def moderate(
         raise Forbidden(MODERATORS)
     if decision is OpinionStatus.HELD:
         raise WorkflowError(WorkflowCode.INVALID_VALUE, "publish or hide: only the automatic check holds", "decision")
-    explained = required_text(reason, "reason", REASON_LIMIT)
+    explained = required_public_text(reason, "reason", REASON_LIMIT)
     if opinion.status is decision:
         raise WorkflowError(WorkflowCode.INVALID_STATE, f"the opinion is already {decision.value}", "decision")
     opinion.status, opinion.moderation_reason = decision, explained
@@ -197,7 +178,7 @@ async def answer(session: AsyncSession, actor: Officer, opinion_id: int, reply: 
     opinion = await _locked(session, opinion_id)
     if not await may_answer(session, actor, opinion):
         raise Forbidden(ANSWERERS)
-    written = required_text(reply, "answer", ANSWER_LIMIT)
+    written = required_public_text(reply, "answer", ANSWER_LIMIT)
     if opinion.answer is not None:
         # A public answer is not rewritten silently; a correction is a matter for a new opinion and answer.
         raise WorkflowError(WorkflowCode.CONFLICT, "the opinion is already answered", "opinionId")

@@ -32,7 +32,7 @@ from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
 from resolvers.workflow.access import require_case_handler, require_worker
-from resolvers.workflow.checks import required_text
+from resolvers.workflow.checks import required_public_text
 
 # Appending events holds the event counter's lock until commit: small batches keep signings waiting briefly.
 BATCH = 100
@@ -216,7 +216,7 @@ async def explain(session: AsyncSession, actor: Officer, delay_id: int, explanat
     assert case is not None
     if delay.officer_id != actor.id:
         await require_case_handler(session, actor, case)
-    delay.explanation = required_text(explanation, "explanation", EXPLANATION_LIMIT)
+    delay.explanation = required_public_text(explanation, "explanation", EXPLANATION_LIMIT)
     delay.explained_at, delay.explained_by_id = datetime.now(UTC), actor.id
     step = None if delay.step_id is None else await session.get(Step, delay.step_id)
     await events.append(

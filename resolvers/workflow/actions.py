@@ -9,7 +9,7 @@ from models import ActionStatus, EventType, Officer, RescheduleReason, Scheduled
 from resolvers import events
 from resolvers.errors import WorkflowCode, WorkflowError
 from resolvers.workflow.access import require_case_handler, require_worker
-from resolvers.workflow.checks import Policy, occurred_at, required_text, text
+from resolvers.workflow.checks import Policy, occurred_at, public_text, required_public_text
 from resolvers.workflow.rows import lock_case, require_open
 
 DESCRIPTION_LIMIT = 200
@@ -51,7 +51,7 @@ async def schedule(
     require_open(case)
     action = ScheduledAction(
         case_id=case.id,
-        description=required_text(description, "description", DESCRIPTION_LIMIT),
+        description=required_public_text(description, "description", DESCRIPTION_LIMIT),
         scheduled_for=_planned(scheduled_for, policy, "scheduledFor"),
         status=ActionStatus.SCHEDULED,
     )
@@ -81,7 +81,7 @@ async def reschedule(
     new_for = _planned(scheduled_for, policy, "scheduledFor")
     if new_for == action.scheduled_for:
         raise WorkflowError(WorkflowCode.INVALID_VALUE, "that is already the planned time", "scheduledFor")
-    explanation = text(note, "note", NOTE_LIMIT, required=False)
+    explanation = public_text(note, "note", NOTE_LIMIT, required=False)
     moment = occurred_at(None, policy)
     session.add(
         ScheduledActionChange(

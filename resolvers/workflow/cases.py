@@ -9,7 +9,7 @@ from resolvers import events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.statutory_clock import add_working_hours, working_hours_between
 from resolvers.workflow.access import may_act_on_step, require_case_handler, require_worker
-from resolvers.workflow.checks import Policy, occurred_at, required_text, text
+from resolvers.workflow.checks import Policy, occurred_at, public_text, required_public_text
 from resolvers.workflow.rows import DONE_STEP, current_step, holidays, lock_case, lock_steps, require_open
 
 RESULT_LIMIT = 500
@@ -76,7 +76,7 @@ async def _finish(
 async def reject(
     session: AsyncSession, actor: Officer, policy: Policy, case_id: int, reason: str, when: datetime | None
 ) -> Case:
-    why = required_text(reason, "reason", RESULT_LIMIT)
+    why = required_public_text(reason, "reason", RESULT_LIMIT)
     return await _finish(session, actor, policy, case_id, CaseStatus.REJECTED, why, when, EventType.CASE_REJECTED)
 
 
@@ -84,7 +84,7 @@ async def withdraw(
     session: AsyncSession, actor: Officer, policy: Policy, case_id: int, note: str | None, when: datetime | None
 ) -> Case:
     """The applicant withdrew (취하): recorded by an officer handling the case."""
-    extra = text(note, "note", RESULT_LIMIT, required=False)
+    extra = public_text(note, "note", RESULT_LIMIT, required=False)
     result = "민원인 취하" + (f" ({extra})" if extra else "")
     return await _finish(session, actor, policy, case_id, CaseStatus.WITHDRAWN, result, when, EventType.CASE_WITHDRAWN)
 
@@ -92,5 +92,5 @@ async def withdraw(
 async def close(
     session: AsyncSession, actor: Officer, policy: Policy, case_id: int, result: str, when: datetime | None
 ) -> Case:
-    outcome = required_text(result, "result", RESULT_LIMIT)
+    outcome = required_public_text(result, "result", RESULT_LIMIT)
     return await _finish(session, actor, policy, case_id, CaseStatus.COMPLETED, outcome, when, EventType.CASE_CLOSED)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from resolvers.errors import WorkflowCode, WorkflowError
+from resolvers.personal_data import found_in
 from resolvers.webhook_targets import Targets
 
 
@@ -58,5 +59,25 @@ def text(value: str | None, field: str, limit: int, *, required: bool = True) ->
 
 def required_text(value: str | None, field: str, limit: int) -> str:
     checked = text(value, field, limit)
+    assert checked is not None
+    return checked
+
+
+def public_text(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+    """Text an officer writes for the public, which the ledger keeps for ever: refused if it seems to hold personal
+    data (the screen opinions pass too), naming the kind, never quoting it."""
+    checked = text(value, field, limit, required=required)
+    kinds = found_in(checked) if checked else []
+    if kinds:
+        raise WorkflowError(
+            WorkflowCode.PERSONAL_DATA,
+            f"seems to hold personal data ({', '.join(kinds)}); public text keeps none (write without it)",
+            field,
+        )
+    return checked
+
+
+def required_public_text(value: str | None, field: str, limit: int) -> str:
+    checked = public_text(value, field, limit)
     assert checked is not None
     return checked

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Document, DocumentKind, EventType, Officer
 from resolvers import events
 from resolvers.workflow.access import require_case_handler, require_worker
-from resolvers.workflow.checks import Policy, occurred_at, required_text
+from resolvers.workflow.checks import Policy, occurred_at, required_public_text
 from resolvers.workflow.rows import lock_case
 
 TITLE_LIMIT = 200
@@ -25,7 +25,7 @@ async def register(
     require_worker(actor)
     case = await lock_case(session, case_id)
     await require_case_handler(session, actor, case)
-    name = required_text(title, "title", TITLE_LIMIT)
+    name = required_public_text(title, "title", TITLE_LIMIT)
     moment = occurred_at(when, policy, not_before=case.received_at)
     document = Document(
         case_id=case.id,

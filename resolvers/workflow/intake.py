@@ -30,7 +30,7 @@ from resolvers import access_code, events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.statutory_clock import SEOUL, due_at
 from resolvers.workflow.access import require_worker, supervises
-from resolvers.workflow.checks import Policy, occurred_at, required_text
+from resolvers.workflow.checks import Policy, occurred_at, required_public_text, required_text
 from resolvers.workflow.rows import holidays
 
 
@@ -76,8 +76,8 @@ def _validated(application: Application) -> Application:
     person = application.applicant
     return Application(
         task_type_code=application.task_type_code,
-        title=required_text(application.title, "title", TITLE_LIMIT),
-        location=required_text(application.location, "location", LOCATION_LIMIT),
+        title=required_public_text(application.title, "title", TITLE_LIMIT),
+        location=required_public_text(application.location, "location", LOCATION_LIMIT),
         applicant=ApplicantDetails(
             name=required_text(person.name, "applicant.name", NAME_LIMIT),
             phone=required_text(person.phone, "applicant.phone", PHONE_LIMIT),

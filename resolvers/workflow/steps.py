@@ -9,7 +9,7 @@ from models import Case, CaseStatus, EventType, Officer, Step, StepStatus
 from resolvers import events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.workflow.access import WORKERS, may_act_on_step, require_worker, supervises
-from resolvers.workflow.checks import Policy, occurred_at, required_text, text
+from resolvers.workflow.checks import Policy, occurred_at, public_text, required_public_text
 from resolvers.workflow.rows import DONE_STEP, current_step, lock_step, officer, require_open
 
 COMMENT_LIMIT = 1000
@@ -70,7 +70,7 @@ async def sign(
         raise WorkflowError(WorkflowCode.INVALID_STATE, "start the step before signing it", "stepId")
     if step.status is StepStatus.RETURNED:
         raise WorkflowError(WorkflowCode.INVALID_STATE, "the step waits for the applicant's supplements", "stepId")
-    note = text(comment, "comment", COMMENT_LIMIT, required=False)
+    note = public_text(comment, "comment", COMMENT_LIMIT, required=False)
     moment = occurred_at(when, policy, not_before=step.started_at)
     step.status, step.signed_at, step.signed_by_id, step.comment = StepStatus.SIGNED, moment, actor.id, note
     await events.append(
@@ -92,7 +92,7 @@ async def return_for_supplement(
     case, step, _ = await _turn(session, actor, step_id)
     if step.status is not StepStatus.IN_PROGRESS:
         raise WorkflowError(WorkflowCode.INVALID_STATE, f"the step is {step.status.value}, not in progress", "stepId")
-    why = required_text(reason, "reason", REASON_LIMIT)
+    why = required_public_text(reason, "reason", REASON_LIMIT)
     moment = occurred_at(when, policy, not_before=step.started_at)
     step.status, step.comment = StepStatus.RETURNED, why
     case.status, case.clock_paused_at = CaseStatus.AWAITING_SUPPLEMENT, moment
@@ -127,7 +127,7 @@ async def reassign(
         raise WorkflowError(WorkflowCode.INVALID_VALUE, "the step is already assigned to that officer", "officerId")
     if not await supervises(session, actor, new_holder.department_id):
         raise WorkflowError(WorkflowCode.INVALID_VALUE, "that officer works outside your departments", "officerId")
-    why = text(reason, "reason", REASON_LIMIT, required=False)
+    why = public_text(reason, "reason", REASON_LIMIT, required=False)
     moment = occurred_at(None, policy)
     step.officer_id = new_holder.id
     await events.append(

@@ -30,6 +30,11 @@ class WorkflowErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
         "idempotency_key_reused", description="The idempotency key was already used for a different request."
     )
+    PERSONAL_DATA = strawberry.enum_value(
+        "personal_data",
+        description="Public text that seems to hold personal data (a phone number, an e-mail address, a resident "
+        "registration number, however written): public text and the ledger keep none.",
+    )
 
 
 @strawberry.type(description="A refusal: nothing was changed. `field` names the input to correct, if one is at fault.")

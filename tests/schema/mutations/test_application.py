@@ -60,6 +60,8 @@ async def test_a_retried_submission_files_once_and_reissues_the_code(desk: Desk)
         ({"taskTypeCode": "NO-SUCH"}, "NOT_FOUND", "taskTypeCode"),
         ({"title": "가" * 201}, "TOO_LONG", "title"),
         ({"location": " "}, "REQUIRED", "location"),
+        # The title is public and enters the ledger: the applicant's contact goes in `applicant`, not there.
+        ({"title": "증축 신고 (연락 010 1234 5678)"}, "PERSONAL_DATA", "title"),
         ({"applicant": {**APPLICANT, "email": "x" * 101}}, "TOO_LONG", "applicant.email"),
         # The column holds 20: 21 digits were once accepted by the input and failed in the database (masked).
         ({"applicant": {**APPLICANT, "phone": "0" * 21}}, "TOO_LONG", "applicant.phone"),

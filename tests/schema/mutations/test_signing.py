@@ -108,10 +108,16 @@ async def test_when_it_happened_is_checked(desk: Desk) -> None:
         SIGN, officer, input={"stepId": step["id"], "occurredAt": (now - timedelta(days=30)).isoformat()}
     )
     too_long = await desk.refused(SIGN, officer, input={"stepId": step["id"], "comment": "가" * 1001})
+    # Officer text is public and permanent in the ledger: it passes the opinions' personal-data screen.
+    contact = await desk.refused(
+        SIGN, officer, input={"stepId": step["id"], "comment": "신청인 확인 (gildong 골뱅이 example 닷 com)"}
+    )
 
     assert (future["code"], future["field"]) == ("IN_FUTURE", "occurredAt")
     assert (ancient["code"], ancient["field"]) == ("BACKDATED_TOO_FAR", "occurredAt")
     assert (too_long["code"], too_long["field"]) == ("TOO_LONG", "comment")
+    assert (contact["code"], contact["field"]) == ("PERSONAL_DATA", "comment")
+    assert "gildong" not in contact["message"], "the refusal names the kind, never the text"
     assert await desk.event_count() == before
 
     backdated = await desk.ok(SIGN, officer, input={"stepId": step["id"], "occurredAt": now.isoformat()})
