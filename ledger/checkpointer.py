@@ -1,4 +1,5 @@
-"""Signs a new checkpoint within a second of the tree growing, in the background of every server process."""
+"""Signs a new checkpoint as soon as this process commits events (and at least every interval, for events other
+replicas committed), in the background of every server process."""
 
 import asyncio
 import contextlib
@@ -19,6 +20,11 @@ class Checkpointer:
         # Why the signer last refused to sign (None while it signs): /readyz reports it, the process stays unready.
         self.refusal: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Events were committed: sign soon. Commits during a round start one more round after it, not one each."""
+        self._woken.set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="openproc-checkpointer")
@@ -44,8 +50,10 @@ class Checkpointer:
 
     async def _run(self) -> None:
         while True:
+            self._woken.clear()
             try:
                 await self.sign_now()
             except Exception:
                 logger.exception("signing a checkpoint failed; retrying")
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.interval_s)

@@ -154,6 +154,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         EVENTS_PUBLISHED.inc()
         hub.wake()
         dispatcher.wake()
+        checkpointer.wake()
         await bus.publish()
 
     signer = ledger_signer(settings)

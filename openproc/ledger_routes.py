@@ -2,8 +2,8 @@
 
 GET /ledger/key                                   the Ed25519 verifier key (signed-note format)
 GET /ledger/checkpoint                            the latest signed checkpoint (text)
-GET /ledger/proof/inclusion?leaf_index=&tree_size=
-GET /ledger/proof/consistency?first=&second=
+GET /ledger/proof/inclusion?leaf_index=&tree_size=   tree_size defaults to the latest checkpoint's size
+GET /ledger/proof/consistency?first=&second=        and so does second
 GET /ledger/leaves?start=&end=                    raw leaves, base64, at most 1,000
 GET /ledger/events?start=&end=                    the same range of events as the event table holds them now
 """
@@ -42,6 +42,12 @@ def _required(request: Request, name: str) -> int:
     return value
 
 
+# What a cache in front may keep: the checkpoint changes with every signing, so it is revalidated each time;
+# leaves and proofs between given sizes never change (a tree only grows), so they are kept.
+FRESH = {"Cache-Control": "no-cache"}
+FOREVER = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
 def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
     def endpoint(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def guarded(request: Request) -> Response:
@@ -59,21 +65,25 @@ def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
         row = await ledger.latest_checkpoint(sessions)
         if row is None:
             return PlainTextResponse("no checkpoint yet\n", status_code=404)
-        return PlainTextResponse(row.note)
+        return PlainTextResponse(row.note, headers=FRESH)
 
     async def inclusion(request: Request) -> Response:
-        index = _required(request, "leaf_index")
-        size, path = await ledger.inclusion(sessions, index, _int(request, "tree_size"))
-        return JSONResponse({"leaf_index": index, "tree_size": size, "audit_path": [_b64(node) for node in path]})
+        index, given = _required(request, "leaf_index"), _int(request, "tree_size")
+        size, path = await ledger.inclusion(sessions, index, given)
+        body = {"leaf_index": index, "tree_size": size, "audit_path": [_b64(node) for node in path]}
+        return JSONResponse(body, headers=FRESH if given is None else FOREVER)
 
     async def consistency(request: Request) -> Response:
-        first = _required(request, "first")
-        second, proof = await ledger.consistency(sessions, first, _int(request, "second"))
-        return JSONResponse({"first": first, "second": second, "consistency": [_b64(node) for node in proof]})
+        first, given = _required(request, "first"), _int(request, "second")
+        second, proof = await ledger.consistency(sessions, first, given)
+        body = {"first": first, "second": second, "consistency": [_b64(node) for node in proof]}
+        return JSONResponse(body, headers=FRESH if given is None else FOREVER)
 
     async def leaves(request: Request) -> Response:
-        rows = await ledger.leaves(sessions, _required(request, "start"), _required(request, "end"))
-        return JSONResponse({"leaves": [{"leaf_index": row.leaf_index, "leaf_input": _b64(row.leaf)} for row in rows]})
+        start, end = _required(request, "start"), _required(request, "end")
+        rows = await ledger.leaves(sessions, start, end)
+        body = {"leaves": [{"leaf_index": row.leaf_index, "leaf_input": _b64(row.leaf)} for row in rows]}
+        return JSONResponse(body, headers=FOREVER if len(rows) == end - start else FRESH)
 
     async def events(request: Request) -> Response:
         rows = await ledger.events(sessions, _required(request, "start"), _required(request, "end"))
@@ -90,7 +100,8 @@ def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
             }
             for row in rows
         ]
-        return JSONResponse({"events": shown})
+        # The events as the table holds them now: what a monitor compares with the leaves, never cached.
+        return JSONResponse({"events": shown}, headers=FRESH)
 
     return [
         Route("/ledger/key", endpoint(key)),

@@ -67,17 +67,21 @@ async def tree_size(session: AsyncSession) -> int:
 
 
 async def _checked_size(session: AsyncSession, size: int | None, argument: str) -> int:
+    """`size` if the tree has reached it; by default the latest checkpoint's size, so that a proof fetched with
+    no size verifies against the checkpoint fetched just before (the tree may have grown since)."""
     current = await tree_size(session)
     if size is None:
-        return current
+        signed = await session.scalar(select(func.max(LedgerCheckpoint.size)))
+        return current if signed is None else min(int(signed), current)
     if not 0 <= size <= current:
         raise InvalidInput(argument, f"must be between 0 and the tree's size, {current}")
     return size
 
 
-async def root_at(sessions: Sessions, size: int | None = None) -> tuple[int, bytes]:
+async def current_root(sessions: Sessions) -> tuple[int, bytes]:
+    """The size and root of the whole tree as the database holds it now (what the signer signs)."""
     async with sessions() as session:
-        size = await _checked_size(session, size, "treeSize")
+        size = await tree_size(session)
         stored = await _nodes(session, merkle.needed(lambda nodes: merkle.root(size, nodes)))
         return size, merkle.root(size, lambda level, index: stored[(level, index)])
 
@@ -152,7 +156,7 @@ async def sign_checkpoint(sessions: Sessions, signer: Signer, last_signed: LastS
     """Sign the current tree if it grew, after proving it extends every checkpoint signed before (C2SP
     tlog-checkpoint: a log must never sign two inconsistent trees). Replicas signing the same size agree."""
     before = await _signed_before(sessions, signer, last_signed)
-    size, root = await root_at(sessions)
+    size, root = await current_root(sessions)
     if before is not None:
         if size < before.size:
             raise ForkRefused(f"the tree has {size} leaves, fewer than the {before.size} signed before")

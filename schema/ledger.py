@@ -52,14 +52,18 @@ class Ledger:
     def public_key(self, info: Info) -> str:
         return info.context.ledger_key
 
-    @strawberry.field(description="The latest signed checkpoint; null before the first event.")
+    @strawberry.field(
+        description="The latest signed checkpoint (an empty tree's too); null only before the server's first signing."
+    )
     async def checkpoint(self, info: Info) -> Checkpoint | None:
         row = await ledger.latest_checkpoint(info.context.sessions)
         if row is None:
             return None
         return Checkpoint(size=row.size, root_hash=_b64(row.root), note=row.note, signed_at=local(row.created_at))
 
-    @strawberry.field(description="Proof that a leaf is in the tree of `treeSize` leaves (default: the whole tree).")
+    @strawberry.field(
+        description="Proof that a leaf is in the tree of `treeSize` leaves (default: the latest checkpoint's size)."
+    )
     async def inclusion_proof(
         self,
         info: Info,
@@ -76,7 +80,9 @@ class Ledger:
         self,
         info: Info,
         first: Annotated[int, strawberry.argument(description="The earlier size (≥ 1).")],
-        second: Annotated[int | None, strawberry.argument(description="The later size (default: now).")] = None,
+        second: Annotated[
+            int | None, strawberry.argument(description="The later size (default: the latest checkpoint's).")
+        ] = None,
     ) -> ConsistencyProof:
         size, proof = await ledger.consistency(info.context.sessions, first, second)
         return ConsistencyProof(first=first, second=size, proof=[_b64(node) for node in proof])

@@ -136,3 +136,27 @@ async def test_an_honest_tree_keeps_being_signed_across_restarts(forkable: str, 
             assert app.state.checkpointer.refusal is None
             assert _size((await http.get("/ledger/checkpoint")).text) == before + 1
             assert (await http.get("/readyz")).json()["ledger"] == "ok"
+
+
+async def test_proofs_default_to_the_latest_checkpoint_not_the_growing_tree(forkable: str, tmp_path: Path) -> None:
+    app = _app(forkable, tmp_path)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        await app.state.checkpointer.sign_now()
+        await app.state.checkpointer.stop()  # the tree grows past the checkpoint, unsigned
+        checkpoint = await http.get("/ledger/checkpoint")
+        size = _size(checkpoint.text)
+        await Desk(http, Officers(forkable)).register()
+
+        implicit = await http.get("/ledger/proof/inclusion", params={"leaf_index": 0})
+        explicit = await http.get("/ledger/proof/inclusion", params={"leaf_index": 0, "tree_size": size})
+        grown = await http.get("/ledger/proof/inclusion", params={"leaf_index": 0, "tree_size": size + 1})
+
+    assert checkpoint.headers["cache-control"] == "no-cache"
+    assert implicit.json()["tree_size"] == size
+    assert implicit.headers["cache-control"] == "no-cache"
+    assert explicit.json() == implicit.json()
+    assert explicit.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert grown.json()["tree_size"] == size + 1, "a size the tree has reached may still be asked for"
