@@ -72,6 +72,7 @@ class AuditRule(Enum):
     BACKDATED = "backdated"
     REPEATED_RETURNS = "repeated_returns"
     HELD_TOO_LONG = "held_too_long"
+    FINISHED_OUT_OF_TURN = "finished_out_of_turn"
 
 
 # Longer than any real back-dating window; also keeps the figure inside what an interval can hold.
@@ -409,6 +410,77 @@ def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timede
     )
 
 
+# The events that end a case.
+ENDINGS = (EventType.CASE_REJECTED, EventType.CASE_WITHDRAWN, EventType.CASE_CLOSED)
+
+
+def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
+    """Cases ended (rejected, withdrawn, closed) by an officer who neither held the step whose turn it was — the
+    first step the ending skipped, else the last step — nor heads that step's unit or the case's department (or a
+    unit above either): the workflow refuses such endings now; this finds them in the history."""
+    turn = aliased(Step)
+    actor = aliased(Officer)
+    holder = aliased(Officer)
+    case_unit = aliased(Department)
+    holder_unit = aliased(Department)
+    skipped = turn.status == StepStatus.SKIPPED
+    turn_id = (
+        select(turn.id)
+        .where(turn.case_id == Event.case_id)
+        # Skipped steps first, lowest sequence first; with none skipped, the highest sequence.
+        .order_by(~skipped, case((skipped, turn.sequence), else_=-turn.sequence))
+        .limit(1)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+
+    def heads(unit: type[Department]) -> ColumnElement[bool]:
+        return exists().where(
+            Department.head_id == Event.actor_officer_id, unit.path.startswith(Department.path, autoescape=False)
+        )
+
+    where = [
+        Event.type.in_(ENDINGS),
+        Event.actor_officer_id != Step.officer_id,
+        ~heads(case_unit),
+        ~heads(holder_unit),
+        *_case_scope(scope),
+    ]
+    if scope.officer_id is not None:
+        where.append(Event.actor_officer_id == scope.officer_id)
+    return (
+        select(
+            Event.seq.label("key"),
+            Event.case_id.label("case_id"),
+            Step.id.label("step_id"),
+            Event.actor_officer_id.label("officer_id"),
+            array([Event.seq]).label("events"),
+            Event.type.label("type"),
+            Event.occurred_at.label("occurred_at"),
+            Step.sequence.label("sequence"),
+            actor.name.label("actor_name"),
+            holder.name.label("holder_name"),
+        )
+        .join(Case, Case.id == Event.case_id)
+        .join(Step, Step.id == turn_id)
+        .join(actor, actor.id == Event.actor_officer_id)
+        .join(holder, holder.id == Step.officer_id)
+        .join(case_unit, case_unit.id == Case.department_id)
+        .join(holder_unit, holder_unit.id == holder.department_id)
+        .where(*where)
+    )
+
+
+def _finished_out_of_turn_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
+    kind = row["type"].value if isinstance(row["type"], EventType) else str(row["type"])
+    return (
+        f"{row['actor_name']}이(가) {_shown(row['occurred_at'])}에 사건을 종결({kind})했으나 차례는 "
+        f"{row['sequence']}단계 담당 {row['holder_name']}였고, 부서장도 아님. / {row['actor_name']} ended the case "
+        f"({kind}) at {_shown(row['occurred_at'])} while it was step {row['sequence']}'s turn, held by "
+        f"{row['holder_name']}, without heading that step's unit or the case's department."
+    )
+
+
 Query = Callable[[Scope, Thresholds, timedelta], Findings]
 Describe = Callable[[Row, Thresholds, timedelta], str]
 
@@ -418,6 +490,7 @@ RULES: dict[AuditRule, tuple[Query, Describe]] = {
     AuditRule.BACKDATED: (backdated, _backdated_detail),
     AuditRule.REPEATED_RETURNS: (repeated_returns, _repeated_returns_detail),
     AuditRule.HELD_TOO_LONG: (held_too_long, _held_too_long_detail),
+    AuditRule.FINISHED_OUT_OF_TURN: (finished_out_of_turn, _finished_out_of_turn_detail),
 }
 
 

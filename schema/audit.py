@@ -58,6 +58,13 @@ class AuditRule(Enum):
         "working days from its start to its signature (or today), days awaiting supplements left out. The finding's "
         "officer is the assignee.",
     )
+    FINISHED_OUT_OF_TURN = strawberry.enum_value(
+        "finished_out_of_turn",
+        description="A case rejected, withdrawn or closed by an officer who neither held the step whose turn it was "
+        "(the first step the ending skipped, else the last step) nor heads that step's unit or the case's "
+        "department (차례 외 종결). The workflow refuses this now; the rule finds it in the history. The finding's "
+        "officer ended the case; its step is the one whose turn it was.",
+    )
 
 
 @strawberry.input(description="Where to look; every criterion given must hold.")

@@ -614,11 +614,14 @@ class _Generator:
                     )
                 )
         if case.closed_at is not None:
+            # Ended by the officer whose turn it was: the first step the ending skipped, else the last step.
+            skipped = [row for row in steps if row.status == StepStatus.SKIPPED.value]
+            closer = (skipped[0] if skipped else steps[-1]).officer_id
             timeline.append(
                 (
                     case.closed_at,
                     4,
-                    Change(CLOSING_EVENTS[final], case.closed_at, handler, final, details={"result": case.result}),
+                    Change(CLOSING_EVENTS[final], case.closed_at, closer, final, details={"result": case.result}),
                 )
             )
         history = _CaseHistory(self, case)

@@ -1,14 +1,15 @@
 """Case-level writes: resume after supplements, reject, withdraw, record the result and close."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, EventType, Officer, StepStatus
+from models import Case, CaseStatus, EventType, Officer, Step, StepStatus
 from resolvers import events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.statutory_clock import add_working_hours, working_hours_between
-from resolvers.workflow.access import may_act_on_step, require_case_handler, require_worker
+from resolvers.workflow.access import may_act_on_step, require_case_handler, require_worker, supervises
 from resolvers.workflow.checks import Policy, occurred_at, public_text, required_public_text
 from resolvers.workflow.rows import DONE_STEP, current_step, holidays, lock_case, lock_steps, require_open
 
@@ -46,6 +47,19 @@ async def resume(session: AsyncSession, actor: Officer, policy: Policy, case_id:
     return case
 
 
+async def _require_turn(session: AsyncSession, actor: Officer, case: Case, line: Sequence[Step]) -> None:
+    """Ending a case is for whoever's turn it is: the officer holding its current step (its last step once every
+    step is signed) or a supervisor acting for them, or a supervisor of the case's department. Having held an
+    earlier step is not enough (the audit rule FINISHED_OUT_OF_TURN looks for such endings in the history)."""
+    turn = current_step(line) or line[-1]
+    if await may_act_on_step(session, actor, turn) or await supervises(session, actor, case.department_id):
+        return
+    raise Forbidden(
+        f"only the officer holding step {turn.sequence} (whose turn it is), or a supervisor of the case's "
+        "department, may end the case"
+    )
+
+
 async def _finish(
     session: AsyncSession,
     actor: Officer,
@@ -58,9 +72,9 @@ async def _finish(
 ) -> Case:
     require_worker(actor)
     case = await lock_case(session, case_id)
-    await require_case_handler(session, actor, case)
     require_open(case)
     line = await lock_steps(session, case_id)
+    await _require_turn(session, actor, case, line)
     last_change = max((step.signed_at for step in line if step.signed_at), default=case.received_at)
     moment = occurred_at(when, policy, not_before=last_change)
     if status is CaseStatus.COMPLETED and current_step(line) is not None:

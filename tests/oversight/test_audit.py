@@ -409,6 +409,41 @@ async def build(session: AsyncSession, history: History) -> None:
         at(7, 1, 9),
         {"officer": "O", "started": at(7, 1, 9), "signed": at(7, 1, 10), "by": "A"},
     )
+    # Endings: withdrawn by A while it was B's turn (step 2); rejected by B on B's turn; rejected by H, head of the
+    # division, on B's turn; closed with every step signed by X, while the last step was H's.
+    for name, actor, ending in (
+        ("C15", "A", EventType.CASE_WITHDRAWN),
+        ("C16", "B", EventType.CASE_REJECTED),
+        ("C17", "H", EventType.CASE_REJECTED),
+    ):
+        await b.case(
+            name,
+            audited,
+            team,
+            at(9, 9, 9),
+            {
+                "officer": "A",
+                "started": at(9, 9, 9),
+                "signed": at(9, 9, 10),
+                "events": [("ended", ending, actor, at(9, 10, 10))],
+            },
+            {"officer": "B", "skipped": True},
+            {"officer": "H", "skipped": True},
+        )
+    await b.case(
+        "C18",
+        audited,
+        team,
+        at(9, 9, 9),
+        {"officer": "A", "started": at(9, 9, 9), "signed": at(9, 9, 10)},
+        {"officer": "B", "started": at(9, 9, 10), "signed": at(9, 9, 11)},
+        {
+            "officer": "H",
+            "started": at(9, 9, 11),
+            "signed": at(9, 9, 12),
+            "events": [("ended", EventType.CASE_CLOSED, "X", at(9, 9, 13))],
+        },
+    )
     # Started an hour ago: at most two working days, within 2 × 1.
     just_now = datetime.now(UTC) - timedelta(hours=1)
     await b.case("C14", audited, team, just_now, {"officer": "A", "started": just_now}, {"officer": "B"})
@@ -566,6 +601,15 @@ async def test_held_too_long_counts_working_days_without_supplement_waits(histor
     one_day = await audited(history, "HELD_TOO_LONG", thresholds={"heldFactor": 1})
     c8 = next(found for found in one_day if found[0] == "C8")
     assert c8[3] == [s[("C8", 2, what)] for what in ("started", "returned-1", "resumed-1", "signed")]
+
+
+async def test_finished_out_of_turn_finds_endings_by_whoever_it_was_not(history: History) -> None:
+    s = history.seqs
+    found = await audited(history, "FINISHED_OUT_OF_TURN")
+    # C16 was B's own turn and H heads B's division: neither is a finding.
+    assert found == [("C18", 3, "X", [s[("C18", 3, "ended")]]), ("C15", 2, "A", [s[("C15", 1, "ended")]])]
+    details = [edge["node"]["detail"] for edge in (await findings(history, "FINISHED_OUT_OF_TURN"))["edges"]]
+    assert "while it was step 2's turn, held by B" in details[1]
 
 
 async def test_pages_follow_the_cursor(history: History) -> None:

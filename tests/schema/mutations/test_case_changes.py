@@ -127,3 +127,34 @@ async def test_starting_waits_for_the_previous_signature(desk: Desk) -> None:
     again = await desk.refused(START, db_id(second["officer"]["id"]), input={"stepId": second["id"]})
     assert started["step"]["status"] == "IN_PROGRESS"
     assert again["code"] == "INVALID_STATE"
+
+
+async def test_only_whose_turn_it_is_may_end_the_case(desk: Desk) -> None:
+    case = (await desk.register("BLD-PMT"))["case"]
+    clerk = db_id(case["steps"][0]["officer"]["id"])
+    later = next(step for step in case["steps"] if db_id(step["officer"]["id"]) != clerk)
+    case = await desk.walk_to(case, later["sequence"])
+    holder = db_id(later["officer"]["id"])
+    before = await desk.event_count()
+
+    # The clerk held step 1, signed long ago: that is not enough to end the case now.
+    for mutation, extra in ((REJECT, {"reason": "시설기준 미달"}), (WITHDRAW, {}), (CLOSE, {"result": "수리"})):
+        assert await desk.error_code(mutation, clerk, input={"caseId": case["id"], **extra}) == "FORBIDDEN"
+    assert await desk.event_count() == before
+
+    withdrawn = await desk.ok(WITHDRAW, holder, input={"caseId": case["id"]})
+    assert withdrawn["case"]["status"] == "WITHDRAWN"
+    ending = (await desk.events_of(case["receiptNo"]))[-1]
+    assert (ending["type"], db_id(ending["actor"]["id"])) == ("CASE_WITHDRAWN", holder)
+
+
+async def test_a_supervisor_of_the_department_may_end_the_case_on_anyones_turn(desk: Desk) -> None:
+    case = (await desk.register("BLD-PMT"))["case"]
+    head = await desk.officers.fetchval(
+        'SELECT head_id FROM department WHERE id = (SELECT department_id FROM "case" WHERE receipt_no = $1)',
+        case["receiptNo"],
+    )
+    assert head is not None
+    assert head != db_id(case["steps"][0]["officer"]["id"])
+    rejected = await desk.ok(REJECT, head, input={"caseId": case["id"], "reason": "시설기준 미달"})
+    assert rejected["case"]["status"] == "REJECTED"
