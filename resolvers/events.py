@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.leaf import instant
 from models import Case, CaseStatus, Event, EventCounter, EventType, Officer, Step, StepStatus
 from resolvers import ledger
 from resolvers.context import Context
@@ -29,7 +30,7 @@ def officer_payload(officer: Officer | None) -> Payload | None:
 
 
 def case_payload(receipt_no: str, status: CaseStatus, due_at: datetime) -> Payload:
-    return {"receiptNo": receipt_no, "status": status.value, "dueAt": due_at.isoformat()}
+    return {"receiptNo": receipt_no, "status": status.value, "dueAt": instant(due_at)}
 
 
 def step_payload(sequence: int, name: str, status: StepStatus, officer_id: int, due_at: datetime | None) -> Payload:
@@ -38,7 +39,7 @@ def step_payload(sequence: int, name: str, status: StepStatus, officer_id: int, 
         "name": name,
         "status": status.value,
         "officerId": officer_id,
-        "dueAt": due_at.isoformat() if due_at else None,
+        "dueAt": instant(due_at) if due_at else None,
     }
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from ledger import leaf, merkle
+from ledger.leaf import instant
 from models import (
     ActionStatus,
     CaseStatus,
@@ -595,7 +596,7 @@ class _Generator:
                 )
             )
         for action_id, _, description, scheduled_for, _, completed_at in actions:
-            shown = {"id": action_id, "description": description, "scheduledFor": scheduled_for.isoformat()}
+            shown = {"id": action_id, "description": description, "scheduledFor": instant(scheduled_for)}
             if completed_at is not None:
                 timeline.append(
                     (

@@ -32,6 +32,7 @@ from seed import generator, loader
 from seed.generator import Dataset
 from seed.scale import SCALES
 from tests.helpers import Officers, StatementCounter
+from tests.leaf_format import LEAVES
 from tests.privacy_scan import RECORDER, CapturingHandler
 from tests.schema.mutations.workflow import Desk
 
@@ -81,6 +82,9 @@ def privacy_scan() -> Iterator[None]:
     findings = RECORDER.findings()
     if findings:
         pytest.fail(RECORDER.report(), pytrace=False)
+    if LEAVES.failures:
+        shown = "\n".join(LEAVES.failures[:20])
+        pytest.fail(f"{len(LEAVES.failures)} ledger leaves do not follow docs/ledger/leaf-v1.schema.json:\n{shown}")
 
 
 def _described(request: httpx.Request) -> str:
@@ -130,6 +134,7 @@ async def _scan_before_drop(server: str, name: str) -> None:
         locations = await connection.fetch('SELECT DISTINCT location FROM "case"')
         events = await connection.fetch("SELECT payload::text FROM event")
         leaves = await connection.fetch("SELECT convert_from(leaf, 'UTF8') FROM ledger_leaf")
+        raw_leaves = [row[0] for row in await connection.fetch("SELECT leaf FROM ledger_leaf")]
     except asyncpg.UndefinedTableError:
         return  # migrated down by its test: nothing left to scan
     finally:
@@ -137,6 +142,7 @@ async def _scan_before_drop(server: str, name: str) -> None:
     RECORDER.database(
         name, applicants, [row[0] for row in events] + [row[0] for row in leaves], [row[0] for row in locations]
     )
+    LEAVES.database(name, raw_leaves)
 
 
 async def _load_demo(url: str, as_of: datetime) -> Dataset:

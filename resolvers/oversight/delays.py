@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.leaf import instant
 from models import (
     Case,
     CaseStatus,
@@ -122,7 +123,7 @@ async def _processing_batch(session: AsyncSession, now: datetime) -> int:
             due_at=step.due_at,
             detected_at=now,
         )
-        await _record(session, delay, case, step, {"dueAt": step.due_at.isoformat()})
+        await _record(session, delay, case, step, {"dueAt": instant(step.due_at)})
     cases = (
         await session.scalars(
             select(Case).where(_late_case(), _not_reported(_case_subject())).order_by(Case.due_at, Case.id).limit(BATCH)
@@ -137,7 +138,7 @@ async def _processing_batch(session: AsyncSession, now: datetime) -> int:
             due_at=case.due_at,
             detected_at=now,
         )
-        await _record(session, delay, case, None, {"dueAt": case.due_at.isoformat()})
+        await _record(session, delay, case, None, {"dueAt": instant(case.due_at)})
     return len(steps) + len(cases)
 
 
@@ -179,8 +180,8 @@ async def _input_batch(session: AsyncSession, now: datetime, threshold: timedelt
         )
         details = {
             "eventSequence": event.seq,
-            "occurredAt": event.occurred_at.isoformat(),
-            "recordedAt": event.recorded_at.isoformat(),
+            "occurredAt": instant(event.occurred_at),
+            "recordedAt": instant(event.recorded_at),
             "lagHours": delay.lag_hours,
             "officer": events.officer_payload(officer),
         }

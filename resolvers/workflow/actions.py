@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.leaf import instant
 from models import ActionStatus, EventType, Officer, RescheduleReason, ScheduledAction, ScheduledActionChange
 from resolvers import events
 from resolvers.errors import WorkflowCode, WorkflowError
@@ -25,7 +26,7 @@ def _planned(value: datetime, policy: Policy, field: str) -> datetime:
 
 
 def _shown(action: ScheduledAction) -> dict[str, object]:
-    return {"id": action.id, "description": action.description, "scheduledFor": action.scheduled_for.isoformat()}
+    return {"id": action.id, "description": action.description, "scheduledFor": instant(action.scheduled_for)}
 
 
 async def _locked_action(session: AsyncSession, actor: Officer, action_id: int) -> ScheduledAction:
@@ -104,7 +105,7 @@ async def reschedule(
         occurred_at=moment,
         details={
             "action": _shown(action),
-            "previousFor": previous.isoformat(),
+            "previousFor": instant(previous),
             "reason": reason.value,
             "note": explanation,
         },
