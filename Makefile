@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-hostile bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -118,6 +118,10 @@ bench-soak: install-dev
 ## Checkpoint freshness: recorded → covered by a served checkpoint, p50/p99 (target p99 ≤ 250 ms).
 bench-checkpoints: install-dev
 	$(BIN)/python -m bench.checkpoints $(ARGS)
+
+## Hostile requests (issue 22's attacks): /healthz p99 ≤ 50 ms during each, RSS growth < 64 MiB, a typed refusal.
+bench-hostile: install-dev
+	$(BIN)/python -m bench.hostile $(ARGS)
 
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
 bench-ledger: install-dev

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
 from schema import schema
+from schema.cost import MAX_NODE_IDS
 from seed.generator import COLUMNS, Dataset
 from tests.helpers import global_id, leaked, post
 from tests.privacy_scan import RECORDER, Recorder
@@ -119,7 +120,9 @@ async def test_no_response_carries_applicant_data(client: httpx.AsyncClient, dem
         after = page["pageInfo"]["endCursor"]
     texts.append(json.dumps(await post(client, EVERYTHING_ELSE), ensure_ascii=False))
     ids = [global_id("Document", row[0]) for row in demo.rows["document"][:500]]
-    texts.append(json.dumps(await post(client, NODES, ids=ids), ensure_ascii=False))
+    for start in range(0, len(ids), MAX_NODE_IDS):
+        page = ids[start : start + MAX_NODE_IDS]
+        texts.append(json.dumps(await post(client, NODES, ids=page), ensure_ascii=False))
 
     # Then none of them appears anywhere
     corpus = "\n".join(texts)
