@@ -98,12 +98,16 @@ def http_answer(response: httpx.Response) -> str:
 
 
 async def socket_answer(port: int, query: str, variables: dict[str, object] | None = None) -> str:
+    """The socket's answer: an `error` message's codes, or the close code when the server refuses the frame."""
     async with websockets.connect(f"ws://{HOST}:{port}/graphql", subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
         await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
         await socket.recv()
         payload = {"query": query, "variables": variables or {}}
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-        message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        try:
+            message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        except websockets.ConnectionClosed as closed:
+            return f"refused close {closed.rcvd.code if closed.rcvd else '?'}"
     if message["type"] == "error":
         codes = {str((error.get("extensions") or {}).get("code")) for error in message["payload"]}
         return f"refused {','.join(sorted(codes))}"

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from readpath.cache import ResponseCache
 from readpath.compiler import Plan, Unsupported, plan
 from resolvers.errors import InvalidInput
-from schema.validation import prepare
+from schema.validation import oversized_list, prepared
 
 logger = logging.getLogger("openproc.readpath")
 
@@ -38,26 +38,26 @@ class Plans:
         self.schema = schema
         self._known: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
-    def get(self, query: str, operation_name: str | None) -> Plan | None:
+    async def get(self, query: str, operation_name: str | None) -> Plan | None:
         if len(query) > MAX_DOCUMENT:
             return None
         key = (query, operation_name)
         if key in self._known:
             self._known.move_to_end(key)
             return self._known[key]
-        compiled = self._compile(query, operation_name)
+        compiled = await self._compile(query, operation_name)
         self._known[key] = compiled
         if len(self._known) > CACHE_SIZE:
             self._known.popitem(last=False)
         return compiled
 
-    def _compile(self, query: str, operation_name: str | None) -> Plan | None:
+    async def _compile(self, query: str, operation_name: str | None) -> Plan | None:
         # Parsed and validated as every door does; a refused document is left to Strawberry to answer.
-        prepared = prepare(self.schema, query)
-        if prepared.document is None or prepared.errors:
+        found = await prepared(self.schema, query)
+        if found.document is None or found.errors:
             return None
         try:
-            return plan(self.schema, prepared.document, operation_name)
+            return plan(self.schema, found.document, operation_name)
         except Unsupported:
             return None
 
@@ -104,9 +104,9 @@ class CompiledReads:
         )
         if not isinstance(query, str) or not isinstance(raw_variables, dict | None):
             return None
-        if not isinstance(operation_name, str | None):
-            return None
-        compiled = self.plans.get(query, operation_name)
+        if not isinstance(operation_name, str | None) or oversized_list(raw_variables or {}) is not None:
+            return None  # Strawberry answers with the refusal
+        compiled = await self.plans.get(query, operation_name)
         if compiled is None:
             return None
         name = compiled.name or "anonymous"

@@ -83,6 +83,25 @@ async def test_both_doors_answer_and_refuse_alike(live: ServerProcess, name: str
         assert over_http["data"]["ledger"]["publicKey"].startswith("openproc.example/ledger+")
 
 
+@pytest.mark.parametrize(
+    ("document", "item"),
+    [
+        ("query($list: [ID!]!) { nodes(ids: $list) { id } }", "Q2FzZTox"),
+        ("subscription($list: [EventType!]) { events(filter: {types: $list}) { sequence } }", "STEP_SIGNED"),
+    ],
+)
+async def test_both_doors_refuse_a_long_list_before_coercing_it(live: ServerProcess, document: str, item: str) -> None:
+    long = [item] * 2_000  # within the socket's 64 KiB message limit
+    over_socket = await over_the_socket(live.ws, document, list=long)
+    assert shape(over_socket)["errors"] == [
+        ("variable $list: lists hold at most 100 items, got 2000", "BAD_USER_INPUT")
+    ]
+    if document.startswith("query"):
+        async with httpx.AsyncClient() as client:
+            over_http = (await client.post(live.http, json={"query": document, "variables": {"list": long}})).json()
+        assert shape(over_http) == shape(over_socket)
+
+
 async def test_a_mutation_over_the_socket_commits_and_wakes_watchers(live: ServerProcess, officers: Officers) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{live.port}") as client:
         desk = Desk(client, officers)
