@@ -453,7 +453,7 @@ async def explain(url: str) -> list[Explained]:
         ]
         explained = []
         for label, document, variables in queries + extras:
-            compiled = await plans.get(document, None)
+            compiled = plans.get(document, None)
             if compiled is None:
                 sys.exit(f"the compiled read path does not answer the {label} query: nothing to explain")
             values = get_variable_values(plans.schema, compiled.operation.variable_definitions or (), variables)

@@ -20,14 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from readpath.cache import ResponseCache
 from readpath.compiler import Plan, Unsupported, plan
 from resolvers.errors import InvalidInput
-from schema.validation import oversized_list, prepared
+from schema.validation import LONG_DOCUMENT, oversized_list, prepare
 
 logger = logging.getLogger("openproc.readpath")
 
-# Documents remembered, compiled or not; dashboards send a handful of documents over and over. Longer documents
-# are left to Strawberry uncached, so the memory this takes stays bounded whatever clients send.
+# Documents remembered, compiled or not; dashboards send a handful of documents over and over. Long documents
+# (schema/validation.py) are left to Strawberry uncached, so the memory this takes stays bounded whatever clients
+# send, and none is parsed twice.
 CACHE_SIZE = 512
-MAX_DOCUMENT = 20_000
 Observe = Callable[[str, float], None]
 
 
@@ -38,22 +38,22 @@ class Plans:
         self.schema = schema
         self._known: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
-    async def get(self, query: str, operation_name: str | None) -> Plan | None:
-        if len(query) > MAX_DOCUMENT:
+    def get(self, query: str, operation_name: str | None) -> Plan | None:
+        if len(query) >= LONG_DOCUMENT:
             return None
         key = (query, operation_name)
         if key in self._known:
             self._known.move_to_end(key)
             return self._known[key]
-        compiled = await self._compile(query, operation_name)
+        compiled = self._compile(query, operation_name)
         self._known[key] = compiled
         if len(self._known) > CACHE_SIZE:
             self._known.popitem(last=False)
         return compiled
 
-    async def _compile(self, query: str, operation_name: str | None) -> Plan | None:
+    def _compile(self, query: str, operation_name: str | None) -> Plan | None:
         # Parsed and validated as every door does; a refused document is left to Strawberry to answer.
-        found = await prepared(self.schema, query)
+        found = prepare(self.schema, query)
         if found.document is None or found.errors:
             return None
         try:
@@ -106,7 +106,7 @@ class CompiledReads:
             return None
         if not isinstance(operation_name, str | None) or oversized_list(raw_variables or {}) is not None:
             return None  # Strawberry answers with the refusal
-        compiled = await self.plans.get(query, operation_name)
+        compiled = self.plans.get(query, operation_name)
         if compiled is None:
             return None
         name = compiled.name or "anonymous"

@@ -5,7 +5,6 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -16,7 +15,7 @@ from schema.mutations import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.timeouts import ResolverTimeout
-from schema.validation import MAX_TOKENS, PreparedDocuments
+from schema.validation import PreparedDocuments
 
 # Subscriptions are served by subscriptions/server.py on the WebSocket; `execute` would run one as a query and
 # answer a null field (a masked INTERNAL error and a logged traceback), so it refuses them with this instead.
@@ -78,8 +77,6 @@ def build_schema() -> Schema:
             OperationMetrics,
             # Parsed and validated as the other doors do, kept per document text (schema/validation.py).
             PreparedDocuments,
-            # A document that does not parse is parsed again by Strawberry to report the error: with this limit.
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ],
     )
 

@@ -1,4 +1,5 @@
-"""What a document may ask for, measured before anything runs: depth, aliases and cost, fragments expanded.
+"""What a document may ask for, measured before anything runs: depth, aliases and cost, fragments expanded, and
+no field repeated over and over in one selection.
 
 The measure walks each operation once and measures each fragment once (a fragment spread a thousand times is
 looked up, not walked again), so a document of a few kilobytes cannot make the measure itself slow, as
@@ -7,6 +8,7 @@ budget, are documented in docs/limits.md; the schema states the figures it needs
 named and shaped after the GraphQL Cost Directive specification (ibm.github.io/graphql-specs/cost-spec.html).
 """
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -30,7 +32,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    ValidationRule,
     get_named_type,
     get_nullable_type,
     is_list_type,
@@ -52,6 +53,8 @@ MAX_COST = 50_000
 MAX_SUBSCRIPTION_COST = 1_000
 # Fragments spreading fragments, this many deep at most (a chain has no other use than to be walked).
 MAX_FRAGMENT_NESTING = 20
+# The same field (same response name) more than this many times in one selection set is refused.
+MAX_DUPLICATES = 10
 # A list field without a slicing argument, or whose slicing argument is a variable, counts this many items
 # unless its @listSize says otherwise.
 ASSUMED_LIST_SIZE = 10
@@ -176,6 +179,7 @@ class DocumentMeasure:
         return self.selections(operation.selection_set, self.schema.get_root_type(operation.operation), False)
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, connection: bool) -> Measure:
+        self.repeated(selection_set)
         total = Measure()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -187,6 +191,19 @@ class DocumentMeasure:
             elif isinstance(selection, FragmentSpreadNode):
                 total = total.beside(self.fragment(selection.name.value))
         return total
+
+    def repeated(self, selection_set: SelectionSetNode) -> None:
+        """graphql-cop's "field duplication" probe: hundreds of copies of one field, each resolved again (and
+        compared pairwise by graphql-core's overlapping-fields rule)."""
+        names = Counter(
+            (selection.alias or selection.name).value
+            for selection in selection_set.selections
+            if isinstance(selection, FieldNode)
+        )
+        for name, count in names.items():
+            if count > MAX_DUPLICATES:
+                message = f"'{name}' is selected {count} times in one selection; at most {MAX_DUPLICATES}"
+                self.problems.append(GraphQLError(message, selection_set))
 
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, connection: bool) -> Measure:
         alias = 1 if node.alias else 0
@@ -227,27 +244,26 @@ class DocumentMeasure:
         return measure
 
 
-class DocumentBudget(ValidationRule):
-    """Refuses an operation deeper than MAX_DEPTH, with more than MAX_ALIASES aliases or costing more than
-    MAX_COST, before graphql-core's own (costlier) rules and long before execution."""
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        measure = DocumentMeasure(self.context.schema, self.context.document)
+def size_problems(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+    """What refuses the document's operations before graphql-core's own (costlier) rules and long before execution:
+    more than MAX_DEPTH deep, more than MAX_ALIASES aliases, costing more than the budget, a field repeated."""
+    measure = DocumentMeasure(schema, document)
+    problems = []
+    for node in document.definitions:
+        if not isinstance(node, OperationDefinitionNode):
+            continue
         found = measure.operation(node)
         name = f"Operation '{node.name.value}'" if node.name else "The operation"
-        for problem in measure.problems:
-            self.report_error(problem)
         if found.depth > MAX_DEPTH:
-            self.report_error(
-                GraphQLError(f"{name} is {found.depth} fields deep; at most {MAX_DEPTH} are allowed", node)
-            )
+            message = f"{name} is {found.depth} fields deep; at most {MAX_DEPTH} are allowed"
+            problems.append(GraphQLError(message, node))
         if found.aliases > MAX_ALIASES:
-            self.report_error(
+            problems.append(
                 GraphQLError(f"{name} has {found.aliases} aliases; at most {MAX_ALIASES} are allowed", node)
             )
         budget = MAX_SUBSCRIPTION_COST if node.operation is OperationType.SUBSCRIPTION else MAX_COST
         if found.cost > budget:
-            self.report_error(
+            problems.append(
                 GraphQLError(
                     f"{name} costs {found.cost}; at most {budget} is allowed (ask for smaller pages or "
                     "fewer nested lists; see docs/limits.md)",
@@ -255,3 +271,4 @@ class DocumentBudget(ValidationRule):
                     extensions={"cost": found.cost, "maxCost": budget},
                 )
             )
+    return measure.problems + problems

@@ -5,8 +5,7 @@ fields, introspection nesting); only a document that passes them meets graphql-c
 (overlapping fields) grow with the square of the document. Results are kept per document text.
 """
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -24,20 +23,21 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from schema.cost import DocumentBudget
-from schema.limits import FieldDuplicationLimit
+from schema.cost import size_problems
 
-MAX_TOKENS = 5_000
+# Three times the largest document OPEN's own pages, tests and README send (GraphiQL's introspection query is
+# 163), and graphql-armor's default: parsing and checking a document this long holds the loop about 10 ms.
+MAX_TOKENS = 1_000
 # Items in any list a request's variables hold. No input of the schema takes more (IDs for `nodes` are at most
 # 100, the rest are lists of enum values); a longer list would cost its coercion before anything could refuse it.
 MAX_LIST_ITEMS = 100
-# Distinct document texts whose parse and validation are kept.
+# Distinct short document texts whose parse and validation are kept.
 DOCUMENTS_KEPT = 512
-# Characters from which a document is parsed and validated in a worker thread: a 20 KB document takes about 50 ms,
-# and a thread lets the event loop in every few milliseconds meanwhile (smaller ones are quicker than the hand-off).
-IN_A_THREAD = 4_000
+# Documents of at least this many characters are not kept: each would hold a syntax tree of a megabyte or more,
+# and a client can make every one new. (Preparing them in a worker thread was tried: with the GIL, two attackers'
+# threads delayed /healthz more than the ~10 ms each takes on the loop; bench/hostile.py measures it.)
+LONG_DOCUMENT = 4_000
 
-SIZE_RULES: tuple[type[ASTValidationRule], ...] = (DocumentBudget, FieldDuplicationLimit, MaxIntrospectionDepthRule)
 # graphql-core's rules and the two Strawberry adds for its `@oneOf` inputs and `Maybe` arguments.
 FULL_RULES: tuple[type[ASTValidationRule], ...] = (
     *specified_rules,
@@ -53,14 +53,26 @@ class Prepared(NamedTuple):
     errors: tuple[GraphQLError, ...]
 
 
-@lru_cache(maxsize=DOCUMENTS_KEPT)
 def prepare(schema: GraphQLSchema, query: str) -> Prepared:
+    """Parsed and validated: from the kept results for a short document, afresh for a long one."""
+    return _kept(schema, query) if len(query) < LONG_DOCUMENT else _prepare(schema, query)
+
+
+def _prepare(schema: GraphQLSchema, query: str) -> Prepared:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return Prepared(None, (error,))
-    errors = validate(schema, document, SIZE_RULES) or validate(schema, document, FULL_RULES)
+    # The size checks walk the document directly, each fragment once; graphql-core's visitor with its type
+    # information costs more than they do. Introspection's own nesting rule runs only where it applies.
+    errors = size_problems(schema, document)
+    if not errors and ("__schema" in query or "__type" in query):
+        errors = validate(schema, document, (MaxIntrospectionDepthRule,))
+    errors = errors or validate(schema, document, FULL_RULES)
     return Prepared(document, tuple(errors))
+
+
+_kept = lru_cache(maxsize=DOCUMENTS_KEPT)(_prepare)
 
 
 def oversized_list(variables: object, path: str = "") -> GraphQLError | None:
@@ -77,28 +89,26 @@ def oversized_list(variables: object, path: str = "") -> GraphQLError | None:
     return next((found for where, item in items if (found := oversized_list(item, where)) is not None), None)
 
 
-async def prepared(schema: GraphQLSchema, query: str) -> Prepared:
-    """`prepare`, in a worker thread for a long document (kept results are found there at once too)."""
-    if len(query) < IN_A_THREAD:
-        return prepare(schema, query)
-    return await asyncio.to_thread(prepare, schema, query)
+UNPARSED = parse("{ __typename }")
 
 
 class PreparedDocuments(SchemaExtension):
     """Strawberry's HTTP view parses and validates through `prepare`, like the other doors."""
 
-    async def on_parse(self) -> AsyncIterator[None]:
+    found: Prepared | None = None
+
+    def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None:
-            found = await prepared(context.schema._schema, context.query)
-            # Left unset when it does not parse: Strawberry parses again and answers the syntax error itself.
-            context.graphql_document = found.document
+            self.found = prepare(context.schema._schema, context.query)
+            # A document that does not parse stands in as one that does, so that Strawberry does not parse it
+            # again; on_validate answers with the syntax error before anything runs.
+            context.graphql_document = self.found.document or UNPARSED
         yield
 
     def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.query is not None:
-            errors = list(prepare(context.schema._schema, context.query).errors)
-            oversized = None if errors else oversized_list(context.variables or {})
-            context.pre_execution_errors = errors or ([oversized] if oversized else [])
+        if self.found is not None:
+            errors = list(self.found.errors)
+            oversized = None if errors else oversized_list(self.execution_context.variables or {})
+            self.execution_context.pre_execution_errors = errors or ([oversized] if oversized else [])
         yield

@@ -33,7 +33,7 @@ from resolvers.progress import Snapshot, Watch
 from schema import schema
 from schema.errors import public
 from schema.subscription import WATCHES, CaseProgress
-from schema.validation import oversized_list, prepared
+from schema.validation import oversized_list, prepare
 from subscriptions.hub import Hub, Registration
 
 logger = logging.getLogger("openproc.subscriptions")
@@ -406,7 +406,7 @@ class Connection:
             self.error(operation_id, [input_guard.ERROR])
             return
         # Parsed and validated as over HTTP (schema/validation.py): the same limits, the same cache.
-        document, errors = await prepared(schema._schema, query)
+        document, errors = prepare(schema._schema, query)
         if errors or document is None:
             self.error(operation_id, _errors(errors))
             return

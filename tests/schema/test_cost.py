@@ -17,7 +17,7 @@ from schema.cost import (
     DocumentMeasure,
     Measure,
 )
-from schema.validation import prepare
+from schema.validation import MAX_TOKENS, prepare
 from tests.helpers import post_expecting_errors
 
 GRAPHQL = schema._schema
@@ -68,7 +68,7 @@ def test_list_sizes_and_weights_come_from_the_schema() -> None:
 
 
 def test_nested_fragments_are_measured_once_each_and_refused() -> None:
-    found = messages(nested_fragments(width=32, levels=4))
+    found = messages(nested_fragments(width=16, levels=4))
     assert any(f"at most {MAX_ALIASES} are allowed" in message for message in found)
     assert any(message.startswith("The operation costs") for message in found)
 
@@ -81,9 +81,14 @@ def test_a_chain_of_fragments_is_refused() -> None:
 
 
 def test_size_rules_refuse_before_the_full_rules_run() -> None:
-    # Without the first pass, graphql-core compares these 1,090 fields pairwise (seconds on the event loop).
-    found = messages("{ " + "ledger { publicKey } " * 1_090 + "}")
-    assert found == ["'ledger' is selected 1090 times in one selection; at most 10"]
+    # Without the first pass, graphql-core compares these fields pairwise (seconds on the event loop for 1,090).
+    found = messages("{ " + "ledger { publicKey } " * 245 + "}")
+    assert found == ["'ledger' is selected 245 times in one selection; at most 10"]
+
+
+def test_a_document_over_the_token_limit_is_refused_while_parsing() -> None:
+    (found,) = messages("{ " + "ledger { publicKey } " * 1_090 + "}")
+    assert found == f"Syntax Error: Document contains more than {MAX_TOKENS} tokens. Parsing aborted."
 
 
 def test_a_subscription_has_a_smaller_budget() -> None:
