@@ -61,7 +61,7 @@ HTTP_ATTACKS = {
     "cases(100) > … > steps(100) > …": "{ cases(first: 100) { edges { node { steps { officer { steps(first: 100) "
     "{ edges { node { case { steps { name } } } } } } } } } } }",
     "10 × statistics(OFFICER, MONTH)": "{ "
-    + " ".join(f"s{i}: statistics(groupBy: OFFICER, period: MONTH) {{ total }}" for i in range(10))
+    + " ".join(f"s{i}: statistics(groupBy: OFFICER, period: MONTH) {{ openNow }}" for i in range(10))
     + " }",
     "a chain of 40 fragments": "{ ...F0 } "
     + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40))
