@@ -277,6 +277,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         return Response(index_html, media_type="text/html")
 
     cache = ResponseCache(settings.response_cache_s) if settings.response_cache_s > 0 else None
+    open_data = exports.Exports(sessions, settings.export_max_age_s)
     reads = (
         CompiledReads(
             engine,
@@ -300,7 +301,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *ledger_routes.routes(sessions, signer.verifier_key),
             *open311_routes.routes(sessions),
-            *exports.routes(sessions),
+            *open_data.routes(),
         ],
         lifespan=lifespan,
     )
@@ -314,5 +315,5 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = limiter
     app.state.hub, app.state.bus, app.state.live, app.state.reads = hub, bus, live, reads
-    app.state.checkpointer = checkpointer
+    app.state.checkpointer, app.state.exports = checkpointer, open_data
     return app

@@ -478,7 +478,7 @@ def export_blds(
             sessions = create_sessionmaker(engine)
             counts = {}
             for dataset, columns in exports.DATASETS.items():
-                rows = await exports.rows_of(sessions, dataset)
+                rows = [row async for batch in exports.rows_of(sessions, dataset) for row in batch]
                 (out / f"{dataset}.{format.value}").write_text(
                     exports.render(rows, columns, format.value), encoding="utf-8"
                 )

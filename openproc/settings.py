@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # Public queries over cases answered by one SQL statement building the JSON (readpath/); off: Strawberry
     # resolves every field (the same answers, slower; for comparison).
     compiled_reads: bool = True
+    # Seconds an open-data export (/exports/…) is served again after the log has moved; it is rebuilt after that.
+    export_max_age_s: float = 60.0
     # Seconds a compiled answer may be served again; events drop it at once (readpath/cache.py). 0: no cache.
     response_cache_s: float = 0.0
     ledger_origin: str = "openproc.example/ledger"

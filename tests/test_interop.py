@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 and the BLDS export: the formats civic tools already read."""
 
+import asyncio
 import csv
 import io
 import json
@@ -8,7 +9,9 @@ from xml.etree import ElementTree
 
 import httpx
 
+from openproc.app import create_app
 from openproc.exports import render
+from openproc.settings import Settings
 from seed.generator import COLUMNS, Dataset
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import Desk
@@ -144,6 +147,31 @@ async def test_blds_permits_and_status_history_download(client: httpx.AsyncClien
     assert changes[-1]["StatusCurrent"] == "completed"
     applicants = {row[1] for row in demo.rows["applicant"]}
     assert not any(name in json.dumps(permits, ensure_ascii=False) for name in list(applicants)[:200])
+
+
+async def test_a_crowd_shares_one_export_until_the_log_moves_and_it_ages(write_url: str) -> None:
+    # No in-flight cap: the crowd is to meet the build, not the admission queue (tests/test_admission.py).
+    app = create_app(write_url, Settings(db_pool_size=2, export_max_age_s=0, max_in_flight=0))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        exports = app.state.exports
+        crowd = await asyncio.gather(*(http.get("/exports/blds/permit_status.csv") for _ in range(20)))
+        assert {response.status_code for response in crowd} == {200}
+        assert len({response.content for response in crowd}) == 1
+        assert exports.builds == 1, "twenty downloads at once, one build"
+        tag = crowd[0].headers["etag"]
+        assert crowd[0].headers["cache-control"] == "public, max-age=0"
+
+        again = await http.get("/exports/blds/permit_status.csv")
+        assert (again.headers["etag"], exports.builds) == (tag, 1), "the log has not moved: the same file"
+
+        await Desk(http, Officers(write_url)).register()
+        moved = await http.get("/exports/blds/permit_status.csv")
+        assert moved.headers["etag"] != tag
+        assert exports.builds == 2
+        assert len(moved.content) > len(crowd[0].content), "the new case's status is in the new file"
 
 
 def test_the_cli_writes_the_export(database_url: str, demo: Dataset, tmp_path: Path) -> None:
