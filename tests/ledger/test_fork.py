@@ -2,6 +2,7 @@
 ancestor hash recomputed, one honest event added) done in PostgreSQL under a running server, then again after a
 restart with the checkpoint table emptied to hide the earlier signature."""
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -15,6 +16,7 @@ from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from ledger import merkle
+from ledger.leaf import instant
 from openproc.app import create_app
 from openproc.settings import Settings
 from seed import loader
@@ -30,9 +32,17 @@ async def forkable(as_of: datetime) -> AsyncIterator[str]:
         yield url
 
 
-def _app(url: str, data_dir: Path) -> Starlette:
-    # No background rounds: the test signs when it wants to look.
-    return create_app(url, Settings(db_pool_size=2, data_dir=data_dir, ledger_checkpoint_interval_s=3600))
+@contextlib.asynccontextmanager
+async def serving(url: str, data_dir: Path) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """The app with its signer driven by the test alone: the background rounds (woken by every commit) are
+    stopped, so each `sign_now` is the only signing there is."""
+    app = create_app(url, Settings(db_pool_size=2, data_dir=data_dir))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        await app.state.checkpointer.stop()
+        yield app, http
 
 
 def _refusals() -> float:
@@ -53,12 +63,13 @@ def _size(note: str) -> int:
 
 async def _rewrite_leaf(database: asyncpg.Connection, index: int) -> None:
     """Change event index+1 and its leaf, and recompute every stored ancestor hash, as an attacker would."""
-    await database.execute(
-        "UPDATE event SET payload = jsonb_set(payload, '{forged}', 'true') WHERE seq = $1", index + 1
+    # A plausible forgery (the leaf still follows the published format): the event happened an hour earlier.
+    moment = await database.fetchval(
+        "UPDATE event SET occurred_at = occurred_at - interval '1 hour' WHERE seq = $1 RETURNING occurred_at", index + 1
     )
     leaf = await database.fetchval("SELECT leaf FROM ledger_leaf WHERE leaf_index = $1", index)
     content = json.loads(leaf)
-    content["payload"]["forged"] = True
+    content["occurredAt"] = instant(moment)
     forged = rfc8785.dumps(content)
     await database.execute("UPDATE ledger_leaf SET leaf = $1 WHERE leaf_index = $2", forged, index)
     current, level, position = merkle.leaf_hash(forged), 0, index
@@ -80,11 +91,7 @@ async def _rewrite_leaf(database: asyncpg.Connection, index: int) -> None:
 async def test_a_rewritten_history_is_never_signed(forkable: str, tmp_path: Path) -> None:
     database = await asyncpg.connect(loader.libpq(forkable))
     try:
-        app = _app(forkable, tmp_path)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
-        ):
+        async with serving(forkable, tmp_path) as (app, http):
             checkpointer = app.state.checkpointer
             await checkpointer.sign_now()
             signed = (await http.get("/ledger/checkpoint")).text
@@ -113,8 +120,7 @@ async def test_a_rewritten_history_is_never_signed(forkable: str, tmp_path: Path
 
         # Restarted, with the checkpoint table emptied so that the database no longer shows what was signed:
         await database.execute("TRUNCATE ledger_checkpoint")
-        app = _app(forkable, tmp_path)
-        async with app.router.lifespan_context(app):
+        async with serving(forkable, tmp_path) as (app, _):
             await app.state.checkpointer.sign_now()
             assert app.state.checkpointer.refusal is not None
             assert await database.fetchval("SELECT count(*) FROM ledger_checkpoint") == 0
@@ -124,11 +130,7 @@ async def test_a_rewritten_history_is_never_signed(forkable: str, tmp_path: Path
 
 async def test_an_honest_tree_keeps_being_signed_across_restarts(forkable: str, tmp_path: Path) -> None:
     for _ in range(2):
-        app = _app(forkable, tmp_path)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
-        ):
+        async with serving(forkable, tmp_path) as (app, http):
             await app.state.checkpointer.sign_now()
             before = _size((await http.get("/ledger/checkpoint")).text)
             await Desk(http, Officers(forkable)).register()
@@ -139,13 +141,8 @@ async def test_an_honest_tree_keeps_being_signed_across_restarts(forkable: str, 
 
 
 async def test_proofs_default_to_the_latest_checkpoint_not_the_growing_tree(forkable: str, tmp_path: Path) -> None:
-    app = _app(forkable, tmp_path)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
-    ):
-        await app.state.checkpointer.sign_now()
-        await app.state.checkpointer.stop()  # the tree grows past the checkpoint, unsigned
+    async with serving(forkable, tmp_path) as (app, http):
+        await app.state.checkpointer.sign_now()  # and the tree grows past this checkpoint, unsigned
         checkpoint = await http.get("/ledger/checkpoint")
         size = _size(checkpoint.text)
         await Desk(http, Officers(forkable)).register()

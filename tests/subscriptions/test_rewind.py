@@ -29,13 +29,14 @@ async def replaceable(as_of: datetime) -> AsyncIterator[str]:
 
 async def test_a_replaced_log_is_noticed_and_every_watcher_starts_over(replaceable: str) -> None:
     # Reads happen only when this test wakes the hub (no poll in between), so each step can be looked at.
-    app = create_app(replaceable, Settings(db_pool_size=2, poll_interval_s=3600, ledger_checkpoint_interval_s=3600))
+    app = create_app(replaceable, Settings(db_pool_size=2, poll_interval_s=3600))
     database = await asyncpg.connect(loader.libpq(replaceable))
     try:
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
         ):
+            await app.state.checkpointer.stop()  # the test signs when it looks
             end = int(await database.fetchval("SELECT max(seq) FROM event"))
             root = await database.fetchval("SELECT id FROM department ORDER BY length(path), id LIMIT 1")
             watcher = Client(app.state.live, FEED, {"department": to_base64("Department", root)}, end)
