@@ -7,6 +7,7 @@ sequence, ledger leaf), only with the recording time chosen, because input delay
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,18 @@ class History:
     steps: dict[str, int] = field(default_factory=dict)
 
 
+# What the workflow records with each kind of event (docs/ledger.md), so that the leaves of a history written
+# directly follow the published format like any other.
+DETAILS: dict[EventType, dict[str, Any]] = {
+    EventType.STEP_SIGNED: {"comment": None},
+    EventType.STEP_RETURNED: {"reason": "보완 요구"},
+    EventType.CASE_RESUMED: {"pausedWorkingHours": 0},
+    EventType.CASE_REJECTED: {"result": "시설기준 미달"},
+    EventType.CASE_WITHDRAWN: {"result": "민원인 취하"},
+    EventType.CASE_CLOSED: {"result": "수리"},
+}
+
+
 async def append_event(
     session: AsyncSession,
     type: EventType,
@@ -70,7 +83,7 @@ async def append_event(
         occurred_at=occurred_at,
         recorded_at=recorded_at,
         actor_officer_id=actor_id,
-        payload={"actor": None},
+        payload={"actor": None, **DETAILS.get(type, {})},
     )
     session.add(event)
     await session.flush()

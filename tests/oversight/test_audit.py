@@ -43,6 +43,7 @@ from schema import schema
 from schema.time import SEOUL
 from tests.conftest import _fresh_database
 from tests.helpers import Officers, global_id
+from tests.oversight.history import DETAILS
 from tests.schema.mutations.workflow import db_id
 
 FINDINGS = """
@@ -246,7 +247,7 @@ class Builder:
                     events.officer_payload(actor),
                     events.case_payload(case.receipt_no, case.status, case.due_at),
                     events.step_payload(step.sequence, step.name, step.status, step.officer_id, step.due_at),
-                    None,
+                    DETAILS.get(item.type),
                 ),
             )
             self.session.add(event)
