@@ -33,6 +33,8 @@ RSS_GROWTH_KIB = 64 * 1024
 
 
 def nested_fragments(width: int, levels: int) -> str:
+    """The attack of issue 22: `levels` fragments, each selecting the next under `width` aliases (spread `...F0`
+    on a Case)."""
     fragments = [
         f"fragment F{level} on Case {{ "
         + " ".join(f"a{i}: steps {{ case {{ ...F{level + 1} }} }}" for i in range(width))

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 from graphql import OperationDefinitionNode, parse
 
+from bench.hostile import nested_fragments
 from schema import schema
 from schema.cost import (
     ASSUMED_LIST_SIZE,
@@ -33,18 +34,6 @@ def messages(query: str) -> list[str]:
     return [error.message for error in prepare(GRAPHQL, query).errors]
 
 
-def nested_fragments(width: int, levels: int) -> str:
-    """The attack of issue 22: `levels` fragments, each selecting the next under `width` aliases."""
-    fragments = [
-        f"fragment F{level} on Case {{ "
-        + " ".join(f"a{i}: steps {{ case {{ ...F{level + 1} }} }}" for i in range(width))
-        + " }"
-        for level in range(levels - 1)
-    ]
-    fragments.append(f"fragment F{levels - 1} on Case {{ " + " ".join(f"a{i}: title" for i in range(width)) + " }")
-    return '{ case(receiptNo: "x") { ...F0 } } ' + " ".join(fragments)
-
-
 def test_a_page_multiplies_what_each_item_selects() -> None:
     # cases (1) + 5 × [edges (1) + node (1) + receiptNo (1) + steps (1) + 10 assumed steps × name (1)]
     found = measure("{ cases(first: 5) { edges { node { receiptNo steps { name } } } } }")
@@ -68,7 +57,7 @@ def test_list_sizes_and_weights_come_from_the_schema() -> None:
 
 
 def test_nested_fragments_are_measured_once_each_and_refused() -> None:
-    found = messages(nested_fragments(width=16, levels=4))
+    found = messages('{ case(receiptNo: "x") { ...F0 } } ' + nested_fragments(width=16, levels=4))
     assert any(f"at most {MAX_ALIASES} are allowed" in message for message in found)
     assert any(message.startswith("The operation costs") for message in found)
 

@@ -12,9 +12,9 @@ import pytest
 import websockets
 from strawberry.relay import to_base64
 
+from bench.hostile import nested_fragments
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
-from tests.schema.test_cost import nested_fragments
 from tests.subscriptions.servers import ServerProcess, Watcher, server
 
 FEED = "subscription($filter: EventFeedFilter, $after: Int) { events(filter: $filter, after: $after) { sequence } }"
@@ -32,7 +32,7 @@ CATALOGUE = {
     "{ parent { parent { parent { parent { parent { name } } } } } } } } } } } } } } }",
     "too costly": "{ cases(first: 100) { edges { node { steps { officer { steps(first: 100) { edges { node "
     "{ case { steps { name } } } } } } } } } } }",
-    "nested fragments": nested_fragments(width=16, levels=4),
+    "nested fragments": '{ case(receiptNo: "x") { ...F0 } } ' + nested_fragments(width=16, levels=4),
     "a chain of fragments": "{ ...F0 } "
     + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
     + " fragment F30 on Query { __typename }",
