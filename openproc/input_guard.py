@@ -12,7 +12,7 @@ messages are checked by the subscription server with `has_forbidden`. Exports es
 import json
 import re
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qs, unquote_to_bytes
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,6 +34,23 @@ def _forbidden_in(raw: bytes) -> bool:
     return any(match.group(1) not in ALLOWED_ESCAPES for match in ESCAPED.finditer(raw))
 
 
+def unreadable(raw: bytes) -> str | None:
+    """Why a JSON text cannot be read at all, where parsers fail with an error of their own instead of a syntax
+    error (an HTTP 500 before): it is not UTF-8, or it nests deeper than they recurse. Other faults are left to
+    the GraphQL view, which answers them with 400."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the request is not UTF-8"
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "the request's JSON nests too deep"
+    except ValueError:
+        return None
+    return None
+
+
 def has_forbidden(value: Any) -> bool:
     """Any forbidden character in a decoded value: a string, or the strings inside lists and objects."""
     if isinstance(value, str):
@@ -51,8 +68,9 @@ def xml_safe(text: str) -> str:
 
 
 class TextGuardMiddleware:
-    """For /graphql over HTTP: a request carrying a forbidden character gets the usual typed error (HTTP 200),
-    and nothing runs."""
+    """For /graphql over HTTP: a request carrying a forbidden character gets the usual typed error (HTTP 200), one
+    whose JSON cannot be read at all (not UTF-8, nested past what parsers recurse) a 400 `BAD_REQUEST`; nothing
+    runs for either."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,14 +79,29 @@ class TextGuardMiddleware:
         if scope["type"] != "http" or scope["path"] != "/graphql":
             await self.app(scope, receive, send)
             return
-        if _forbidden_in(unquote_to_bytes(scope.get("query_string", b""))):
+        query_string = scope.get("query_string", b"")
+        if _forbidden_in(unquote_to_bytes(query_string)):
             await _refuse(send)
             return
+        for name, values in parse_qs(query_string, keep_blank_values=True).items():
+            if name in (b"variables", b"extensions") and (why := unreadable(values[-1])) is not None:
+                await _bad_request(send, why)
+                return
         body = await read_body(receive)
+        if body and (why := unreadable(body)) is not None:
+            await _bad_request(send, why)
+            return
         if _forbidden_in(body):
             await _refuse(send)
             return
         await self.app(scope, replay(body, receive), send)
+
+
+async def _bad_request(send: Send, why: str) -> None:
+    body = json.dumps({"errors": [{"message": why, "extensions": {"code": "BAD_REQUEST"}}]}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _refuse(send: Send) -> None:

@@ -5,7 +5,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from resolvers.errors import InvalidInput
@@ -13,6 +13,8 @@ from resolvers.errors import InvalidInput
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+# What a BIGINT holds: a cursor's id or value beyond it is no row's (and would fail in the database).
+INT64 = (-(2**63), 2**63 - 1)
 DEFAULT_PAGE_SIZE = 20
 
 CursorValue = int | str | datetime
@@ -51,16 +53,18 @@ def decode_cursor(cursor: str, ordering: str, value_type: type[CursorValue]) -> 
         name, value, row_id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as error:
         raise problem from error
-    if name != ordering or not isinstance(row_id, int):
+    if name != ordering or not isinstance(row_id, int) or not INT64[0] <= row_id <= INT64[1]:
         raise problem
     if value_type is datetime:
         if not isinstance(value, str):
             raise problem
         try:
-            return datetime.fromisoformat(value), row_id
-        except ValueError as error:
+            moment = datetime.fromisoformat(value)
+            moment.astimezone(UTC)  # an instant the database can hold
+        except (ValueError, OverflowError) as error:
             raise problem from error
-    if not isinstance(value, value_type):
+        return moment, row_id
+    if not isinstance(value, value_type) or (isinstance(value, int) and not INT64[0] <= value <= INT64[1]):
         raise problem
     return value, row_id
 

@@ -1,10 +1,12 @@
 """The public GraphQL schema of OPEN: types, inputs, enums and the assembled Schema. No SQL here."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -14,6 +16,7 @@ from schema.errors import ErrorPolicy, public
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.time import DateTime
 from schema.timeouts import ResolverTimeout
 from schema.validation import PreparedDocuments
 
@@ -70,6 +73,7 @@ def build_schema() -> Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        config=StrawberryConfig(scalar_map={datetime: DateTime}),
         extensions=[
             ErrorPolicy,
             # Cancels a slow query or mutation resolver; ErrorPolicy then masks and logs it like any bug.

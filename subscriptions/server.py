@@ -339,6 +339,9 @@ class Connection:
                 await self.close(4429, "Too many initialisation requests")
                 return
             payload = message.get("payload") or {}
+            if not isinstance(payload, dict):  # graphql-transport-ws: an object, or nothing
+                await self.close(4400, "Invalid connection_init payload")
+                return
             authorization = payload.get("authorization") or payload.get("Authorization")
             if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
                 self.token = authorization[7:].strip()
@@ -362,6 +365,9 @@ class Connection:
                 )
         elif kind == "complete":
             operation_id = message.get("id")
+            if not isinstance(operation_id, str):
+                await self.close(4400, "Invalid complete message")
+                return
             if operation_id in self.members:
                 member = self.members.pop(operation_id)
                 self.server.leave(member)

@@ -1,11 +1,13 @@
 """Bad input gets a clear, typed GraphQL error (HTTP 200, code BAD_USER_INPUT), never a 500."""
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from resolvers.pagination import encode_cursor
 from schema.cost import MAX_DEPTH
 from tests.helpers import global_id, post, post_expecting_errors
 
@@ -125,3 +127,44 @@ async def test_unexpected_errors_are_masked_and_logged(database_url: str, caplog
     assert "openproc_missing_db" not in response.text
     assert "asyncpg" not in response.text
     assert any(record.exc_info and "openproc_missing_db" in str(record.exc_info[1]) for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"query": "{ __typename }", "variables": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001, "nests too deep"),
+        (b"[" * 200_000 + b"]" * 200_000, "nests too deep"),
+        (b'{"query": "{ __typename \xff\xfe }"}', "not UTF-8"),
+    ],
+)
+async def test_unreadable_json_is_a_bad_request_not_a_500(client: httpx.AsyncClient, body: bytes, message: str) -> None:
+    response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert message in error["message"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_unreadable_variables_over_get_are_a_bad_request(client: httpx.AsyncClient) -> None:
+    nested = '{"a":' * 3_000 + "1" + "}" * 3_000  # deeper than Python's parser recurses, short enough for a URL
+    response = await client.get("/graphql", params={"query": "{ __typename }", "variables": nested})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_instants_and_cursors_beyond_what_the_database_holds_are_refused_as_input(
+    client: httpx.AsyncClient,
+) -> None:
+    # 0001-01-01T00:00+09:00 is in year 0 in UTC; an id beyond BIGINT is no row's.
+    early = await post_expecting_errors(
+        client,
+        "query($from: DateTime) { cases(filter: {receivedFrom: $from}) { totalCount } }",
+        **{"from": "0001-01-01T00:00:00+09:00"},
+    )
+    assert "outside the years 1 to 9999" in early[0]["message"]
+    assert early[0]["extensions"]["code"] != "INTERNAL"
+    cursor = encode_cursor("RECEIVED_AT_DESC", datetime(2026, 1, 1, tzinfo=UTC), 2**70)
+    (error,) = await post_expecting_errors(
+        client, "query($after: String) { cases(first: 1, after: $after) { totalCount } }", after=cursor
+    )
+    assert (error["extensions"]["code"], error["extensions"]["argument"]) == ("BAD_USER_INPUT", "after")

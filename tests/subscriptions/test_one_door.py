@@ -3,6 +3,7 @@ and refusals over both, a mutation over the socket commits and wakes watchers as
 something that does not exist (or to a future the log has not reached) is refused instead of left silent."""
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -100,6 +101,26 @@ async def test_both_doors_refuse_a_long_list_before_coercing_it(live: ServerProc
         async with httpx.AsyncClient() as client:
             over_http = (await client.post(live.http, json={"query": document, "variables": {"list": long}})).json()
         assert shape(over_http) == shape(over_socket)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "connection_init", "payload": ["not", "an", "object"]}],
+        [{"type": "connection_init"}, {"type": "complete", "id": {"an": "object"}}],
+        [{"type": "connection_init"}, ["not", "a", "message"]],
+    ],
+)
+async def test_malformed_messages_close_the_socket_with_4400(live: ServerProcess, messages: list[Any]) -> None:
+    async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        for message in messages:
+            await socket.send(json.dumps(message))
+        # Read (connection_ack at most) until the server closes: with an error code, iteration raises.
+        with contextlib.suppress(websockets.ConnectionClosedError):
+            async with asyncio.timeout(30):
+                async for _ in socket:
+                    pass
+    assert socket.close_code == 4400
 
 
 async def test_a_mutation_over_the_socket_commits_and_wakes_watchers(live: ServerProcess, officers: Officers) -> None:
