@@ -145,7 +145,7 @@ async def _signed_before(sessions: Sessions, signer: Signer, last_signed: LastSi
     or a checkpoint of the key before a rotation) and is not a reference."""
     known = [signed for signed in [last_signed.read()] if signed is not None]
     latest = await latest_checkpoint(sessions)
-    if latest is not None:
+    if latest is not None and latest.note not in (signed.note for signed in known):
         with contextlib.suppress(ValueError):
             _, size, root = verify(latest.note, signer.verifier_key)
             known.append(Signed(size, root, latest.note))
@@ -169,13 +169,13 @@ async def sign_checkpoint(sessions: Sessions, signer: Signer, last_signed: LastS
             _, proof = await consistency(sessions, before.size, size)
             if not merkle.verify_consistency(before.size, size, before.root, root, proof):
                 raise ForkRefused(f"the tree of {size} leaves does not extend the one of {before.size} signed before")
-    note = signer.sign(checkpoint_body(signer.name, size, root))
+    signed = Signed(size, root, signer.sign(checkpoint_body(signer.name, size, root)))
     # Remembered before it is published: once anyone can see it, the signer must never contradict it.
-    last_signed.write(note)
+    last_signed.write(signed)
     async with sessions() as session, session.begin():
         await session.execute(
             insert(LedgerCheckpoint)
-            .values(size=size, root=root, note=note, created_at=datetime.now(UTC))
+            .values(size=size, root=root, note=signed.note, created_at=datetime.now(UTC))
             .on_conflict_do_nothing()
         )
-    return Signed(size, root, note)
+    return signed

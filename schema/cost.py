@@ -67,33 +67,28 @@ MAX_NODE_IDS = 100
 INTROSPECTION_COST = 1_000
 
 
+# Strawberry prints no description for a schema directive's arguments, so each directive's own description says
+# what its arguments mean.
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="cost",
-    description="The cost of resolving this field once, when it differs from 1 (GraphQL Cost Directive spec).",
+    description="The cost of resolving this field once, when it differs from 1 (GraphQL Cost Directive spec): "
+    "`weight`, a number in a string as the specification has it. docs/limits.md gives the whole rule.",
 )
 class Cost:
-    weight: str = strawberry.field(
-        name="weight", description="The cost, a number in a string as the specification has it."
-    )
+    weight: str = strawberry.directive_field(name="weight")
 
 
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="listSize",
-    description="How many items this list field counts for in a request's cost (GraphQL Cost Directive spec).",
+    description="How many items this list field counts for in a request's cost (GraphQL Cost Directive spec): "
+    "the value of one of its `slicingArguments` (a number, or a list's length), else `assumedSize` (also when a "
+    "variable gives the slicing argument). docs/limits.md gives the whole rule.",
 )
 class ListSize:
-    assumed_size: int | None = strawberry.field(
-        name="assumedSize",
-        description="Items counted when no slicing argument gives the size (or it is given by a variable).",
-        default=UNSET,
-    )
-    slicing_arguments: list[str] | None = strawberry.field(
-        name="slicingArguments",
-        description="Arguments whose value (a number, or a list's length) is the number of items.",
-        default=UNSET,
-    )
+    assumed_size: int | None = strawberry.directive_field(name="assumedSize", default=UNSET)
+    slicing_arguments: list[str] | None = strawberry.directive_field(name="slicingArguments", default=UNSET)
 
 
 class AtMost(FieldExtension):

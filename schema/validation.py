@@ -2,7 +2,7 @@
 
 Validation runs in two passes. The first holds the cheap, linear rules (size: depth, aliases, cost, duplicated
 fields, introspection nesting); only a document that passes them meets graphql-core's full rules, some of which
-(overlapping fields) grow with the square of the document. Results are kept per document text.
+(overlapping fields) grow with the square of the document. Results are kept per text for short documents.
 """
 
 from collections.abc import Iterable, Iterator

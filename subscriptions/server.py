@@ -331,7 +331,8 @@ class Connection:
         try:
             message = json.loads(text)
             kind = message["type"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
+            # RecursionError: JSON nested deeper than the parser recurses (over HTTP the same is a 400).
             await self.close(4400, "Invalid message")
             return
         if kind == "connection_init":

@@ -109,12 +109,14 @@ async def test_both_doors_refuse_a_long_list_before_coercing_it(live: ServerProc
         [{"type": "connection_init", "payload": ["not", "an", "object"]}],
         [{"type": "connection_init"}, {"type": "complete", "id": {"an": "object"}}],
         [{"type": "connection_init"}, ["not", "a", "message"]],
+        # Nested deeper than JSON parsers recurse, within the 64 KiB message limit.
+        [{"type": "connection_init"}, "[" * 30_000 + "]" * 30_000],
     ],
 )
 async def test_malformed_messages_close_the_socket_with_4400(live: ServerProcess, messages: list[Any]) -> None:
     async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
         for message in messages:
-            await socket.send(json.dumps(message))
+            await socket.send(message if isinstance(message, str) else json.dumps(message))
         # Read (connection_ack at most) until the server closes: with an error code, iteration raises.
         with contextlib.suppress(websockets.ConnectionClosedError):
             async with asyncio.timeout(30):
