@@ -436,7 +436,7 @@ def print_table(rows: list[Row], rounds: int) -> None:
 
 
 async def explain(url: str) -> list[Explained]:
-    plans = Plans(schema._schema)
+    plans = Plans(schema.graphql_schema)
     connection = await asyncpg.connect(url)
     try:
         # The case deepest in the clones: the oldest copy's oldest case.

@@ -35,12 +35,12 @@ class AnonymousBudget:
         if token is not None and self._known(token):
             return
         try:
-            self.limiter.check("anonymous", client)
+            await self.limiter.check("anonymous", client)
         except RateLimited:
             # An officer behind the same address as a spent budget is let in once the token proves live.
             if token is None:
                 raise
-            self.limiter.check("token_check", client)
+            await self.limiter.check("token_check", client)
             if not await self.verify(token):
                 raise
             self._remember(token)

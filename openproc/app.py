@@ -16,30 +16,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http.base import BaseRequestProtocol
 
-from ledger.checkpointer import Checkpointer
 from ledger.last_signed import LastSigned
 from ledger.note import Signer, load_signer
 from openproc import exports, ledger_routes, open311_routes
 from openproc.admission import AdmissionMiddleware
 from openproc.anonymous_budget import AnonymousBudget, AnonymousRateLimitMiddleware
+from openproc.checkpointer import Checkpointer
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import TextGuardMiddleware
-from openproc.observability import (
-    BUS_RECONNECTS,
-    EVENTS_PUBLISHED,
-    WATCHERS,
-    BodyLimitMiddleware,
-    RequestIdMiddleware,
-    durability_warnings,
-    metrics,
-    observe_operation,
-)
+from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics
 from openproc.oversight import OversightLoop
 from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
@@ -48,14 +39,16 @@ from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token, officer_for_token
 from resolvers.context import Context, ContextFactory, Headers
 from resolvers.progress import Watch
-from resolvers.rate_limit import default_limiter
+from resolvers.rate_limit import RateLimiter, budgets
 from resolvers.webhook_targets import Targets
 from resolvers.workflow.checks import Policy
 from schema import schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
-from subscriptions.server import Limits, Server
+from subscriptions.limits import Limits
+from subscriptions.server import Server
 from subscriptions.webhook_dispatcher import Dispatcher
+from telemetry import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, observe_operation
 
 logger = logging.getLogger("openproc")
 
@@ -100,19 +93,29 @@ class OpenApp(Starlette):
     """Starlette, with the subscription socket taken straight off the ASGI scope: thousands of idle watchers
     should not each hold the middleware stack's frames."""
 
-    def __init__(self, live: Server, budget: AnonymousBudget, reads: CompiledReads | None, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, live: Server, budget: AnonymousBudget, reads: CompiledReads | None, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.live, self.reads = live, reads
-        self._entry: ASGIApp = RequestIdMiddleware(
+        inner = RequestIdMiddleware(
             SecurityHeadersMiddleware(
                 BodyLimitMiddleware(
                     AnonymousRateLimitMiddleware(TextGuardMiddleware(self._dispatch), budget), MAX_BODY_BYTES
                 )
             )
         )
+        # Outermost but for CORS, so an excess request is refused before anything parses or counts it
+        # (openproc/admission.py); CORS around even that: preflights are answered uncounted, and refusals are
+        # readable cross-origin (openproc/cors.py).
+        self.entry = APICORSMiddleware(
+            AdmissionMiddleware(inner, settings.max_in_flight, settings.admission_wait_s),
+            settings.cors_allow_origins,
+            settings.cors_allow_credentials,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._entry(scope, receive, send)
+        await self.entry(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/graphql":
@@ -163,7 +166,11 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         input_delay=timedelta(hours=settings.input_delay_hours),
         webhook_targets=Targets.parse(settings.webhook_allowed_hosts),
     )
-    limiter = default_limiter(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute)
+    limiter = RateLimiter(
+        budgets(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute),
+        settings.rate_limit_url.get_secret_value() if settings.rate_limit_url else None,
+        settings.rate_limit_key_prefix,
+    )
 
     def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
         return Context(
@@ -172,7 +179,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             client=client,
             limiter=limiter,
             policy=policy,
-            hub=hub,
             on_commit=on_commit,
             ledger_key=signer.verifier_key,
             resolver_timeout_s=settings.resolver_timeout_s,
@@ -239,6 +245,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await checkpointer.stop()
         await bus.stop()
         await hub.stop()
+        await limiter.aclose()
         await engine.dispose()
 
     async def health(_: Request) -> Response:
@@ -281,7 +288,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     reads = (
         CompiledReads(
             engine,
-            Plans(schema._schema),
+            Plans(schema.graphql_schema),
             lambda name, seconds: observe_operation(name, "query", "ok", seconds),
             cache,
         )
@@ -289,6 +296,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         else None
     )
     app = OpenApp(
+        settings,
         live,
         budget,
         reads,
@@ -305,12 +313,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         ],
         lifespan=lifespan,
     )
-    # Outermost, so an excess request is refused before anything parses or counts it (openproc/admission.py).
-    app.state.admission = app._entry = AdmissionMiddleware(
-        app._entry, settings.max_in_flight, settings.admission_wait_s
-    )
-    # Around even that: preflights are answered uncounted, and refusals are readable cross-origin (openproc/cors.py).
-    app._entry = APICORSMiddleware(app._entry, settings.cors_allow_origins, settings.cors_allow_credentials)
     WATCHERS.set_function(lambda: live.watchers)
     BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = limiter

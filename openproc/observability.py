@@ -1,62 +1,16 @@
 """Request ids, structured logs and Prometheus metrics. None of them ever carries applicant data: logs hold ids,
 operation names and errors; metrics hold counts and durations."""
 
-import contextvars
 import logging
-import re
-import time
 import uuid
-from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-
-OPERATIONS = Histogram(
-    "openproc_graphql_operation_seconds",
-    "GraphQL operations by name and type, and how long they took",
-    ["operation", "type", "outcome"],
-)
-# Operation names are chosen by clients: the first this many distinct names keep their own label and every later
-# one is counted as "other", so no client can grow /metrics (and each scrape) without bound.
-OPERATION_NAMES = 100
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-_named: set[str] = set()
-
-
-def observe_operation(name: str | None, kind: str, outcome: str, seconds: float) -> None:
-    """Count one operation under a bounded set of name labels."""
-    label = name if name and NAME.fullmatch(name) else "anonymous" if not name else "other"
-    if label not in _named and label != "anonymous":
-        if len(_named) >= OPERATION_NAMES:
-            label = "other"
-        else:
-            _named.add(label)
-    OPERATIONS.labels(label, kind, outcome).observe(seconds)
-
-
-EVENTS_PUBLISHED = Counter("openproc_events_published_total", "Writes that appended events and rang the bus")
-EVENTS_DELIVERED = Counter("openproc_events_delivered_total", "Event messages queued to watchers")
-EVENTS_READ = Counter("openproc_events_read_total", "Events the hub read from the log")
-LOG_REWINDS = Counter(
-    "openproc_log_rewinds_total", "Times the event log was found to end before what this process had read"
-)
-LEDGER_REFUSALS = Counter(
-    "openproc_ledger_signing_refusals_total",
-    "Rounds in which the signer refused to sign a tree that contradicts a checkpoint it signed before",
-)
-BUS_LAG = Histogram(
-    "openproc_bus_lag_seconds",
-    "From an event's recording to this process's hub reading it",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this process")
-BUS_RECONNECTS = Gauge("openproc_bus_reconnects", "Times this process's bus connection was re-established")
+from telemetry import request_id
 
 
 class RequestIdMiddleware:
@@ -104,21 +58,6 @@ def configure_logging(level: str, json_format: bool) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-
-
-class OperationMetrics(SchemaExtension):
-    """Times each GraphQL operation by name and type (query, mutation, subscription)."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        try:
-            kind = context.operation_type.value
-        except Exception:  # the document did not parse or name an operation
-            kind = "invalid"
-        outcome = "error" if context.result is not None and context.result.errors else "ok"
-        observe_operation(context.operation_name, kind, outcome, time.perf_counter() - started)
 
 
 async def metrics(_: Request) -> Response:

@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from openproc.input_guard import xml_safe
 from resolvers import open311
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
+from schema.forbidden_text import xml_safe
 from schema.time import local
 
 # Service Discovery (wiki.open311.org/Service_Discovery). The changeset marks the last change of this document or

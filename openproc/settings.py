@@ -1,6 +1,7 @@
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import PositiveInt, SecretStr
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +56,11 @@ class Settings(BaseSettings):
     # their own limits), and signatures per officer. Applications and access codes have fixed, tighter budgets.
     rate_anonymous_per_minute: PositiveInt = 6_000
     rate_signings_per_minute: PositiveInt = 120
+    # Where budgets are counted. Unset: in each process, so behind N replicas a caller gets N times each budget.
+    # redis://host:port/db (or rediss://): one budget per caller shared by every replica using the same URL and
+    # prefix; if Redis fails, a process counts in its own memory until it answers again (resolvers/rate_limit.py).
+    rate_limit_url: SecretStr | None = None
+    rate_limit_key_prefix: str = "openproc-budgets"
     # Seconds a bearer token found live is remembered by the anonymous budget (which charges every other request,
     # a made-up token's included); revocation still takes effect at once for what the token may do.
     token_verified_for_s: float = 60.0
@@ -63,8 +69,6 @@ class Settings(BaseSettings):
     # HTTP authentication) stay same-origin unless allowed here, and never with `*` (openproc/cors.py).
     cors_allow_origins: str = "*"
     cors_allow_credentials: bool = False
-    # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
-    # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Webhooks go to public addresses only, unless their host is named here: comma-separated host names, addresses
     # or networks (CIDR) of internal receivers, e.g. `hooks.city.internal,10.20.0.0/16` (server-side request forgery
     # is refused otherwise, at registration and at every delivery).
@@ -82,7 +86,16 @@ class Settings(BaseSettings):
     export_max_age_s: float = 60.0
     # Seconds a compiled answer may be served again; events drop it at once (readpath/cache.py). 0: no cache.
     response_cache_s: float = 0.0
+    # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
+    # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     ledger_origin: str = "openproc.example/ledger"
     # Seconds between the signer's rounds (each signs the grown tree, after proving it extends the last one).
     ledger_checkpoint_interval_s: float = 1.0
     ledger_signing_key: SecretStr | None = None
+
+    @field_validator("rate_limit_url")
+    @classmethod
+    def _shared_budgets_in_redis(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and urlsplit(url.get_secret_value()).scheme not in ("redis", "rediss"):
+            raise ValueError("RATE_LIMIT_URL must be a redis:// or rediss:// URL")
+        return url

@@ -206,7 +206,7 @@ class _CasesRoot:
 
     def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
         statement.lists = True
-        order = CaseOrder[arguments["orderBy"].name]
+        order: CaseOrder = arguments["orderBy"]
         size = page_size(arguments["first"])
         where = _criteria(statement, _filter(arguments["filter"]))
         column, direction = order.value[0], "ASC" if order.ascending else "DESC"
@@ -222,7 +222,7 @@ class _CasesRoot:
             f' AS ord FROM "case" c {_where(keyset)} ORDER BY c.{column} {direction}, c.id {direction} '
             f"LIMIT {size + 1})"
         )
-        cursor = _cursor(order.name, column)
+        cursor = cursor_sql(order.name, column)
         return self.connection_sql.format(
             page=page,
             size=size,
@@ -236,7 +236,7 @@ def _where(conditions: list[str]) -> str:
     return f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
-def _cursor(ordering: str, column: str) -> str:
+def cursor_sql(ordering: str, column: str) -> str:
     """resolvers.pagination.encode_cursor over the page row `p`: URL-safe base64, unpadded, of the JSON."""
     text = f"'[\"{ordering}\",\"' || {utc_time(f'p.{column}')} || '\",' || p.id || ']'"
     return f"rtrim(translate(encode(convert_to({text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"

@@ -1,6 +1,6 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from models import Officer
 from resolvers.auth import officer_for_token
@@ -8,9 +8,6 @@ from resolvers.dataloaders import Loaders, Sessions
 from resolvers.errors import Unauthenticated
 from resolvers.rate_limit import RateLimiter, default_limiter
 from resolvers.workflow.checks import Policy
-
-if TYPE_CHECKING:
-    from subscriptions.hub import Hub
 
 # Seconds a query or mutation resolver may take (schema/timeouts.py); above the statement timeout (10 s by
 # default), so a single slow statement is cancelled by PostgreSQL first and this catches what it cannot: many
@@ -26,7 +23,7 @@ class Headers(Protocol):
 
 class ContextFactory(Protocol):
     """The one way every door (HTTP, compiled reads' fallback, the WebSocket) makes a request's context: what the
-    process shares (sessions, policy, limiter, hub, commit hook, ledger key, timeout) and who is asking."""
+    process shares (sessions, policy, limiter, commit hook, ledger key, timeout) and who is asking."""
 
     def __call__(self, token: str | None, client: str, response_headers: Headers | None = None) -> "Context": ...
 
@@ -42,8 +39,6 @@ class Context:
     client: str = "unknown"
     limiter: RateLimiter = field(default_factory=default_limiter)
     policy: Policy = field(default_factory=Policy)
-    # The process's event hub, where subscriptions are served.
-    hub: "Hub | None" = None
     # The ledger's published verifier key.
     ledger_key: str = ""
     # Called after a write commits: wakes this process's watchers and rings the bus for the others.
@@ -61,11 +56,6 @@ class Context:
     async def committed(self) -> None:
         if self.on_commit is not None:
             await self.on_commit()
-
-    def live(self) -> "Hub":
-        if self.hub is None:
-            raise RuntimeError("subscriptions need the event hub, which the app starts")
-        return self.hub
 
     async def officer(self) -> Officer:
         """The authenticated officer; public reads never call this, so they never touch the token table."""

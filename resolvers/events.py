@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.leaf import instant
 from models import Case, CaseStatus, Event, EventCounter, EventType, Officer, Step, StepStatus
 from resolvers import ledger
-from resolvers.context import Context
+from resolvers.dataloaders import Sessions
 from resolvers.pagination import Page, page_size
 
 Payload = dict[str, Any]
@@ -93,7 +93,7 @@ async def append(
     return event
 
 
-async def list_events(context: Context, *, case_id: int | None, after: int | None, first: int | None) -> Page[Event]:
+async def list_events(sessions: Sessions, *, case_id: int | None, after: int | None, first: int | None) -> Page[Event]:
     """Events in sequence order, after a sequence number; a sequence is its own cursor."""
     size = page_size(first)
     where: list[ColumnElement[bool]] = []
@@ -102,11 +102,11 @@ async def list_events(context: Context, *, case_id: int | None, after: int | Non
     statement = select(Event).where(*where)
     if after is not None:
         statement = statement.where(Event.seq > after)
-    async with context.sessions() as session:
+    async with sessions() as session:
         rows: Sequence[Event] = (await session.scalars(statement.order_by(Event.seq).limit(size + 1))).all()
 
     async def count() -> int:
-        async with context.sessions() as session:
+        async with sessions() as session:
             return await session.scalar(select(func.count()).select_from(Event).where(*where)) or 0
 
     shown = rows[:size]

@@ -19,7 +19,7 @@ class OwnCase:
 
 async def open_own_case(context: Context, receipt_no: str, code: str) -> OwnCase:
     """The case and its applicant, if the code matches; one message for every failure, so nothing is learnt."""
-    context.limiter.check("access_code", context.client)
+    await context.limiter.check("access_code", context.client)
     async with context.sessions() as session:
         row = (
             await session.execute(

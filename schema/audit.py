@@ -3,7 +3,6 @@ officers (a supervisor signing for an assignee, for one, is allowed and still sh
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,59 +11,46 @@ from strawberry import relay
 from resolvers import audit
 from resolvers.pagination import Page
 from resolvers.scope import Scope
-from schema import case as case_schema
-from schema import event as event_schema
-from schema import officer as officer_schema
-from schema import step as step_schema
 from schema.cost import AGGREGATE_COST, Cost
+from schema.described import described
 from schema.ids import optional_db_id_for
 from schema.info import Info
+from schema.nodes import case as case_schema
+from schema.nodes import event as event_schema
+from schema.nodes import officer as officer_schema
+from schema.nodes import step as step_schema
 from schema.pagination import AfterArgument, FirstArgument, page_info_of
 from schema.permissions import IsAuditor
 
 if TYPE_CHECKING:
-    from schema.case import Case
-    from schema.event import Event
-    from schema.officer import Officer
-    from schema.step import Step
+    from schema.nodes.case import Case
+    from schema.nodes.event import Event
+    from schema.nodes.officer import Officer
+    from schema.nodes.step import Step
 
 
-@strawberry.enum(description="What a cyber audit looks for (사이버 감사 규칙).")
-class AuditRule(Enum):
-    OUT_OF_ORDER = strawberry.enum_value(
-        "out_of_order",
-        description="A step signed while an earlier step of its line (not skipped) was unsigned, or was signed "
-        "only later (순서 위반 결재). The finding's officer is the signer.",
-    )
-    SIGNED_BY_OTHER = strawberry.enum_value(
-        "signed_by_other",
-        description="A step signed by someone other than its assigned officer (대리 결재), including a supervisor "
-        "acting for the assignee, which the workflow allows; the detail says which it was. The finding's officer "
-        "is the signer; the step's `officer` is the assignee.",
-    )
-    BACKDATED = strawberry.enum_value(
-        "backdated",
-        description="An event an officer dated, entered longer after it says it happened than the back-dating "
-        "limit (소급 입력). The finding's officer entered it.",
-    )
-    REPEATED_RETURNS = strawberry.enum_value(
-        "repeated_returns",
-        description="A case returned for supplements at least `minReturns` times (반복 보완요구). The finding's "
-        "officer is named when one officer made every return.",
-    )
-    HELD_TOO_LONG = strawberry.enum_value(
-        "held_too_long",
-        description="A step held longer than `heldFactor` × its template's standard days (장기 보유), counted in "
-        "working days from its start to its signature (or today), days awaiting supplements left out. The finding's "
-        "officer is the assignee.",
-    )
-    FINISHED_OUT_OF_TURN = strawberry.enum_value(
-        "finished_out_of_turn",
-        description="A case rejected, withdrawn or closed by an officer who neither held the step whose turn it was "
-        "(the first step the ending skipped, else the last step) nor heads that step's unit or the case's "
-        "department (차례 외 종결). The workflow refuses this now; the rule finds it in the history. The finding's "
-        "officer ended the case; its step is the one whose turn it was.",
-    )
+described(
+    audit.AuditRule,
+    "What a cyber audit looks for (사이버 감사 규칙).",
+    {
+        audit.AuditRule.OUT_OF_ORDER: "A step signed while an earlier step of its line (not skipped) was unsigned, "
+        "or was signed only later (순서 위반 결재). The finding's officer is the signer.",
+        audit.AuditRule.SIGNED_BY_OTHER: "A step signed by someone other than its assigned officer (대리 결재), "
+        "including a supervisor acting for the assignee, which the workflow allows; the detail says which it was. "
+        "The finding's officer is the signer; the step's `officer` is the assignee.",
+        audit.AuditRule.BACKDATED: "An event an officer dated, entered longer after it says it happened than the "
+        "back-dating limit (소급 입력). The finding's officer entered it.",
+        audit.AuditRule.REPEATED_RETURNS: "A case returned for supplements at least `minReturns` times (반복 "
+        "보완요구). The finding's officer is named when one officer made every return.",
+        audit.AuditRule.HELD_TOO_LONG: "A step held longer than `heldFactor` × its template's standard days (장기 "
+        "보유), counted in working days from its start to its signature (or today), days awaiting supplements left "
+        "out. The finding's officer is the assignee.",
+        audit.AuditRule.FINISHED_OUT_OF_TURN: "A case rejected, withdrawn or closed by an officer who neither held "
+        "the step whose turn it was (the first step the ending skipped, else the last step) nor heads that step's "
+        "unit or the case's department (차례 외 종결). The workflow refuses this now; the rule finds it in the "
+        "history. The finding's officer ended the case; its step is the one whose turn it was.",
+    },
+)
 
 
 @strawberry.input(description="Where to look; every criterion given must hold.")
@@ -100,7 +86,7 @@ class AuditThresholds:
 
 @strawberry.type(description="One suspicion for an auditor to review, linked to the events that show it.")
 class AuditFinding:
-    rule: AuditRule = strawberry.field(description="The rule that found it.")
+    rule: audit.AuditRule = strawberry.field(description="The rule that found it.")
     detail: str = strawberry.field(description="What was found, with its figures, in Korean then English.")
     case_id: strawberry.Private[int]
     step_id: strawberry.Private[int | None]
@@ -110,7 +96,7 @@ class AuditFinding:
     @classmethod
     def from_finding(cls, finding: audit.Finding) -> AuditFinding:
         return cls(
-            rule=AuditRule[finding.rule.name],
+            rule=finding.rule,
             detail=finding.detail,
             case_id=finding.case_id,
             step_id=finding.step_id,
@@ -119,27 +105,27 @@ class AuditFinding:
         )
 
     @strawberry.field(description="The case concerned.")
-    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")]:
+    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")]:
         row = await info.context.loaders.case_by_id.load(self.case_id)
         assert row is not None, "foreign key guarantees the case"
         return case_schema.Case.from_model(row)
 
     @strawberry.field(description="The step concerned; null for findings about a whole case or case-level events.")
-    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.nodes.step")] | None:
         if self.step_id is None:
             return None
         row = await info.context.loaders.step_by_id.load(self.step_id)
         return None if row is None else step_schema.Step.from_model(row)
 
     @strawberry.field(description="The officer the finding is about (see the rule); null when there is no one.")
-    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         if self.officer_id is None:
             return None
         row = await info.context.loaders.officer_by_id.load(self.officer_id)
         return None if row is None else officer_schema.Officer.from_model(row)
 
     @strawberry.field(description="The events that show it, in sequence order (check them against the ledger).")
-    async def events(self, info: Info) -> list[Annotated["Event", strawberry.lazy("schema.event")]]:
+    async def events(self, info: Info) -> list[Annotated["Event", strawberry.lazy("schema.nodes.event")]]:
         rows = await info.context.loaders.event_by_seq.load_many(list(self.event_seqs))
         return [event_schema.Event.from_model(row) for row in rows if row is not None]
 
@@ -169,7 +155,7 @@ class AuditFindingConnection:
         return await self._page.count()
 
 
-AuditRuleArgument = Annotated[AuditRule, strawberry.argument(description="The rule to run.")]
+AuditRuleArgument = Annotated[audit.AuditRule, strawberry.argument(description="The rule to run.")]
 AuditFilterArgument = Annotated[
     AuditFilter | None, strawberry.argument(description="Where to look (default: everywhere).")
 ]
@@ -197,7 +183,7 @@ async def resolve_audit_findings(
     checked = audit.Thresholds(
         backdate_limit_days=limits.backdate_limit_days, min_returns=limits.min_returns, held_factor=limits.held_factor
     )
-    page = await audit.audit_findings(info.context, audit.AuditRule[rule.name], scope, checked, first, after)
+    page = await audit.audit_findings(info.context, rule, scope, checked, first, after)
     return AuditFindingConnection.from_page(page)
 
 

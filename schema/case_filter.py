@@ -1,24 +1,28 @@
 """Arguments of case lists, apart from the Case type so that every type with a case list can use them."""
 
 from datetime import datetime
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from resolvers import case as case_resolvers
-from schema.enums import CaseStatus, case_statuses
+from schema.described import described
+from schema.enums import CaseStatus
 from schema.ids import optional_db_id_for
 from schema.time import aware
 
-
-@strawberry.enum(description="Orderings of a case list; ties are broken by case, so pages are stable.")
-class CaseOrderBy(Enum):
-    RECEIVED_AT_DESC = strawberry.enum_value("RECEIVED_AT_DESC", description="Newest received first.")
-    RECEIVED_AT_ASC = strawberry.enum_value("RECEIVED_AT_ASC", description="Oldest received first.")
-    DUE_AT_ASC = strawberry.enum_value("DUE_AT_ASC", description="Earliest deadline first.")
-    DUE_AT_DESC = strawberry.enum_value("DUE_AT_DESC", description="Latest deadline first.")
+described(
+    case_resolvers.CaseOrder,
+    "Orderings of a case list; ties are broken by case, so pages are stable.",
+    {
+        case_resolvers.CaseOrder.RECEIVED_AT_DESC: "Newest received first.",
+        case_resolvers.CaseOrder.RECEIVED_AT_ASC: "Oldest received first.",
+        case_resolvers.CaseOrder.DUE_AT_ASC: "Earliest deadline first.",
+        case_resolvers.CaseOrder.DUE_AT_DESC: "Latest deadline first.",
+    },
+    name="CaseOrderBy",
+)
 
 
 @strawberry.input(description="Criteria for a case list; every criterion given must hold.")
@@ -48,7 +52,7 @@ class CaseFilter:
             task_type_code=self.task_type_code,
             department_id=optional_db_id_for(self.department_id, "Department", "filter.departmentId"),
             include_subdepartments=self.include_subdepartments,
-            statuses=case_statuses(self.status),
+            statuses=frozenset(self.status or ()),
             received_from=aware(self.received_from),
             received_to=aware(self.received_to),
             officer_id=optional_db_id_for(self.officer_id, "Officer", "filter.officerId"),
@@ -56,4 +60,4 @@ class CaseFilter:
 
 
 CaseFilterArgument = Annotated[CaseFilter | None, strawberry.argument(description="Criteria the cases must meet.")]
-CaseOrderArgument = Annotated[CaseOrderBy, strawberry.argument(description="Order of the list.")]
+CaseOrderArgument = Annotated[case_resolvers.CaseOrder, strawberry.argument(description="Order of the list.")]

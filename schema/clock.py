@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
-from resolvers.oversight.clock import Clock
+from resolvers.oversight.clock import Clock, ClockState
 from resolvers.oversight.prediction import Prediction
-from schema.enums import to_graphql
+from schema.described import described
 from schema.time import local
 
-
-@strawberry.enum(description="Whether the statutory clock runs.")
-class ClockState(Enum):
-    RUNNING = strawberry.enum_value("running", description="The case is being processed; the clock runs.")
-    PAUSED = strawberry.enum_value(
-        "paused", description="Waiting for the applicant's supplements: the law does not count this time."
-    )
-    STOPPED = strawberry.enum_value("stopped", description="The case is closed.")
+described(
+    ClockState,
+    "Whether the statutory clock runs.",
+    {
+        ClockState.RUNNING: "The case is being processed; the clock runs.",
+        ClockState.PAUSED: "Waiting for the applicant's supplements: the law does not count this time.",
+        ClockState.STOPPED: "The case is closed.",
+    },
+)
 
 
 @strawberry.type(
@@ -38,7 +38,7 @@ class StatutoryClock:
     @classmethod
     def of(cls, clock: Clock) -> StatutoryClock:
         return cls(
-            state=to_graphql(ClockState, clock.state),
+            state=clock.state,
             allowed_days=clock.allowed_days,
             used_days=clock.used_days,
             left_days=clock.left_days,

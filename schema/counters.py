@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
 import models
+from resolvers.oversight.counters import Metric
+from schema.described import described
 from schema.time import local
 
-
-@strawberry.enum(description="A published figure.")
-class CounterMetric(Enum):
-    REGISTERED_CASES = strawberry.enum_value("registered_cases", description="Cases registered.")
-    REGISTERED_DOCUMENTS = strawberry.enum_value("registered_documents", description="Documents registered.")
-    CASE_PAGE_VIEWS = strawberry.enum_value("case_page_views", description="Views of case pages.")
-    DOCUMENT_VIEWS = strawberry.enum_value("document_views", description="Views of public documents.")
+described(
+    Metric,
+    "A published figure.",
+    {
+        Metric.REGISTERED_CASES: "Cases registered.",
+        Metric.REGISTERED_DOCUMENTS: "Documents registered.",
+        Metric.CASE_PAGE_VIEWS: "Views of case pages.",
+        Metric.DOCUMENT_VIEWS: "Views of public documents.",
+    },
+    name="CounterMetric",
+)
 
 
 @strawberry.type(description="A figure passing a round number, announced once with a MILESTONE_REACHED event.")
 class Milestone:
-    metric: CounterMetric = strawberry.field(description="Which figure.")
+    metric: Metric = strawberry.field(description="Which figure.")
     threshold: int = strawberry.field(description="The round number passed.")
     value: int = strawberry.field(description="The figure when it was noticed.")
     reached_at: datetime = strawberry.field(description="When it was noticed (Asia/Seoul).")
@@ -30,7 +35,7 @@ class Milestone:
     @classmethod
     def from_model(cls, row: models.Milestone) -> Milestone:
         return cls(
-            metric=CounterMetric(row.metric),
+            metric=Metric(row.metric),
             threshold=row.threshold,
             value=row.value,
             reached_at=local(row.reached_at),

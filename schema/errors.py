@@ -8,8 +8,8 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
-from openproc.observability import request_id
 from resolvers.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated, WorkflowError
+from telemetry import request_id
 
 logger = logging.getLogger("openproc.graphql")
 

@@ -12,35 +12,45 @@ import models
 from resolvers import opinions
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page
-from schema import officer as officer_schema
-from schema.enums import to_graphql
+from schema.described import described
 from schema.ids import db_id_for, db_ids_of
 from schema.info import Info
+from schema.nodes import officer as officer_schema
 from schema.pagination import edges_of, page_info_of
 from schema.time import local
 
 if TYPE_CHECKING:
-    from schema.officer import Officer
+    from schema.nodes.officer import Officer
 
 
-@strawberry.enum(description="Where an opinion stands in moderation. Always public, like the reason for it.")
-class OpinionStatus(Enum):
-    PUBLISHED = strawberry.enum_value("published", description="Shown to everyone.")
-    HELD = strawberry.enum_value(
-        "held",
-        description="Waiting for a moderator, text not shown: it looks like it holds personal data "
+described(
+    models.OpinionStatus,
+    "Where an opinion stands in moderation. Always public, like the reason for it.",
+    {
+        models.OpinionStatus.PUBLISHED: "Shown to everyone.",
+        models.OpinionStatus.HELD: "Waiting for a moderator, text not shown: it looks like it holds personal data "
         "(a phone number, e-mail address or resident registration number).",
-    )
-    HIDDEN = strawberry.enum_value("hidden", description="Hidden by a moderator, text not shown, for the reason given.")
+        models.OpinionStatus.HIDDEN: "Hidden by a moderator, text not shown, for the reason given.",
+    },
+)
 
 
-@strawberry.enum(description="A moderator's decision on an opinion.")
 class OpinionDecision(Enum):
-    PUBLISH = strawberry.enum_value("publish", description="Show its text to everyone.")
-    HIDE = strawberry.enum_value("hide", description="Hide its text from everyone (the opinion stays listed).")
+    """A moderator's choice, valued by the status it sets: only the automatic check holds an opinion (HELD), so
+    moderators are offered decisions of their own rather than the statuses."""
 
-    def to_model(self) -> models.OpinionStatus:
-        return models.OpinionStatus.PUBLISHED if self is OpinionDecision.PUBLISH else models.OpinionStatus.HIDDEN
+    PUBLISH = models.OpinionStatus.PUBLISHED
+    HIDE = models.OpinionStatus.HIDDEN
+
+
+described(
+    OpinionDecision,
+    "A moderator's decision on an opinion.",
+    {
+        OpinionDecision.PUBLISH: "Show its text to everyone.",
+        OpinionDecision.HIDE: "Hide its text from everyone (the opinion stays listed).",
+    },
+)
 
 
 def _given(value: Any) -> Any:
@@ -79,7 +89,7 @@ class Opinion(relay.Node):
     id: relay.NodeID[int]
     alias: str = strawberry.field(description="The name the author chose to sign with (시민 by default).")
     posted_at: datetime = strawberry.field(description="When it was left (Asia/Seoul), to the minute.")
-    status: OpinionStatus = strawberry.field(description="Whether its text is shown, held or hidden.")
+    status: models.OpinionStatus = strawberry.field(description="Whether its text is shown, held or hidden.")
     moderation_reason: str | None = strawberry.field(
         description="Why it is held, hidden or published again; null if it was published at once."
     )
@@ -98,7 +108,7 @@ class Opinion(relay.Node):
             id=row.id,
             alias=row.author_alias,
             posted_at=local(row.posted_at),
-            status=to_graphql(OpinionStatus, row.status),
+            status=row.status,
             moderation_reason=row.moderation_reason,
             moderated_at=local(row.moderated_at),
             answer=row.answer,
@@ -122,16 +132,16 @@ class Opinion(relay.Node):
         "officers who may moderate it, who need to read it to decide."
     )
     async def body(self, info: Info) -> str | None:
-        if self.status is OpinionStatus.PUBLISHED or await opinions.may_read_withheld(info.context, self.id):
+        if self.status is models.OpinionStatus.PUBLISHED or await opinions.may_read_withheld(info.context, self.id):
             return self.text
         return None
 
     @strawberry.field(description="The officer who answered it, by their public name and title.")
-    async def answered_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def answered_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         return await _officer(info, self.answered_by_id)
 
     @strawberry.field(description="The officer who last decided on it; null while no moderator has.")
-    async def moderated_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def moderated_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         return await _officer(info, self.moderated_by_id)
 
 

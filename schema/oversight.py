@@ -13,12 +13,12 @@ from resolvers.oversight import delays as delay_queries
 from resolvers.oversight import ranking
 from resolvers.oversight import statistics as figures
 from schema.counters import Milestone, PublicCounters
-from schema.delay import DelayConnection, DelayFilter
 from schema.info import Info
+from schema.nodes.delay import DelayConnection, DelayFilter
+from schema.nodes.step import StepConnection
 from schema.pagination import AfterArgument, FirstArgument
 from schema.scope import OversightScope, scope_of
-from schema.statistics import GroupStatistics, OfficerRanking, StatisticsGrouping, StatisticsPeriod
-from schema.step import StepConnection
+from schema.statistics import GroupStatistics, OfficerRanking
 from schema.time import aware
 
 ScopeArgument = Annotated[
@@ -51,10 +51,10 @@ async def statistics(
     ],
     to: Annotated[datetime, strawberry.argument(description="End of the window (exclusive).")],
     group_by: Annotated[
-        StatisticsGrouping, strawberry.argument(description="What to group the figures by.")
-    ] = StatisticsGrouping.CITY,
+        figures.Grouping, strawberry.argument(description="What to group the figures by.")
+    ] = figures.Grouping.CITY,
     period: Annotated[
-        StatisticsPeriod | None,
+        figures.Period | None,
         strawberry.argument(description="Also give a time series with periods of this length."),
     ] = None,
     filter: ScopeArgument = None,
@@ -62,10 +62,9 @@ async def statistics(
         int, strawberry.argument(description=f"At most this many groups (1–{figures.MAX_GROUPS}), busiest first.")
     ] = 50,
 ) -> list[GroupStatistics]:
-    grouping = figures.Grouping[group_by.name]
-    window = figures.Window(aware(from_), aware(to), None if period is None else figures.Period[period.name])
-    groups = await figures.statistics(info.context, grouping, scope_of(filter), window, first)
-    return [GroupStatistics.of(grouping, group) for group in groups]
+    window = figures.Window(aware(from_), aware(to), period)
+    groups = await figures.statistics(info.context, group_by, scope_of(filter), window, first)
+    return [GroupStatistics.of(group_by, group) for group in groups]
 
 
 def _month(value: str) -> date:

@@ -6,9 +6,9 @@ import strawberry
 
 from resolvers.own_case import OwnCase as OwnCaseRow
 from resolvers.own_case import all_documents
-from schema.case import Case
-from schema.document import Document
 from schema.info import Info
+from schema.nodes.case import Case
+from schema.nodes.document import Document
 
 
 @strawberry.type(description="The contact details the applicant gave. Shown only to the applicant.")

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from resolvers.case import case_by_receipt_no
+from resolvers.case import CaseOrder, case_by_receipt_no
 from resolvers.department import root_departments
 from resolvers.events import list_events
 from resolvers.legal_reference import all_legal_references
@@ -14,26 +14,26 @@ from resolvers.own_case import open_own_case
 from resolvers.task_type import all_task_types, task_type_by_code
 from schema import oversight
 from schema.audit import AuditFindingConnection, audit_findings_field
-from schema.case import Case, CaseConnection, resolve_cases
-from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
+from schema.case_filter import CaseFilterArgument, CaseOrderArgument
 from schema.cost import AGGREGATE_COST, MAX_NODE_IDS, AtMost, Cost, ListSize
 from schema.counters import PublicCounters
-from schema.delay import DelayConnection
-from schema.department import Department
-from schema.event import EventConnection
 from schema.event_arguments import AfterSequenceArgument
 from schema.ids import db_id_for, optional_db_id_for
 from schema.info import Info
 from schema.ledger import Ledger
-from schema.legal_reference import LegalReference
-from schema.officer import Officer, OfficerConnection
+from schema.nodes.case import Case, CaseConnection, resolve_cases
+from schema.nodes.delay import DelayConnection
+from schema.nodes.department import Department
+from schema.nodes.event import EventConnection
+from schema.nodes.legal_reference import LegalReference
+from schema.nodes.officer import Officer, OfficerConnection
+from schema.nodes.step import StepConnection
+from schema.nodes.task_type import TaskType
 from schema.opinion import OpinionConnection, OpinionSubjectArgument, resolve_opinions
 from schema.own_case import OwnCase
 from schema.pagination import AfterArgument, FirstArgument
 from schema.search import SearchConnection, resolve_search
 from schema.statistics import GroupStatistics, OfficerRanking
-from schema.step import StepConnection
-from schema.task_type import TaskType
 from schema.webhook import Webhook, webhooks_field
 
 
@@ -59,7 +59,7 @@ class Query:
         self,
         info: Info,
         filter: CaseFilterArgument = None,
-        order_by: CaseOrderArgument = CaseOrderBy.RECEIVED_AT_DESC,
+        order_by: CaseOrderArgument = CaseOrder.RECEIVED_AT_DESC,
         first: FirstArgument = None,
         after: AfterArgument = None,
     ) -> CaseConnection:
@@ -120,7 +120,9 @@ class Query:
     async def events(
         self, info: Info, after: AfterSequenceArgument = None, first: FirstArgument = None
     ) -> EventConnection:
-        return EventConnection.from_page(await list_events(info.context, case_id=None, after=after, first=first))
+        return EventConnection.from_page(
+            await list_events(info.context.sessions, case_id=None, after=after, first=first)
+        )
 
     @strawberry.field(
         description="The applicant's own view of their case, with the access code given at intake. "

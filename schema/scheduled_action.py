@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from schema.enums import ActionStatus, to_graphql
+from schema.enums import ActionStatus
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.time import local
@@ -27,7 +27,7 @@ class ScheduledAction(relay.Node):
             id=row.id,
             description=row.description,
             scheduled_for=local(row.scheduled_for),
-            status=to_graphql(ActionStatus, row.status),
+            status=row.status,
             completed_at=local(row.completed_at),
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -11,25 +10,27 @@ from strawberry import relay
 import models
 from resolvers import search as search_resolvers
 from resolvers.pagination import Page
-from schema.case import Case
 from schema.case_filter import CaseFilter
-from schema.department import Department
+from schema.described import described
 from schema.info import Info
-from schema.legal_reference import LegalReference
-from schema.officer import Officer
+from schema.nodes.case import Case
+from schema.nodes.department import Department
+from schema.nodes.legal_reference import LegalReference
+from schema.nodes.officer import Officer
+from schema.nodes.task_type import TaskType
 from schema.pagination import AfterArgument, FirstArgument, page_info_of
-from schema.task_type import TaskType
 
-
-@strawberry.enum(description="What a search hit is. Equal scores list them in this order.")
-class SearchKind(Enum):
-    TASK_TYPE = strawberry.enum_value("TASK_TYPE", description="A task type, by code and name (업무).")
-    LEGAL_REFERENCE = strawberry.enum_value(
-        "LEGAL_REFERENCE", description="An article of law, by law, article and heading (관련법령)."
-    )
-    DEPARTMENT = strawberry.enum_value("DEPARTMENT", description="A department, by code and name (부서).")
-    OFFICER = strawberry.enum_value("OFFICER", description="An officer, by name and position title (담당자).")
-    CASE = strawberry.enum_value("CASE", description="A case, by receipt number, title and location (민원).")
+described(
+    search_resolvers.SearchKind,
+    "What a search hit is. Equal scores list them in this order.",
+    {
+        search_resolvers.SearchKind.TASK_TYPE: "A task type, by code and name (업무).",
+        search_resolvers.SearchKind.LEGAL_REFERENCE: "An article of law, by law, article and heading (관련법령).",
+        search_resolvers.SearchKind.DEPARTMENT: "A department, by code and name (부서).",
+        search_resolvers.SearchKind.OFFICER: "An officer, by name and position title (담당자).",
+        search_resolvers.SearchKind.CASE: "A case, by receipt number, title and location (민원).",
+    },
+)
 
 
 SearchResult = Annotated[
@@ -45,12 +46,12 @@ class SearchHit:
         "pieces found in it, plus 0.5 when its text contains the query as typed (ignoring case), plus 0.5 more "
         "when one of its fields is exactly the query (a receipt number, a name, a code)."
     )
-    kind: SearchKind = strawberry.field(description="What the result is.")
+    kind: search_resolvers.SearchKind = strawberry.field(description="What the result is.")
     result: SearchResult = strawberry.field(description="The object found.")
 
     @classmethod
     def from_hit(cls, hit: search_resolvers.SearchHit) -> SearchHit:
-        return cls(score=hit.score, kind=SearchKind[hit.kind.name], result=_result_of(hit.row))
+        return cls(score=hit.score, kind=hit.kind, result=_result_of(hit.row))
 
 
 def _result_of(row: search_resolvers.SearchRow) -> Case | TaskType | Department | Officer | LegalReference:
@@ -106,7 +107,7 @@ async def resolve_search(
         ),
     ],
     kinds: Annotated[
-        list[SearchKind] | None,
+        list[search_resolvers.SearchKind] | None,
         strawberry.argument(description="Only hits of these kinds; null for every kind."),
     ] = None,
     filter: Annotated[
@@ -116,7 +117,7 @@ async def resolve_search(
     first: FirstArgument = None,
     after: AfterArgument = None,
 ) -> SearchConnection:
-    chosen = None if kinds is None else frozenset(search_resolvers.SearchKind[kind.name] for kind in kinds)
+    chosen = None if kinds is None else frozenset(kinds)
     page = await search_resolvers.search(
         info.context, query, chosen, None if filter is None else filter.criteria(), first, after
     )

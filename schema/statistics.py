@@ -3,40 +3,47 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from resolvers.oversight import ranking
 from resolvers.oversight import statistics as figures
-from schema import department as department_schema
-from schema import officer as officer_schema
-from schema import task_type as task_type_schema
-from schema.enums import StepRole, to_graphql
+from schema.described import described
+from schema.enums import StepRole
 from schema.info import Info
+from schema.nodes import department as department_schema
+from schema.nodes import officer as officer_schema
+from schema.nodes import task_type as task_type_schema
 
 if TYPE_CHECKING:
-    from schema.department import Department
-    from schema.officer import Officer
-    from schema.task_type import TaskType
+    from schema.nodes.department import Department
+    from schema.nodes.officer import Officer
+    from schema.nodes.task_type import TaskType
 
 
-@strawberry.enum(description="What the figures are grouped by.")
-class StatisticsGrouping(Enum):
-    CITY = strawberry.enum_value("city", description="One group: every case in scope.")
-    TASK_TYPE = strawberry.enum_value("task_type", description="One group per task type.")
-    DEPARTMENT = strawberry.enum_value("department", description="One group per department handling cases.")
-    OFFICER = strawberry.enum_value(
-        "officer", description="One group per officer; a case counts for every officer holding one of its steps."
-    )
+described(
+    figures.Grouping,
+    "What the figures are grouped by.",
+    {
+        figures.Grouping.CITY: "One group: every case in scope.",
+        figures.Grouping.TASK_TYPE: "One group per task type.",
+        figures.Grouping.DEPARTMENT: "One group per department handling cases.",
+        figures.Grouping.OFFICER: "One group per officer; a case counts for every officer holding one of its steps.",
+    },
+    name="StatisticsGrouping",
+)
 
-
-@strawberry.enum(description="The length of the periods of a time series (Asia/Seoul calendar).")
-class StatisticsPeriod(Enum):
-    WEEK = strawberry.enum_value("week", description="Weeks starting on Monday.")
-    MONTH = strawberry.enum_value("month", description="Calendar months.")
-    YEAR = strawberry.enum_value("year", description="Calendar years.")
+described(
+    figures.Period,
+    "The length of the periods of a time series (Asia/Seoul calendar).",
+    {
+        figures.Period.WEEK: "Weeks starting on Monday.",
+        figures.Period.MONTH: "Calendar months.",
+        figures.Period.YEAR: "Calendar years.",
+    },
+    name="StatisticsPeriod",
+)
 
 
 @strawberry.type(description="Figures of one group over the whole window or over one period of it.")
@@ -104,7 +111,7 @@ class GroupStatistics:
             series=[PeriodFigures.of(point) for point in value.series],
             step_durations=[
                 StepDurationFigures(
-                    role=to_graphql(StepRole, duration.role),
+                    role=duration.role,
                     signed=duration.signed,
                     median_hours=duration.median_hours,
                     p90_hours=duration.p90_hours,
@@ -116,21 +123,23 @@ class GroupStatistics:
         )
 
     @strawberry.field(description="The group's task type, when grouped by task type.")
-    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")] | None:
+    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.nodes.task_type")] | None:
         if self.grouping is not figures.Grouping.TASK_TYPE or self.key is None:
             return None
         row = await info.context.loaders.task_type_by_id.load(self.key)
         return None if row is None else task_type_schema.TaskType.from_model(row)
 
     @strawberry.field(description="The group's department, when grouped by department.")
-    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")] | None:
+    async def department(
+        self, info: Info
+    ) -> Annotated["Department", strawberry.lazy("schema.nodes.department")] | None:
         if self.grouping is not figures.Grouping.DEPARTMENT or self.key is None:
             return None
         row = await info.context.loaders.department_by_id.load(self.key)
         return None if row is None else department_schema.Department.from_model(row)
 
     @strawberry.field(description="The group's officer, when grouped by officer.")
-    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         if self.grouping is not figures.Grouping.OFFICER or self.key is None:
             return None
         row = await info.context.loaders.officer_by_id.load(self.key)
@@ -158,7 +167,7 @@ class OfficerRanking:
         )
 
     @strawberry.field(description="The officer.")
-    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")]:
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")]:
         row = await info.context.loaders.officer_by_id.load(self.officer_id)
         assert row is not None, "foreign key guarantees the officer"
         return officer_schema.Officer.from_model(row)

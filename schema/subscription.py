@@ -10,11 +10,10 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-import models
 from models import Officer as OfficerRow
 from resolvers.errors import InvalidInput
 from resolvers.progress import CaseState, Snapshot, StepState, Watch
-from schema.enums import CaseStatus, EventType, StepStatus, to_graphql, to_model
+from schema.enums import CaseStatus, EventType, StepStatus
 from schema.ids import optional_db_id_for
 from schema.time import local, past_due
 
@@ -57,7 +56,7 @@ class StepSnapshot:
             id=_gid("Step", step.id),
             sequence=step.sequence,
             name=step.name,
-            status=to_graphql(StepStatus, step.status),
+            status=step.status,
             started_at=local(step.started_at),
             due_at=local(step.due_at),
             signed_at=local(step.signed_at),
@@ -95,7 +94,7 @@ class CaseSnapshot:
             title=case.title,
             task_type_code=state.task_type_code,
             department=state.department_name,
-            status=to_graphql(CaseStatus, case.status),
+            status=case.status,
             received_at=local(case.received_at),
             due_at=local(case.due_at),
             closed_at=local(case.closed_at),
@@ -140,7 +139,7 @@ class CaseProgress:
             sequence=event.seq,
             leaf_index=event.seq - 1,
             previous_case_sequence=snapshot.previous_in_case,
-            type=to_graphql(EventType, event.type),
+            type=event.type,
             occurred_at=local(event.occurred_at),
             recorded_at=local(event.recorded_at),
             payload=cast(JSON, event.payload),
@@ -173,7 +172,7 @@ class EventFeedFilter:
         return Watch(
             task_type_code=self.task_type_code,
             department_id=optional_db_id_for(self.department_id, "Department", "filter.departmentId"),
-            event_types=frozenset(to_model(models.EventType, kind) for kind in self.types or ()),
+            event_types=frozenset(self.types or ()),
         )
 
 
@@ -193,7 +192,7 @@ def case_watch(receipt_no: str) -> Watch:
 
 
 # What each subscription field follows, from its arguments as graphql-core coerces them (GraphQL names). The
-# WebSocket server (subscriptions/server.py) serves every field through this table: one watch per group of
+# WebSocket server (subscriptions/: fanout.py) serves every field through this table: one watch per group of
 # watchers, one rendering per event. A new subscription field adds its entry here, beside its declaration.
 WATCHES: dict[str, Callable[[dict[str, Any]], Watch]] = {
     "caseProgress": lambda arguments: case_watch(arguments["receiptNo"]),
@@ -202,7 +201,7 @@ WATCHES: dict[str, Callable[[dict[str, Any]], Watch]] = {
 
 
 async def _served_over_the_socket() -> AsyncGenerator[CaseProgress, None]:
-    """The schema declares the fields; subscriptions/server.py serves them (shared rendering, resume, limits)."""
+    """The schema declares the fields; subscriptions/ serves them (shared rendering, resume, limits)."""
     raise RuntimeError("subscriptions are served by the graphql-transport-ws server on /graphql")
     yield  # an async generator, as Strawberry requires of a subscription resolver
 

@@ -24,6 +24,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.cost import size_problems
+from schema.open_schema import OpenSchema
 
 # Three times the largest document OPEN's own pages, tests and README send (GraphiQL's introspection query is
 # 163), and graphql-armor's default: parsing and checking a document this long holds the loop about 10 ms.
@@ -100,7 +101,9 @@ class PreparedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None:
-            self.found = prepare(context.schema._schema, context.query)
+            if not isinstance(context.schema, OpenSchema):
+                raise TypeError("PreparedDocuments extends OpenSchema only")
+            self.found = prepare(context.schema.graphql_schema, context.query)
             # A document that does not parse stands in as one that does, so that Strawberry does not parse it
             # again; on_validate answers with the syntax error before anything runs.
             context.graphql_document = self.found.document or UNPARSED

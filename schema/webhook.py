@@ -4,32 +4,35 @@ secret, which is shown only by `registerWebhook` and `rotateWebhookSecret`."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import models
 from resolvers import webhooks
-from schema import department as department_schema
-from schema import officer as officer_schema
-from schema.enums import EventType, to_graphql
+from schema.described import described
+from schema.enums import EventType
 from schema.info import Info
+from schema.nodes import department as department_schema
+from schema.nodes import officer as officer_schema
 from schema.permissions import IsAdministrator
 from schema.time import local
 
 if TYPE_CHECKING:
-    from schema.department import Department
-    from schema.officer import Officer
+    from schema.nodes.department import Department
+    from schema.nodes.officer import Officer
 
 
-@strawberry.enum(description="Whether a webhook receives deliveries.")
-class WebhookStatus(Enum):
-    ACTIVE = strawberry.enum_value("active", description="Events are delivered as they are recorded.")
-    PAUSED = strawberry.enum_value(
-        "paused", description="Nothing is sent; `resumeWebhook` delivers what was missed, after `deliveredThrough`."
-    )
-    DELETED = strawberry.enum_value("deleted", description="Gets nothing more; seen only in `deleteWebhook`'s result.")
+described(
+    models.WebhookStatus,
+    "Whether a webhook receives deliveries.",
+    {
+        models.WebhookStatus.ACTIVE: "Events are delivered as they are recorded.",
+        models.WebhookStatus.PAUSED: "Nothing is sent; `resumeWebhook` delivers what was missed, after "
+        "`deliveredThrough`.",
+        models.WebhookStatus.DELETED: "Gets nothing more; seen only in `deleteWebhook`'s result.",
+    },
+)
 
 
 @strawberry.type(description="A webhook: its endpoint, its filter and how far delivery got. Never its secret.")
@@ -38,7 +41,7 @@ class Webhook:
     url: str = strawberry.field(description="Where deliveries go.")
     task_type_code: str | None = strawberry.field(description="Only events of this task type; null: of every one.")
     types: list[EventType] = strawberry.field(description="Only these kinds of event; empty: every kind.")
-    status: WebhookStatus = strawberry.field(description="Whether it receives deliveries.")
+    status: models.WebhookStatus = strawberry.field(description="Whether it receives deliveries.")
     delivered_through: int = strawberry.field(
         description="The last sequence number accepted (or passed over, not matching the filter); deliveries "
         "resume after it."
@@ -58,8 +61,8 @@ class Webhook:
             id=row.id,
             url=row.url,
             task_type_code=watch.task_type_code,
-            types=[to_graphql(EventType, kind) for kind in models.EventType if kind in watch.event_types],
-            status=to_graphql(WebhookStatus, row.status),
+            types=[kind for kind in EventType if kind in watch.event_types],
+            status=row.status,
             delivered_through=row.delivered_through,
             failures=row.failures,
             next_attempt_at=local(row.next_attempt_at),
@@ -69,14 +72,14 @@ class Webhook:
         )
 
     @strawberry.field(description="Only events of cases handled by this department or a unit below it; null: all.")
-    async def department(self, info: Info) -> Annotated[Department, strawberry.lazy("schema.department")] | None:
+    async def department(self, info: Info) -> Annotated[Department, strawberry.lazy("schema.nodes.department")] | None:
         if self.department_id is None:
             return None
         row = await info.context.loaders.department_by_id.load(self.department_id)
         return None if row is None else department_schema.Department.from_model(row)
 
     @strawberry.field(description="The administrator who registered it.")
-    async def created_by(self, info: Info) -> Annotated[Officer, strawberry.lazy("schema.officer")]:
+    async def created_by(self, info: Info) -> Annotated[Officer, strawberry.lazy("schema.nodes.officer")]:
         row = await info.context.loaders.officer_by_id.load(self.created_by_id)
         assert row is not None, "foreign key guarantees the officer"
         return officer_schema.Officer.from_model(row)

@@ -12,9 +12,9 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from broadcaster import Broadcast, Event
-from broadcaster._base import Subscriber
 
 from subscriptions.redis_backend import RedisPubSubBackend
 
@@ -24,6 +24,12 @@ WAKE = "wake"
 # Heartbeats that may go unanswered before the connection counts as dead. Counted in beats sent, not in seconds:
 # a stalled event loop sends no beats, so a stall cannot make a working connection look dead.
 MISSED_HEARTBEATS = 5
+
+
+class Subscription(Protocol):
+    """What `Broadcast.subscribe()` yields; broadcaster does not export its class."""
+
+    async def get(self) -> Event: ...
 
 
 class Bus:
@@ -121,7 +127,7 @@ class Bus:
         self._failures = 0 if working else self._failures + 1
         return float(min(0.1 * 2**self._failures, self.max_backoff_s))
 
-    async def _listen(self, subscriber: Subscriber) -> None:
+    async def _listen(self, subscriber: Subscription) -> None:
         heartbeat = asyncio.create_task(self._heartbeat())
         get: asyncio.Task[Event] | None = None
         try:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from openproc.observability import BUS_LAG, EVENTS_READ, LOG_REWINDS
 from resolvers import progress
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Snapshot, Watch
+from telemetry import BUS_LAG, EVENTS_READ, LOG_REWINDS
 
 logger = logging.getLogger("openproc.subscriptions")
 

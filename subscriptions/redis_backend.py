@@ -8,8 +8,7 @@ into broadcaster's backend interface and surfaces connection errors instead of s
 import asyncio
 import contextlib
 
-from broadcaster import Event
-from broadcaster._backends.base import BroadcastBackend
+from broadcaster import BroadcastBackend, Event
 from redis import asyncio as redis
 
 

@@ -104,7 +104,7 @@ def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _fresh_database(purpose: str, *, migrated: bool = True) -> AsyncIterator[str]:
+async def fresh_database(purpose: str, *, migrated: bool = True) -> AsyncIterator[str]:
     server = resolve_url(Settings())
     name = f"openproc_test_{purpose}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(loader.libpq(_with_database(server, "postgres")))
@@ -145,7 +145,7 @@ async def _scan_before_drop(server: str, name: str) -> None:
     LEAVES.database(name, raw_leaves)
 
 
-async def _load_demo(url: str, as_of: datetime) -> Dataset:
+async def load_demo(url: str, as_of: datetime) -> Dataset:
     connection = await loader.connect(url)
     try:
         dataset = generator.generate(SCALES["demo"], as_of, await loader.holidays(connection), seed=7)
@@ -158,14 +158,14 @@ async def _load_demo(url: str, as_of: datetime) -> Dataset:
 @pytest.fixture(scope="module")
 async def empty_url() -> AsyncIterator[str]:
     """A database with nothing in it, not even the tables: what a newcomer's first `make run` starts from."""
-    async for url in _fresh_database("empty", migrated=False):
+    async for url in fresh_database("empty", migrated=False):
         yield url
 
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     """A database only read by the tests, so they can compare the API against the generated rows."""
-    async for url in _fresh_database("read"):
+    async for url in fresh_database("read"):
         yield url
 
 
@@ -177,7 +177,7 @@ def as_of() -> datetime:
 @pytest.fixture(scope="session")
 async def demo(database_url: str, as_of: datetime) -> Dataset:
     """The demo data set, loaded into the test database; tests read its rows to know what to expect."""
-    return await _load_demo(database_url, as_of)
+    return await load_demo(database_url, as_of)
 
 
 @pytest.fixture(scope="session")
@@ -214,8 +214,8 @@ async def client(database_url: str, demo: Dataset) -> AsyncIterator[httpx.AsyncC
 @pytest.fixture(scope="session")
 async def write_url(as_of: datetime) -> AsyncIterator[str]:
     """A second database with the demo data, for the tests that change things."""
-    async for url in _fresh_database("write"):
-        await _load_demo(url, as_of)
+    async for url in fresh_database("write"):
+        await load_demo(url, as_of)
         yield url
 
 
@@ -235,7 +235,7 @@ async def write_app(write_url: str) -> AsyncIterator[Starlette]:
 @pytest.fixture
 async def writer(write_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the writable app; each test gets its own, so rate limits do not carry over."""
-    write_app.state.limiter.reset()
+    await write_app.state.limiter.reset()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=write_app), base_url="http://testserver") as http:
         yield http
 

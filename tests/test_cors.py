@@ -35,7 +35,7 @@ async def restricted(database_url: str, demo: Dataset) -> AsyncIterator[httpx.As
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
-        app.state.limiter.reset()
+        await app.state.limiter.reset()
         yield http
 
 

@@ -86,7 +86,7 @@ def test_unsafe_durability_settings_are_named() -> None:
 
 def test_every_mutation_is_in_a_denial_test() -> None:
     """A new mutation must join a test that proves who may not call it."""
-    mutation_type = schema._schema.mutation_type
+    mutation_type = schema.graphql_schema.mutation_type
     assert mutation_type is not None
     # Administrators only: tests of their own (test_reference.py; test_webhooks.py refuses every other role).
     denied_elsewhere = {"importReferenceData", "registerWebhook", *MANAGEMENT}

@@ -12,8 +12,9 @@ import websockets
 from sqlalchemy.engine import make_url
 
 from openproc.app import create_app
-from openproc.observability import OPERATION_NAMES, configure_logging, request_id
+from openproc.observability import configure_logging
 from openproc.settings import Settings
+from telemetry import OPERATION_NAMES, request_id
 from tests.schema.mutations.workflow import Desk
 from tests.subscriptions.servers import server
 

@@ -50,7 +50,7 @@ PRIVATE_ENTRY_POINTS = {("Query", "myCase")}
 
 def public_types() -> set[str]:
     """Output types reachable from Query without credentials (interfaces lead to their implementations)."""
-    graphql_schema = schema._schema
+    graphql_schema = schema.graphql_schema
     seen: set[str] = set()
     queue: list[str] = ["Query"]
     while queue:
@@ -71,7 +71,7 @@ def public_types() -> set[str]:
 def test_no_public_type_names_personal_data() -> None:
     offending = []
     for name in public_types():
-        graphql_type = schema._schema.type_map[name]
+        graphql_type = schema.graphql_schema.type_map[name]
         if PERSONAL.search(name):
             offending.append(name)
         if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
@@ -82,7 +82,7 @@ def test_no_public_type_names_personal_data() -> None:
 def test_the_applicants_view_is_reachable_only_with_the_access_code() -> None:
     assert "OwnCase" not in public_types()
     assert "ContactDetails" not in public_types()
-    query_type = schema._schema.query_type
+    query_type = schema.graphql_schema.query_type
     assert query_type is not None
     arguments = query_type.fields["myCase"].args
     assert isinstance(arguments["accessCode"].type, GraphQLNonNull)
@@ -91,7 +91,7 @@ def test_the_applicants_view_is_reachable_only_with_the_access_code() -> None:
 def test_no_public_type_is_built_from_the_applicant_table() -> None:
     sources = []
     for name in public_types():
-        graphql_type = schema._schema.type_map[name]
+        graphql_type = schema.graphql_schema.type_map[name]
         origin = getattr(graphql_type, "extensions", {}) or {}
         definition = origin.get("strawberry-definition")
         from_model = getattr(getattr(definition, "origin", None), "from_model", None)

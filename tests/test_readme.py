@@ -180,7 +180,8 @@ async def test_every_shell_line_runs_as_written(served: Served) -> None:
     assert "7. 국장 결재: signed by" in result.stderr, "walk"
     assert "closed: 허가" in result.stderr, "walk"
     assert len(re.findall(r"^ok: ", result.stdout, re.M)) == 3, "the verifier's three checks"
-    assert "case detail" in result.stdout, "make bench"
+    if "make bench" in lines:
+        assert "case detail" in result.stdout, "make bench"
 
 
 async def test_the_examples_follow_the_documented_case(served: Served) -> None:

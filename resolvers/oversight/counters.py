@@ -5,6 +5,7 @@ Views are counted per request without keeping anything about the viewer: no addr
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,15 @@ THRESHOLDS = tuple(base * 10**power for power in range(3, 8) for base in (1, 5))
 MILESTONE_LOCK = 0x6F70656E
 
 
+class Metric(StrEnum):
+    """A published figure, by the name its milestones are stored under."""
+
+    REGISTERED_CASES = "registered_cases"
+    REGISTERED_DOCUMENTS = "registered_documents"
+    CASE_PAGE_VIEWS = "case_page_views"
+    DOCUMENT_VIEWS = "document_views"
+
+
 @dataclass(frozen=True)
 class Counters:
     registered_cases: int
@@ -27,12 +37,12 @@ class Counters:
     case_views: int
     document_views: int
 
-    def by_metric(self) -> dict[str, int]:
+    def by_metric(self) -> dict[Metric, int]:
         return {
-            "registered_cases": self.registered_cases,
-            "registered_documents": self.registered_documents,
-            "case_page_views": self.case_views,
-            "document_views": self.document_views,
+            Metric.REGISTERED_CASES: self.registered_cases,
+            Metric.REGISTERED_DOCUMENTS: self.registered_documents,
+            Metric.CASE_PAGE_VIEWS: self.case_views,
+            Metric.DOCUMENT_VIEWS: self.document_views,
         }
 
 
@@ -88,10 +98,12 @@ async def check_milestones(sessions: Sessions) -> int:
                     case=None,
                     actor=None,
                     occurred_at=now,
-                    details={"milestone": {"metric": metric, "threshold": threshold, "value": value}},
+                    details={"milestone": {"metric": metric.value, "threshold": threshold, "value": value}},
                 )
                 session.add(
-                    Milestone(metric=metric, threshold=threshold, value=value, reached_at=now, event_seq=event.seq)
+                    Milestone(
+                        metric=metric.value, threshold=threshold, value=value, reached_at=now, event_seq=event.seq
+                    )
                 )
                 announced += 1
     return announced

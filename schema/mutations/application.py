@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import models
 from resolvers.idempotency import Attempt
 from resolvers.workflow import intake
-from schema.case import Case
 from schema.info import Info
 from schema.mutations.case import AccessCodes, ApplicantInput, RegisteredCase
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, arguments_of, run
+from schema.nodes.case import Case
 
 
 @strawberry.input(description="An application filed online by the applicant.")
@@ -37,7 +37,7 @@ async def submit_application(
     input: Annotated[ApplicationInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> SubmitApplicationResult:
-    info.context.limiter.check("submit_application", info.context.client)
+    await info.context.limiter.check("submit_application", info.context.client)
     codes = AccessCodes()
     application = intake.Application(
         task_type_code=input.task_type_code,

@@ -12,12 +12,12 @@ from strawberry import relay
 
 import models
 from resolvers.workflow import cases, intake
-from schema.case import Case
 from schema.ids import db_id_for, optional_db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
 from schema.mutations.step import OCCURRED_AT
+from schema.nodes.case import Case
 from schema.time import aware
 
 

@@ -8,15 +8,14 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-import models
 from resolvers.workflow import documents
-from schema.document import Document
-from schema.enums import DocumentKind, to_model
+from schema.enums import DocumentKind
 from schema.ids import db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
 from schema.mutations.step import OCCURRED_AT
+from schema.nodes.document import Document
 from schema.time import aware
 
 
@@ -57,7 +56,7 @@ async def register_document(
             info.context.policy,
             db_id_for(input.case_id, "Case", "caseId"),
             input.title,
-            to_model(models.DocumentKind, input.kind),
+            input.kind,
             input.is_public,
             aware(input.occurred_at),
         ),

@@ -93,7 +93,7 @@ async def leave_opinion(
     input: Annotated[LeaveOpinionInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> OpinionResult:
-    info.context.limiter.check("opinion", info.context.client)
+    await info.context.limiter.check("opinion", info.context.client)
     attempt = Attempt(scope=CITIZENS, operation="leaveOpinion", key=idempotency_key, arguments=arguments_of(input))
     return await _quietly(
         info, attempt, lambda session: opinions.leave(session, input.about.to_domain(), input.body, input.alias)
@@ -114,7 +114,7 @@ async def moderate_opinion(
             session,
             officer,
             db_id_for(input.opinion_id, "Opinion", "opinionId"),
-            input.decision.to_model(),
+            input.decision.value,
             input.reason,
         ),
     )

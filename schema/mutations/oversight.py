@@ -10,11 +10,11 @@ from strawberry import relay
 from resolvers.errors import WorkflowCode
 from resolvers.errors import WorkflowError as DomainWorkflowError
 from resolvers.oversight import counters, delays
-from schema.delay import Delay
 from schema.ids import db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
+from schema.nodes.delay import Delay
 
 
 @strawberry.type(description="The delay, with its explanation.")
@@ -72,7 +72,7 @@ def _counted(count: int | None, field: str) -> ViewCount | WorkflowError:
 async def record_case_view(
     info: Info, receipt_no: Annotated[str, strawberry.argument(description="The case's receipt number.")]
 ) -> ViewCountResult:
-    info.context.limiter.check("view", info.context.client)
+    await info.context.limiter.check("view", info.context.client)
     async with info.context.sessions() as session, session.begin():
         count = await counters.record_case_view(session, receipt_no)
     return _counted(count, "receiptNo")
@@ -81,7 +81,7 @@ async def record_case_view(
 async def record_document_view(
     info: Info, document_id: Annotated[relay.GlobalID, strawberry.argument(description="The public document.")]
 ) -> ViewCountResult:
-    info.context.limiter.check("view", info.context.client)
+    await info.context.limiter.check("view", info.context.client)
     document = db_id_for(document_id, "Document", "documentId")
     async with info.context.sessions() as session, session.begin():
         count = await counters.record_document_view(session, document)

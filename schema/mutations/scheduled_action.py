@@ -10,7 +10,7 @@ from strawberry import relay
 
 import models
 from resolvers.workflow import actions
-from schema.enums import RescheduleReason, to_model
+from schema.enums import RescheduleReason
 from schema.ids import db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
@@ -96,7 +96,7 @@ async def reschedule_action(
                 info.context.policy,
                 db_id_for(input.action_id, "ScheduledAction", "actionId"),
                 aware(input.scheduled_for),
-                to_model(models.RescheduleReason, input.reason),
+                input.reason,
                 input.note,
             ),
         )

@@ -10,12 +10,12 @@ from strawberry import relay
 
 import models
 from resolvers.workflow import steps
-from schema.case import Case
 from schema.ids import db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
-from schema.step import Step
+from schema.nodes.case import Case
+from schema.nodes.step import Step
 from schema.time import aware
 
 OCCURRED_AT = "When it happened (default: now). Back-dating is allowed within a limit and is reported as input delay."
@@ -95,7 +95,7 @@ async def sign_step(
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> StepResult:
     # Signatures per officer are budgeted: a script signing in bulk is stopped, not an officer at work.
-    info.context.limiter.check("signing", str((await info.context.officer()).id))
+    await info.context.limiter.check("signing", str((await info.context.officer()).id))
     result = await as_officer(
         info,
         "signStep",

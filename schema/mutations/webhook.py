@@ -58,7 +58,7 @@ async def register_webhook(
     watch_filter: dict[str, Any] = {
         "taskTypeCode": input.task_type_code,
         "departmentId": optional_db_id_for(input.department_id, "Department", "departmentId"),
-        "types": [models.EventType[kind.name].value for kind in input.types or ()],
+        "types": [kind.value for kind in input.types or ()],
     }
 
     async def write(session: AsyncSession) -> models.Webhook:

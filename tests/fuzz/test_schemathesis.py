@@ -34,7 +34,7 @@ from openproc.app import create_app
 from openproc.settings import Settings
 from resolvers.rate_limit import Budget
 from schema.errors import MASKED_MESSAGE
-from tests.conftest import _fresh_database, _load_demo
+from tests.conftest import fresh_database, load_demo
 from tests.helpers import Officers, bearer
 from tests.privacy_scan import RECORDER
 
@@ -55,7 +55,7 @@ INTERNALS = re.compile(
 )
 # In error messages only: the data may rightly carry a GraphQL type name such as WorkflowError.
 PYTHON_CLASS = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
-# NUL characters included: openproc/input_guard.py must refuse them with BAD_USER_INPUT (they once reached PostgreSQL).
+# NUL characters included: schema/forbidden_text.py must refuse them with BAD_USER_INPUT (they once reached PostgreSQL).
 CONFIG = SchemathesisConfig.from_dict({"generation": {"allow-x00": True}})
 NODE_TYPES = (
     "Case",
@@ -86,8 +86,8 @@ class Findings:
 async def fuzz_url(as_of: datetime) -> AsyncIterator[str]:
     """A writable demo database of the fuzz run's own: the operations it sends change cases, steps and
     opinions at random, which other tests of the shared writable database would trip over."""
-    async for url in _fresh_database("fuzz"):
-        await _load_demo(url, as_of)
+    async for url in fresh_database("fuzz"):
+        await load_demo(url, as_of)
         first = await Officers(url).fetchval('SELECT coalesce(max(id), 0) + 1 FROM "case"')
         RECORDER.generated_from[make_url(url).database or ""] = int(first)
         yield url
@@ -100,7 +100,7 @@ async def fuzz_app(fuzz_url: str) -> AsyncIterator[Starlette]:
     )
     # Budgets out of reach for this app only: a refusal for speed would hide what the operation does.
     limiter = app.state.limiter
-    limiter.budgets = {bucket: Budget(requests=10**9, seconds=60) for bucket in limiter.budgets}
+    limiter.local.budgets = {bucket: Budget(requests=10**9, seconds=60) for bucket in limiter.local.budgets}
     async with app.router.lifespan_context(app):
         yield app
 

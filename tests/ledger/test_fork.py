@@ -20,15 +20,15 @@ from ledger.leaf import instant
 from openproc.app import create_app
 from openproc.settings import Settings
 from seed import loader
-from tests.conftest import _fresh_database, _load_demo
+from tests.conftest import fresh_database, load_demo
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import Desk
 
 
 @pytest.fixture
 async def forkable(as_of: datetime) -> AsyncIterator[str]:
-    async for url in _fresh_database("fork"):
-        await _load_demo(url, as_of)
+    async for url in fresh_database("fork"):
+        await load_demo(url, as_of)
         yield url
 
 

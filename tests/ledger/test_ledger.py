@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.note import Signer, checkpoint_body, verify
-from tests.conftest import _fresh_database, _load_demo
+from tests.conftest import fresh_database, load_demo
 from tests.helpers import Officers, call
 from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
 from tests.subscriptions.servers import ServerProcess, server
@@ -132,8 +132,8 @@ async def audited() -> AsyncIterator[tuple[ServerProcess, Officers, str]]:
 
     from schema.time import SEOUL
 
-    async for url in _fresh_database("ledger"):
-        await _load_demo(url, datetime.now(SEOUL))
+    async for url in fresh_database("ledger"):
+        await load_demo(url, datetime.now(SEOUL))
         async with server(url) as running, httpx.AsyncClient() as client:
             key = (await client.get(f"http://127.0.0.1:{running.port}/ledger/key")).text.strip()
             for _ in range(100):

@@ -15,7 +15,7 @@ from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from seed import generator, loader
 from seed.scale import SCALES, Scale
-from tests.conftest import _fresh_database
+from tests.conftest import fresh_database
 from tests.helpers import Officers
 from tests.oversight import history
 
@@ -24,7 +24,7 @@ REFERENCE_ONLY = Scale(**{**SCALES["demo"].__dict__, "name": "reference", "cases
 
 @pytest.fixture(scope="session")
 async def oversight_url(as_of: datetime) -> AsyncIterator[str]:
-    async for url in _fresh_database("oversight"):
+    async for url in fresh_database("oversight"):
         connection = await loader.connect(url)
         try:
             dataset = generator.generate(REFERENCE_ONLY, as_of, await loader.holidays(connection), seed=7)
@@ -66,7 +66,7 @@ async def oversight_app(oversight_url: str, made: history.History) -> AsyncItera
 @pytest.fixture
 async def watchdog(oversight_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app over the hand-made history."""
-    oversight_app.state.limiter.reset()
+    await oversight_app.state.limiter.reset()
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=oversight_app), base_url="http://testserver"
     ) as http:

@@ -41,7 +41,7 @@ from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from schema import schema
 from schema.time import SEOUL
-from tests.conftest import _fresh_database
+from tests.conftest import fresh_database
 from tests.helpers import Officers, global_id
 from tests.oversight.history import DETAILS
 from tests.schema.mutations.workflow import db_id
@@ -453,7 +453,7 @@ async def build(session: AsyncSession, history: History) -> None:
 
 @pytest.fixture(scope="module")
 async def history() -> AsyncIterator[History]:
-    async for url in _fresh_database("audit"):
+    async for url in fresh_database("audit"):
         engine = create_engine(url, pool_size=4)
         try:
             sessions = create_sessionmaker(engine)

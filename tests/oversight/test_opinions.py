@@ -412,7 +412,7 @@ async def test_steps_officers_and_task_types_have_opinions_of_their_own(desk: De
 
 @pytest.fixture
 async def elsewhere(write_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    write_app.state.limiter.reset()
+    await write_app.state.limiter.reset()
     async with _client_at(write_app, ADDRESS) as client:
         yield client
 

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from strawberry.relay import to_base64
 
-from readpath.compiler import _cursor
+from readpath.compiler import cursor_sql
 from readpath.tables import global_id, seoul_time
 from resolvers.pagination import encode_cursor
 from schema.time import local
@@ -24,7 +24,7 @@ async def test_instants_cursors_and_ids(database_url: str, instant: datetime) ->
     connection = await asyncpg.connect(loader.libpq(database_url))
     try:
         row = await connection.fetchrow(
-            f"SELECT {seoul_time('p.at')}, {_cursor('DUE_AT_ASC', 'at')}, {global_id('Case', 'p.id')} "
+            f"SELECT {seoul_time('p.at')}, {cursor_sql('DUE_AT_ASC', 'at')}, {global_id('Case', 'p.id')} "
             "FROM (SELECT $1::timestamptz AS at, $2::int AS id) p",
             instant,
             123_456,

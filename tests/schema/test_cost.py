@@ -21,7 +21,7 @@ from schema.cost import (
 from schema.validation import MAX_TOKENS, prepare
 from tests.helpers import post_expecting_errors
 
-GRAPHQL = schema._schema
+GRAPHQL = schema.graphql_schema
 
 
 def measure(query: str) -> Measure:

@@ -17,7 +17,7 @@ def test_committed_sdl_is_current() -> None:
 
 def test_every_public_type_field_argument_and_value_is_described() -> None:
     missing: list[str] = []
-    for name, graphql_type in schema._schema.type_map.items():
+    for name, graphql_type in schema.graphql_schema.type_map.items():
         if name.startswith("__"):
             continue
         if not graphql_type.description and name not in ("String", "Int", "Boolean", "ID", "Float"):

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openproc.app import create_app
 from openproc.database import create_sessionmaker
-from openproc.observability import request_id
 from openproc.settings import Settings
 from resolvers.context import Context
 from schema.errors import MASKED_MESSAGE, ErrorPolicy
 from schema.timeouts import ResolverTimedOut, ResolverTimeout
 from seed import loader
+from telemetry import request_id
 
 
 async def _sleep_in_postgres(info: strawberry.Info[Context, None], seconds: float) -> float:

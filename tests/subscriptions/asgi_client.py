@@ -6,7 +6,8 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from subscriptions.server import TOO_FAR_BEHIND, Server
+from subscriptions.protocol import TOO_FAR_BEHIND
+from subscriptions.server import Server
 
 
 class Client:

@@ -19,7 +19,8 @@ from strawberry.relay import to_base64
 from openproc.database import create_engine, create_sessionmaker
 from resolvers.context import Context, Headers
 from subscriptions.hub import Hub
-from subscriptions.server import Limits, Server
+from subscriptions.limits import Limits
+from subscriptions.server import Server
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
 from tests.subscriptions.asgi_client import Client
@@ -53,7 +54,7 @@ def server_on(hub: Hub) -> Server:
     sessions = hub.sessions
 
     def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
-        return Context(sessions, token=token, client=client, hub=hub, response_headers=response_headers)
+        return Context(sessions, token=token, client=client, response_headers=response_headers)
 
     return Server(
         hub,

@@ -14,16 +14,16 @@ from strawberry.relay import to_base64
 from openproc.app import create_app
 from openproc.settings import Settings
 from seed import loader
-from subscriptions.server import LOG_REPLACED
-from tests.conftest import _fresh_database, _load_demo
+from subscriptions.protocol import LOG_REPLACED
+from tests.conftest import fresh_database, load_demo
 from tests.subscriptions.asgi_client import Client
 from tests.subscriptions.test_delivery_schedules import FEED
 
 
 @pytest.fixture
 async def replaceable(as_of: datetime) -> AsyncIterator[str]:
-    async for url in _fresh_database("rewind"):
-        await _load_demo(url, as_of)
+    async for url in fresh_database("rewind"):
+        await load_demo(url, as_of)
         yield url
 
 

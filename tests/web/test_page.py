@@ -116,7 +116,7 @@ def test_every_operation_the_page_sends_is_valid_against_the_schema() -> None:
     operations = [text for text in re.findall(r"`([^`]*)`", scripts) if OPERATION.match(text)]
     assert len(operations) >= 7
     for operation in operations:
-        assert validate(schema._schema, parse(operation)) == [], operation
+        assert validate(schema.graphql_schema, parse(operation)) == [], operation
 
 
 @needs_chromium

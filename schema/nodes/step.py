@@ -9,19 +9,19 @@ from strawberry import relay
 
 import models
 from resolvers.pagination import Page
-from schema import case as case_schema
-from schema import legal_reference as legal_reference_schema
-from schema import officer as officer_schema
-from schema.enums import StepRole, StepStatus, to_graphql
+from schema.enums import StepRole, StepStatus
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import case as case_schema
+from schema.nodes import legal_reference as legal_reference_schema
+from schema.nodes import officer as officer_schema
 from schema.pagination import edges_of, page_info_of
 from schema.time import local, past_due
 
 if TYPE_CHECKING:
-    from schema.case import Case
-    from schema.legal_reference import LegalReference
-    from schema.officer import Officer
+    from schema.nodes.case import Case
+    from schema.nodes.legal_reference import LegalReference
+    from schema.nodes.officer import Officer
 
 
 @strawberry.type(
@@ -48,8 +48,8 @@ class Step(relay.Node):
             id=row.id,
             sequence=row.sequence,
             name=row.name,
-            role=to_graphql(StepRole, row.role),
-            status=to_graphql(StepStatus, row.status),
+            role=row.role,
+            status=row.status,
             started_at=local(row.started_at),
             due_at=local(row.due_at),
             signed_at=local(row.signed_at),
@@ -69,19 +69,19 @@ class Step(relay.Node):
         return self.status != StepStatus.SKIPPED and past_due(self.due_at, self.signed_at)
 
     @strawberry.field(description="The case this step belongs to.")
-    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")]:
+    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")]:
         row = await info.context.loaders.case_by_id.load(self.case_id)
         assert row is not None, "foreign key guarantees the case"
         return case_schema.Case.from_model(row)
 
     @strawberry.field(description="The officer assigned to the step (담당자).")
-    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")]:
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")]:
         row = await info.context.loaders.officer_by_id.load(self.officer_id)
         assert row is not None, "foreign key guarantees the officer"
         return officer_schema.Officer.from_model(row)
 
     @strawberry.field(description="The officer who signed the step: the assignee or an allowed delegate.")
-    async def signer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def signer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         if self.signed_by_id is None:
             return None
         row = await info.context.loaders.officer_by_id.load(self.signed_by_id)
@@ -90,7 +90,7 @@ class Step(relay.Node):
     @strawberry.field(description="The article of law the step rests on.")
     async def legal_basis(
         self, info: Info
-    ) -> Annotated["LegalReference", strawberry.lazy("schema.legal_reference")] | None:
+    ) -> Annotated["LegalReference", strawberry.lazy("schema.nodes.legal_reference")] | None:
         if self.legal_basis_id is None:
             return None
         row = await info.context.loaders.legal_reference_by_id.load(self.legal_basis_id)

@@ -8,14 +8,14 @@ import strawberry
 from strawberry import relay
 
 import models
-from schema import officer as officer_schema
-from schema.enums import DocumentKind, to_graphql
+from schema.enums import DocumentKind
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import officer as officer_schema
 from schema.time import local
 
 if TYPE_CHECKING:
-    from schema.officer import Officer
+    from schema.nodes.officer import Officer
 
 
 @strawberry.type(description="A public document registered on a case. Private documents are never disclosed.")
@@ -32,7 +32,7 @@ class Document(relay.Node):
         return cls(
             id=row.id,
             title=row.title,
-            kind=to_graphql(DocumentKind, row.kind),
+            kind=row.kind,
             registered_at=local(row.registered_at),
             view_count=row.view_count,
             registered_by_id=row.registered_by_id,
@@ -45,7 +45,7 @@ class Document(relay.Node):
         return await nodes_from(info.context.loaders.public_document_by_id, node_ids, cls.from_model, required)
 
     @strawberry.field(description="The officer who registered it.")
-    async def registered_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")]:
+    async def registered_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")]:
         row = await info.context.loaders.officer_by_id.load(self.registered_by_id)
         assert row is not None, "foreign key guarantees the officer"
         return officer_schema.Officer.from_model(row)

@@ -10,19 +10,19 @@ from strawberry.scalars import JSON
 
 import models
 from resolvers.pagination import Page
-from schema import case as case_schema
-from schema import officer as officer_schema
-from schema import step as step_schema
-from schema.enums import EventType, to_graphql
+from schema.enums import EventType
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import case as case_schema
+from schema.nodes import officer as officer_schema
+from schema.nodes import step as step_schema
 from schema.pagination import edges_of, page_info_of
 from schema.time import local
 
 if TYPE_CHECKING:
-    from schema.case import Case
-    from schema.officer import Officer
-    from schema.step import Step
+    from schema.nodes.case import Case
+    from schema.nodes.officer import Officer
+    from schema.nodes.step import Step
 
 
 @strawberry.type(
@@ -49,7 +49,7 @@ class Event(relay.Node):
             id=row.seq,
             sequence=row.seq,
             leaf_index=row.seq - 1,
-            type=to_graphql(EventType, row.type),
+            type=row.type,
             occurred_at=local(row.occurred_at),
             recorded_at=local(row.recorded_at),
             payload=cast(JSON, row.payload),
@@ -63,21 +63,21 @@ class Event(relay.Node):
         return await nodes_from(info.context.loaders.event_by_seq, node_ids, cls.from_model, required)
 
     @strawberry.field(description="The case it changed, if any.")
-    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")] | None:
+    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")] | None:
         if self.case_id is None:
             return None
         row = await info.context.loaders.case_by_id.load(self.case_id)
         return None if row is None else case_schema.Case.from_model(row)
 
     @strawberry.field(description="The step it changed, if any.")
-    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.nodes.step")] | None:
         if self.step_id is None:
             return None
         row = await info.context.loaders.step_by_id.load(self.step_id)
         return None if row is None else step_schema.Step.from_model(row)
 
     @strawberry.field(description="The officer who made the change; null for the applicant's own submissions.")
-    async def actor(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def actor(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         if self.actor_id is None:
             return None
         row = await info.context.loaders.officer_by_id.load(self.actor_id)

@@ -9,16 +9,16 @@ from strawberry import relay
 import models
 from resolvers.officer import list_steps_of_officer
 from resolvers.pagination import Page
-from schema import department as department_schema
-from schema import step as step_schema
-from schema.enums import StepStatus, step_statuses
+from schema.enums import StepStatus
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import department as department_schema
+from schema.nodes import step as step_schema
 from schema.pagination import AfterArgument, FirstArgument, edges_of, page_info_of
 
 if TYPE_CHECKING:
-    from schema.department import Department
-    from schema.step import StepConnection
+    from schema.nodes.department import Department
+    from schema.nodes.step import StepConnection
 
 
 @strawberry.type(description="A public official who handles or signs steps; contacts are the public work ones.")
@@ -43,7 +43,7 @@ class Officer(relay.Node):
         return await nodes_from(info.context.loaders.officer_by_id, node_ids, cls.from_model, required)
 
     @strawberry.field(description="The department the officer works in.")
-    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")]:
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.nodes.department")]:
         row = await info.context.loaders.department_by_id.load(self.department_id)
         assert row is not None, "foreign key guarantees the department"
         return department_schema.Department.from_model(row)
@@ -57,8 +57,8 @@ class Officer(relay.Node):
         ] = None,
         first: FirstArgument = None,
         after: AfterArgument = None,
-    ) -> Annotated["StepConnection", strawberry.lazy("schema.step")]:
-        page = await list_steps_of_officer(info.context, self.id, step_statuses(status), first, after)
+    ) -> Annotated["StepConnection", strawberry.lazy("schema.nodes.step")]:
+        page = await list_steps_of_officer(info.context, self.id, frozenset(status or ()), first, after)
         return step_schema.StepConnection.from_page(page)
 
 

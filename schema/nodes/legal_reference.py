@@ -7,12 +7,12 @@ import strawberry
 from strawberry import relay
 
 import models
-from schema import task_type as task_type_schema
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import task_type as task_type_schema
 
 if TYPE_CHECKING:
-    from schema.task_type import StepTemplate, TaskType
+    from schema.nodes.task_type import StepTemplate, TaskType
 
 
 @strawberry.type(description="An article of law (법령 조문) that a task or an approval step rests on.")
@@ -35,11 +35,13 @@ class LegalReference(relay.Node):
         return await nodes_from(info.context.loaders.legal_reference_by_id, node_ids, cls.from_model, required)
 
     @strawberry.field(description="Task types that cite this article.")
-    async def task_types(self, info: Info) -> list[Annotated["TaskType", strawberry.lazy("schema.task_type")]]:
+    async def task_types(self, info: Info) -> list[Annotated["TaskType", strawberry.lazy("schema.nodes.task_type")]]:
         rows = await info.context.loaders.task_types_by_legal_reference_id.load(self.id)
         return [task_type_schema.TaskType.from_model(row) for row in rows]
 
     @strawberry.field(description="Approval-line steps that rest on this article.")
-    async def step_templates(self, info: Info) -> list[Annotated["StepTemplate", strawberry.lazy("schema.task_type")]]:
+    async def step_templates(
+        self, info: Info
+    ) -> list[Annotated["StepTemplate", strawberry.lazy("schema.nodes.task_type")]]:
         rows = await info.context.loaders.step_templates_by_legal_reference_id.load(self.id)
         return [task_type_schema.StepTemplate.from_model(row) for row in rows]

@@ -7,14 +7,14 @@ import strawberry
 from strawberry import relay
 
 import models
-from schema import officer as officer_schema
 from schema.cost import ListSize
-from schema.enums import DepartmentLevel, to_graphql
+from schema.enums import DepartmentLevel
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import officer as officer_schema
 
 if TYPE_CHECKING:
-    from schema.officer import Officer
+    from schema.nodes.officer import Officer
 
 
 @strawberry.type(description="A unit of the city's organisation (시 → 실·국 → 과 → 팀) that handles cases.")
@@ -32,7 +32,7 @@ class Department(relay.Node):
             id=row.id,
             code=row.code,
             name=row.name,
-            level=to_graphql(DepartmentLevel, row.level),
+            level=row.level,
             phone=row.phone,
             parent_id=row.parent_id,
         )
@@ -57,6 +57,6 @@ class Department(relay.Node):
         return [Department.from_model(row) for row in rows]
 
     @strawberry.field(description="Officers who work directly in this unit.", directives=[ListSize(assumed_size=15)])
-    async def officers(self, info: Info) -> list[Annotated["Officer", strawberry.lazy("schema.officer")]]:
+    async def officers(self, info: Info) -> list[Annotated["Officer", strawberry.lazy("schema.nodes.officer")]]:
         rows = await info.context.loaders.officers_by_department_id.load(self.id)
         return [officer_schema.Officer.from_model(row) for row in rows]

@@ -7,9 +7,9 @@ import logging
 
 from ledger.last_signed import LastSigned
 from ledger.note import Signer
-from openproc.observability import LEDGER_REFUSALS
 from resolvers import ledger
 from resolvers.dataloaders import Sessions
+from telemetry import LEDGER_REFUSALS
 
 logger = logging.getLogger("openproc.ledger")
 

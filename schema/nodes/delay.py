@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -13,42 +12,41 @@ from strawberry import relay
 import models
 from resolvers.oversight import delays
 from resolvers.pagination import Page
-from schema import case as case_schema
-from schema import department as department_schema
-from schema import event as event_schema
-from schema import officer as officer_schema
-from schema import step as step_schema
-from schema.enums import to_graphql, to_model
+from schema.described import described
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import case as case_schema
+from schema.nodes import department as department_schema
+from schema.nodes import event as event_schema
+from schema.nodes import officer as officer_schema
+from schema.nodes import step as step_schema
 from schema.pagination import edges_of, page_info_of
 from schema.scope import OversightScope, scope_of
 from schema.time import aware, local
 
 if TYPE_CHECKING:
-    from schema.case import Case
-    from schema.department import Department
-    from schema.event import Event
-    from schema.officer import Officer
-    from schema.step import Step
+    from schema.nodes.case import Case
+    from schema.nodes.department import Department
+    from schema.nodes.event import Event
+    from schema.nodes.officer import Officer
+    from schema.nodes.step import Step
 
 
-@strawberry.enum(description="What was late.")
-class DelayKind(Enum):
-    PROCESSING = strawberry.enum_value(
-        "processing", description="A step or case went past its due time (처리지연), still open or closed late."
-    )
-    INPUT = strawberry.enum_value(
-        "input",
-        description="An officer entered a change long after it happened (입력지연); the threshold is the server's "
-        "INPUT_DELAY_HOURS.",
-    )
+described(
+    models.DelayKind,
+    "What was late.",
+    {
+        models.DelayKind.PROCESSING: "A step or case went past its due time (처리지연), still open or closed late.",
+        models.DelayKind.INPUT: "An officer entered a change long after it happened (입력지연); the threshold is the "
+        "server's INPUT_DELAY_HOURS.",
+    },
+)
 
 
 @strawberry.type(description="A delay the oversight round found and announced with a DELAY_DETECTED event.")
 class Delay(relay.Node):
     id: relay.NodeID[int]
-    kind: DelayKind = strawberry.field(description="Processing or input delay.")
+    kind: models.DelayKind = strawberry.field(description="Processing or input delay.")
     due_at: datetime | None = strawberry.field(description="The deadline that was missed (processing delays).")
     lag_hours: float | None = strawberry.field(
         description="Hours between when it happened and when it was entered (input delays)."
@@ -68,7 +66,7 @@ class Delay(relay.Node):
     def from_model(cls, row: models.Delay) -> Delay:
         return cls(
             id=row.id,
-            kind=to_graphql(DelayKind, row.kind),
+            kind=row.kind,
             due_at=local(row.due_at),
             lag_hours=row.lag_hours,
             detected_at=local(row.detected_at),
@@ -88,36 +86,36 @@ class Delay(relay.Node):
         return await nodes_from(info.context.loaders.delay_by_id, node_ids, cls.from_model, required)
 
     @strawberry.field(description="The case that was late, or whose change was entered late.")
-    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.case")]:
+    async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")]:
         row = await info.context.loaders.case_by_id.load(self.case_id)
         assert row is not None, "foreign key guarantees the case"
         return case_schema.Case.from_model(row)
 
     @strawberry.field(description="The step concerned, if the delay is about one.")
-    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+    async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.nodes.step")] | None:
         row = None if self.step_id is None else await info.context.loaders.step_by_id.load(self.step_id)
         return None if row is None else step_schema.Step.from_model(row)
 
     @strawberry.field(description="The officer who answers for it: the step's holder or the late entry's author.")
-    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def officer(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         row = None if self.officer_id is None else await info.context.loaders.officer_by_id.load(self.officer_id)
         return None if row is None else officer_schema.Officer.from_model(row)
 
     @strawberry.field(description="The department that answers for it (the officer's, or the case's).")
-    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")]:
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.nodes.department")]:
         row = await info.context.loaders.department_by_id.load(self.department_id)
         assert row is not None, "foreign key guarantees the department"
         return department_schema.Department.from_model(row)
 
     @strawberry.field(description="The officer who gave the explanation.")
-    async def explained_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.officer")] | None:
+    async def explained_by(self, info: Info) -> Annotated["Officer", strawberry.lazy("schema.nodes.officer")] | None:
         if self.explained_by_id is None:
             return None
         row = await info.context.loaders.officer_by_id.load(self.explained_by_id)
         return None if row is None else officer_schema.Officer.from_model(row)
 
     @strawberry.field(description="The late-entered event itself (input delays).")
-    async def late_event(self, info: Info) -> Annotated["Event", strawberry.lazy("schema.event")] | None:
+    async def late_event(self, info: Info) -> Annotated["Event", strawberry.lazy("schema.nodes.event")] | None:
         if self.late_event_sequence is None:
             return None
         row = await info.context.loaders.event_by_seq.load(self.late_event_sequence)
@@ -142,14 +140,14 @@ class DelayFilter:
     scope: OversightScope | None = strawberry.field(
         default=None, description="Department (the unit answering for it), officer, task type."
     )
-    kind: DelayKind | None = strawberry.field(default=None, description="Only processing or only input delays.")
+    kind: models.DelayKind | None = strawberry.field(default=None, description="Only processing or only input delays.")
     detected_from: datetime | None = strawberry.field(default=None, description="Found at or after this instant.")
     detected_to: datetime | None = strawberry.field(default=None, description="Found before this instant.")
 
     def to_filter(self) -> delays.DelayFilter:
         return delays.DelayFilter(
             scope=scope_of(self.scope, "filter.scope"),
-            kind=None if self.kind is None else to_model(models.DelayKind, self.kind),
+            kind=self.kind,
             detected_from=aware(self.detected_from),
             detected_to=aware(self.detected_to),
         )

@@ -7,17 +7,18 @@ import strawberry
 from strawberry import relay
 
 import models
-from schema import case as case_schema
-from schema import legal_reference as legal_reference_schema
-from schema.case_filter import CaseFilterArgument, CaseOrderArgument, CaseOrderBy
-from schema.enums import StepRole, TaskCategory, to_graphql
+from resolvers.case import CaseOrder
+from schema.case_filter import CaseFilterArgument, CaseOrderArgument
+from schema.enums import StepRole, TaskCategory
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import case as case_schema
+from schema.nodes import legal_reference as legal_reference_schema
 from schema.pagination import AfterArgument, FirstArgument
 
 if TYPE_CHECKING:
-    from schema.case import CaseConnection
-    from schema.legal_reference import LegalReference
+    from schema.nodes.case import CaseConnection
+    from schema.nodes.legal_reference import LegalReference
 
 
 @strawberry.type(
@@ -39,7 +40,7 @@ class TaskType(relay.Node):
             id=row.id,
             code=row.code,
             name=row.name,
-            category=to_graphql(TaskCategory, row.category),
+            category=row.category,
             description=row.description,
             disclosure_reason=row.disclosure_reason,
             statutory_days=row.statutory_days,
@@ -60,7 +61,7 @@ class TaskType(relay.Node):
     @strawberry.field(description="The laws behind this task.")
     async def legal_references(
         self, info: Info
-    ) -> list[Annotated["LegalReference", strawberry.lazy("schema.legal_reference")]]:
+    ) -> list[Annotated["LegalReference", strawberry.lazy("schema.nodes.legal_reference")]]:
         rows = await info.context.loaders.legal_references_by_task_type_id.load(self.id)
         return [legal_reference_schema.LegalReference.from_model(row) for row in rows]
 
@@ -69,10 +70,10 @@ class TaskType(relay.Node):
         self,
         info: Info,
         filter: CaseFilterArgument = None,
-        order_by: CaseOrderArgument = CaseOrderBy.RECEIVED_AT_DESC,
+        order_by: CaseOrderArgument = CaseOrder.RECEIVED_AT_DESC,
         first: FirstArgument = None,
         after: AfterArgument = None,
-    ) -> Annotated["CaseConnection", strawberry.lazy("schema.case")]:
+    ) -> Annotated["CaseConnection", strawberry.lazy("schema.nodes.case")]:
         return await case_schema.resolve_cases(info, filter, order_by, first, after, task_type_id=self.id)
 
 
@@ -92,7 +93,7 @@ class StepTemplate(relay.Node):
             id=row.id,
             sequence=row.sequence,
             name=row.name,
-            role=to_graphql(StepRole, row.role),
+            role=row.role,
             standard_days=row.standard_days,
             task_type_id=row.task_type_id,
             legal_reference_id=row.legal_reference_id,
@@ -113,7 +114,7 @@ class StepTemplate(relay.Node):
     @strawberry.field(description="The article of law the step rests on.")
     async def legal_basis(
         self, info: Info
-    ) -> Annotated["LegalReference", strawberry.lazy("schema.legal_reference")] | None:
+    ) -> Annotated["LegalReference", strawberry.lazy("schema.nodes.legal_reference")] | None:
         if self.legal_reference_id is None:
             return None
         row = await info.context.loaders.legal_reference_by_id.load(self.legal_reference_id)

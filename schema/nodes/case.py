@@ -15,31 +15,31 @@ from resolvers.oversight.clock import clock_of
 from resolvers.oversight.prediction import predict
 from resolvers.own_case import all_documents
 from resolvers.pagination import Page
-from schema import delay as delay_schema
-from schema import department as department_schema
-from schema import document as document_schema
-from schema import event as event_schema
 from schema import scheduled_action as scheduled_action_schema
-from schema import step as step_schema
-from schema import task_type as task_type_schema
-from schema.case_filter import CaseFilter, CaseOrderBy
+from schema.case_filter import CaseFilter
 from schema.clock import CompletionPrediction, StatutoryClock
-from schema.enums import CaseStatus, to_graphql
+from schema.enums import CaseStatus
 from schema.event_arguments import AfterSequenceArgument
 from schema.ids import nodes_from
 from schema.info import Info
+from schema.nodes import delay as delay_schema
+from schema.nodes import department as department_schema
+from schema.nodes import document as document_schema
+from schema.nodes import event as event_schema
+from schema.nodes import step as step_schema
+from schema.nodes import task_type as task_type_schema
 from schema.pagination import FirstArgument, edges_of, page_info_of
 from schema.permissions import IsAuditor
 from schema.time import local, past_due
 
 if TYPE_CHECKING:
-    from schema.delay import Delay
-    from schema.department import Department
-    from schema.document import Document
-    from schema.event import EventConnection
+    from schema.nodes.delay import Delay
+    from schema.nodes.department import Department
+    from schema.nodes.document import Document
+    from schema.nodes.event import EventConnection
+    from schema.nodes.step import Step
+    from schema.nodes.task_type import TaskType
     from schema.scheduled_action import ScheduledAction
-    from schema.step import Step
-    from schema.task_type import TaskType
 
 
 @strawberry.type(description="A disclosed permit or enforcement case (민원·처분 사건), with its approval line.")
@@ -65,7 +65,7 @@ class Case(relay.Node):
             receipt_no=row.receipt_no,
             title=row.title,
             location=row.location,
-            status=to_graphql(CaseStatus, row.status),
+            status=row.status,
             received_at=local(row.received_at),
             due_at=local(row.due_at),
             closed_at=local(row.closed_at),
@@ -101,36 +101,36 @@ class Case(relay.Node):
         return None if predicted is None else CompletionPrediction.of(predicted)
 
     @strawberry.field(description="Delays found on this case (processing and input), oldest first.")
-    async def delays(self, info: Info) -> list[Annotated["Delay", strawberry.lazy("schema.delay")]]:
+    async def delays(self, info: Info) -> list[Annotated["Delay", strawberry.lazy("schema.nodes.delay")]]:
         rows = await info.context.loaders.delays_by_case_id.load(self.id)
         return [delay_schema.Delay.from_model(row) for row in rows]
 
     @strawberry.field(description="The kind of work this case is.")
-    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.task_type")]:
+    async def task_type(self, info: Info) -> Annotated["TaskType", strawberry.lazy("schema.nodes.task_type")]:
         row = await info.context.loaders.task_type_by_id.load(self.task_type_id)
         assert row is not None, "foreign key guarantees the task type"
         return task_type_schema.TaskType.from_model(row)
 
     @strawberry.field(description="The department handling the case (처리부서).")
-    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.department")]:
+    async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.nodes.department")]:
         row = await info.context.loaders.department_by_id.load(self.department_id)
         assert row is not None, "foreign key guarantees the department"
         return department_schema.Department.from_model(row)
 
     @strawberry.field(description="The approval line (결재선): every step, in order.")
-    async def steps(self, info: Info) -> list[Annotated["Step", strawberry.lazy("schema.step")]]:
+    async def steps(self, info: Info) -> list[Annotated["Step", strawberry.lazy("schema.nodes.step")]]:
         rows = await info.context.loaders.steps_by_case_id.load(self.id)
         return [step_schema.Step.from_model(row) for row in rows]
 
     @strawberry.field(description="The step whose turn it is; null when none is open.")
-    async def current_step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.step")] | None:
+    async def current_step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.nodes.step")] | None:
         rows = await info.context.loaders.steps_by_case_id.load(self.id)
         open_statuses = (models.StepStatus.IN_PROGRESS, models.StepStatus.RETURNED)
         current = next((row for row in rows if row.status in open_statuses), None)
         return None if current is None else step_schema.Step.from_model(current)
 
     @strawberry.field(description="Public documents registered on the case, oldest first.")
-    async def documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.document")]]:
+    async def documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.nodes.document")]]:
         rows = await info.context.loaders.public_documents_by_case_id.load(self.id)
         return [document_schema.Document.from_model(row) for row in rows]
 
@@ -138,7 +138,9 @@ class Case(relay.Node):
         description="Every document of the case, private ones included. Auditors only.",
         permission_classes=[IsAuditor],
     )
-    async def audit_documents(self, info: Info) -> list[Annotated["Document", strawberry.lazy("schema.document")]]:
+    async def audit_documents(
+        self, info: Info
+    ) -> list[Annotated["Document", strawberry.lazy("schema.nodes.document")]]:
         return [document_schema.Document.from_model(row) for row in await all_documents(info.context, self.id)]
 
     @strawberry.field(description="Scheduled next actions (향후 처리계획), in date order.")
@@ -151,8 +153,8 @@ class Case(relay.Node):
     @strawberry.field(description="The case's history: every change, in sequence order.")
     async def events(
         self, info: Info, after: AfterSequenceArgument = None, first: FirstArgument = None
-    ) -> Annotated["EventConnection", strawberry.lazy("schema.event")]:
-        page = await list_events(info.context, case_id=self.id, after=after, first=first)
+    ) -> Annotated["EventConnection", strawberry.lazy("schema.nodes.event")]:
+        page = await list_events(info.context.sessions, case_id=self.id, after=after, first=first)
         return event_schema.EventConnection.from_page(page)
 
 
@@ -172,13 +174,11 @@ class CaseConnection(relay.Connection[Case]):
 async def resolve_cases(
     info: Info,
     filter: CaseFilter | None,
-    order_by: CaseOrderBy,
+    order_by: case_resolvers.CaseOrder,
     first: int | None,
     after: str | None,
     task_type_id: int | None = None,
 ) -> CaseConnection:
     criteria = (filter or CaseFilter()).criteria(task_type_id)
-    page = await case_resolvers.list_cases(
-        info.context, criteria, case_resolvers.CaseOrder[order_by.name], first, after
-    )
+    page = await case_resolvers.list_cases(info.context, criteria, order_by, first, after)
     return CaseConnection.from_page(page)
