@@ -63,7 +63,7 @@ async def fill(url: str, count: int) -> None:
 
 
 async def measure(url: str, count: int, samples: int) -> None:
-    engine = create_engine(url, pool_size=2)
+    engine = create_engine(url, Settings(db_pool_size=2))
     sessions = create_sessionmaker(engine)
     rng = random.Random(6962)
     inclusion_ms, consistency_ms = [], []

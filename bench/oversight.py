@@ -18,7 +18,6 @@ from models import Case, CaseStatus
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.oversight import run_round
 from openproc.settings import Settings
-from resolvers.context import Context
 from schema import schema
 from schema.time import SEOUL
 
@@ -57,7 +56,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def main(repeat: int) -> None:
     settings = Settings()
-    engine = create_engine(resolve_url(settings), pool_size=4)
+    engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 4}))
     sessions = create_sessionmaker(engine)
     try:
         started = time.perf_counter()
@@ -81,7 +80,9 @@ async def main(repeat: int) -> None:
             timings = []
             for _ in range(repeat):
                 begun = time.perf_counter()
-                result = await schema.execute(query, variable_values=variables, context_value=Context(sessions))
+                result = await schema.execute(
+                    query, variable_values=variables, context_value=Settings().context(sessions)
+                )
                 timings.append((time.perf_counter() - begun) * 1000)
                 assert result.errors is None, result.errors
             print(f"{name:<48} {percentile(timings, 0.5):>8.1f} {percentile(timings, 0.95):>8.1f}")

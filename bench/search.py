@@ -18,6 +18,7 @@ from collections import defaultdict
 from sqlalchemy import text
 
 from openproc.database import create_engine, create_sessionmaker
+from openproc.settings import Settings
 from resolvers import search
 from resolvers.context import Context
 
@@ -52,12 +53,12 @@ async def run(context_of: "ContextFactory", total: int) -> dict[str, list[float]
 
 class ContextFactory:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, pool_size=2)
+        self.engine = create_engine(url, Settings(db_pool_size=2))
         self.sessions = create_sessionmaker(self.engine)
 
     def __call__(self) -> Context:
         # A new context per search, as per request: loaders must not serve earlier searches from their cache.
-        return Context(self.sessions)
+        return Settings().context(self.sessions)
 
 
 async def explain(factory: ContextFactory, query: str) -> str:

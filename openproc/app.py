@@ -6,7 +6,6 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from importlib import resources
 from typing import Any
 
@@ -30,7 +29,7 @@ from openproc.checkpointer import Checkpointer
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import TextGuardMiddleware
-from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics
+from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics_route
 from openproc.oversight import OversightLoop
 from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
@@ -39,13 +38,9 @@ from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token, officer_for_token
 from resolvers.context import Context, ContextFactory, Headers
 from resolvers.progress import Watch
-from resolvers.rate_limit import RateLimiter, budgets
-from resolvers.webhook_targets import Targets
-from resolvers.workflow.checks import Policy
 from schema import schema
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
-from subscriptions.limits import Limits
 from subscriptions.server import Server
 from subscriptions.webhook_dispatcher import Dispatcher
 from telemetry import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, observe_operation
@@ -146,9 +141,7 @@ def last_signed(settings: Settings, database_url: str, signer: Signer) -> LastSi
 
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    engine = create_engine(
-        database_url, pool_size=settings.db_pool_size, statement_timeout_s=settings.statement_timeout_s
-    )
+    engine = create_engine(database_url, settings)
     sessions = create_sessionmaker(engine)
     hub = Hub(sessions, poll_interval=settings.poll_interval_s)
     bus = Bus(settings.broadcast_url.get_secret_value(), settings.broadcast_channel, hub.wake)
@@ -161,43 +154,27 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await bus.publish()
 
     signer = ledger_signer(settings)
-    policy = Policy(
-        backdate_limit=timedelta(days=settings.backdate_limit_days),
-        input_delay=timedelta(hours=settings.input_delay_hours),
-        webhook_targets=Targets.parse(settings.webhook_allowed_hosts),
-    )
-    limiter = RateLimiter(
-        budgets(settings.rate_anonymous_per_minute, settings.rate_signings_per_minute),
-        settings.rate_limit_url.get_secret_value() if settings.rate_limit_url else None,
-        settings.rate_limit_key_prefix,
-    )
+    policy, limiter = settings.policy(), settings.rate_limiter()
 
     def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
-        return Context(
+        return settings.context(
             sessions,
-            token=token,
-            client=client,
             limiter=limiter,
             policy=policy,
+            token=token,
+            client=client,
+            response_headers=response_headers,
             on_commit=on_commit,
             ledger_key=signer.verifier_key,
-            resolver_timeout_s=settings.resolver_timeout_s,
-            response_headers=response_headers,
         )
 
     graphql = GraphQLApp(context_for)
-    limits = Limits(
-        init_timeout_s=settings.ws_init_timeout_s,
-        subscriptions_per_connection=settings.ws_max_subscriptions,
-        send_buffer=settings.ws_send_buffer,
-        connections_per_client=settings.ws_max_connections_per_client,
-    )
 
     async def live_token(token: str) -> bool:
         return await officer_for_token(sessions, token) is not None
 
     budget = AnonymousBudget(limiter, live_token, settings.token_verified_for_s)
-    live = Server(hub, sessions, context_for, budget.charge, limits)
+    live = Server(hub, sessions, context_for, budget.charge, settings.socket_limits())
     checkpointer = Checkpointer(
         sessions, signer, last_signed(settings, database_url, signer), settings.ledger_checkpoint_interval_s
     )
@@ -305,7 +282,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             Mount("/static", StaticFiles(packages=[WEB]), name="static"),
             Route("/healthz", health),
             Route("/readyz", ready),
-            Route("/metrics", metrics),
+            Route("/metrics", metrics_route(settings.metrics_networks())),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *ledger_routes.routes(sessions, signer.verifier_key),
             *open311_routes.routes(sessions),

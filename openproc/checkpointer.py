@@ -15,7 +15,7 @@ logger = logging.getLogger("openproc.ledger")
 
 
 class Checkpointer:
-    def __init__(self, sessions: Sessions, signer: Signer, last_signed: LastSigned, interval_s: float = 1.0) -> None:
+    def __init__(self, sessions: Sessions, signer: Signer, last_signed: LastSigned, interval_s: float) -> None:
         self.sessions, self.signer, self.last_signed, self.interval_s = sessions, signer, last_signed, interval_s
         # Why the signer last refused to sign (None while it signs): /readyz reports it, the process stays unready.
         self.refusal: str | None = None

@@ -178,7 +178,7 @@ def oversight() -> None:
     settings = Settings()
 
     async def once() -> Round:
-        engine = create_engine(resolve_url(settings), pool_size=2)
+        engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 2}))
         try:
             return await run_round(create_sessionmaker(engine), timedelta(hours=settings.input_delay_hours))
         finally:
@@ -198,7 +198,7 @@ app.add_typer(officer_app, name="officer")
 
 
 async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(url, pool_size=1)
+    engine = create_engine(url, Settings(db_pool_size=1))
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             return await work(session)
@@ -473,7 +473,8 @@ def export_blds(
     """Write the BLDS-style permits export and its status history (also served under /exports/blds/)."""
 
     async def write() -> dict[str, int]:
-        engine = create_engine(resolve_url(Settings()), pool_size=1)
+        settings = Settings()
+        engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 1}))
         try:
             sessions = create_sessionmaker(engine)
             counts = {}

@@ -23,17 +23,18 @@ def async_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 16, statement_timeout_s: float = 10.0) -> AsyncEngine:
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    """The pool (DB_POOL_SIZE connections, each with STATEMENT_TIMEOUT_S) for `url`."""
     engine = create_async_engine(
         async_url(url),
-        pool_size=pool_size,
+        pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_pre_ping=False,
         # A failed statement's parameters may be an applicant's details: keep them out of errors and logs.
         hide_parameters=True,
         connect_args={
             "server_settings": {
-                "statement_timeout": str(int(statement_timeout_s * 1000)),
+                "statement_timeout": str(int(settings.statement_timeout_s * 1000)),
                 "application_name": "openproc",
                 "timezone": "UTC",
             }

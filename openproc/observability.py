@@ -3,11 +3,13 @@ operation names and errors; metrics hold counts and durations."""
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from telemetry import request_id
@@ -60,8 +62,31 @@ def configure_logging(level: str, json_format: bool) -> None:
         logging.getLogger(name).propagate = True
 
 
-async def metrics(_: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+Networks = Sequence[IPv4Network | IPv6Network]
+
+
+def metrics_route(allowed: Networks | None) -> Callable[[Request], Awaitable[Response]]:
+    """`/metrics` for scrapers in `allowed` (None: anyone); others get 403, so a public balancer in front does not
+    publish the process's internals."""
+
+    async def metrics(request: Request) -> Response:
+        if allowed is not None and not _within(request.client.host if request.client else "", allowed):
+            error = {
+                "message": "metrics are served to the operator's networks only",
+                "extensions": {"code": "FORBIDDEN"},
+            }
+            return JSONResponse({"errors": [error]}, status_code=403)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def _within(host: str, networks: Networks) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 class BodyLimitMiddleware:

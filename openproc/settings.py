@@ -1,8 +1,18 @@
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resolvers.context import Context, Headers
+from resolvers.dataloaders import Sessions
+from resolvers.rate_limit import RateLimiter, budgets
+from resolvers.webhook_targets import Targets
+from resolvers.workflow.checks import Policy
+from subscriptions.limits import Limits
 
 
 class Settings(BaseSettings):
@@ -44,6 +54,11 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = 50
     ws_send_buffer: int = 1_000
     ws_max_connections_per_client: int = 500
+    # Bytes those queued messages may hold on one socket, and on all sockets of one client address together (a
+    # subscriber chooses each message's size); and the rendered payloads the process keeps for catch-ups.
+    ws_send_buffer_bytes: PositiveInt = 4 * 1024 * 1024
+    ws_client_buffer_bytes: PositiveInt = 32 * 1024 * 1024
+    ws_render_cache_bytes: PositiveInt = 64 * 1024 * 1024
     # HTTP requests one process works on at once (WebSockets, /healthz, /readyz and /metrics are not counted); the
     # excess waits up to ADMISSION_WAIT_S for a place, then gets 503 with Retry-After, and for two seconds after
     # such a timeout the excess is refused without waiting (openproc/admission.py). 0 turns the cap off.
@@ -69,6 +84,9 @@ class Settings(BaseSettings):
     # HTTP authentication) stay same-origin unless allowed here, and never with `*` (openproc/cors.py).
     cors_allow_origins: str = "*"
     cors_allow_credentials: bool = False
+    # Who may scrape /metrics: comma-separated networks (CIDR), or `*` for anyone. By default loopback and the
+    # private ranges, where a scraper sits; a client through a public balancer gets 403.
+    metrics_allowed_networks: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
     # Webhooks go to public addresses only, unless their host is named here: comma-separated host names, addresses
     # or networks (CIDR) of internal receivers, e.g. `hooks.city.internal,10.20.0.0/16` (server-side request forgery
     # is refused otherwise, at registration and at every delivery).
@@ -93,9 +111,76 @@ class Settings(BaseSettings):
     ledger_checkpoint_interval_s: float = 1.0
     ledger_signing_key: SecretStr | None = None
 
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, text: str) -> str:
+        if text.strip() != "*":
+            for item in text.split(","):
+                ip_network(item.strip())  # a ValueError names the faulty item
+        return text
+
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network] | None:
+        """The networks /metrics is served to; None for anyone."""
+        if self.metrics_allowed_networks.strip() == "*":
+            return None
+        return [ip_network(item.strip()) for item in self.metrics_allowed_networks.split(",")]
+
     @field_validator("rate_limit_url")
     @classmethod
     def _shared_budgets_in_redis(cls, url: SecretStr | None) -> SecretStr | None:
         if url is not None and urlsplit(url.get_secret_value()).scheme not in ("redis", "rediss"):
             raise ValueError("RATE_LIMIT_URL must be a redis:// or rediss:// URL")
         return url
+
+    # What the lower layers are built with: they hold no defaults of their own, so a setting cannot be ignored by
+    # one door that built its own with the defaults.
+    def policy(self) -> Policy:
+        return Policy(
+            backdate_limit=timedelta(days=self.backdate_limit_days),
+            input_delay=timedelta(hours=self.input_delay_hours),
+            webhook_targets=Targets.parse(self.webhook_allowed_hosts),
+        )
+
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(
+            budgets(self.rate_anonymous_per_minute, self.rate_signings_per_minute),
+            self.rate_limit_url.get_secret_value() if self.rate_limit_url else None,
+            self.rate_limit_key_prefix,
+        )
+
+    def socket_limits(self) -> Limits:
+        return Limits(
+            init_timeout_s=self.ws_init_timeout_s,
+            subscriptions_per_connection=self.ws_max_subscriptions,
+            send_buffer=self.ws_send_buffer,
+            connections_per_client=self.ws_max_connections_per_client,
+            send_buffer_bytes=self.ws_send_buffer_bytes,
+            client_buffer_bytes=self.ws_client_buffer_bytes,
+            render_cache_bytes=self.ws_render_cache_bytes,
+        )
+
+    def context(
+        self,
+        sessions: Sessions,
+        *,
+        limiter: RateLimiter | None = None,
+        policy: Policy | None = None,
+        token: str | None = None,
+        client: str = "unknown",
+        response_headers: Headers | None = None,
+        on_commit: Callable[[], Awaitable[None]] | None = None,
+        ledger_key: str = "",
+    ) -> Context:
+        """A request's context under these settings; the app passes the process's one limiter and policy, tools
+        and tests that run the schema on their own get new ones."""
+        return Context(
+            sessions,
+            token=token,
+            client=client,
+            limiter=limiter or self.rate_limiter(),
+            policy=policy or self.policy(),
+            resolver_timeout_s=self.resolver_timeout_s,
+            response_headers=response_headers,
+            on_commit=on_commit,
+            ledger_key=ledger_key,
+        )

@@ -6,13 +6,8 @@ from models import Officer
 from resolvers.auth import officer_for_token
 from resolvers.dataloaders import Loaders, Sessions
 from resolvers.errors import Unauthenticated
-from resolvers.rate_limit import RateLimiter, default_limiter
+from resolvers.rate_limit import RateLimiter
 from resolvers.workflow.checks import Policy
-
-# Seconds a query or mutation resolver may take (schema/timeouts.py); above the statement timeout (10 s by
-# default), so a single slow statement is cancelled by PostgreSQL first and this catches what it cannot: many
-# statements in a row, or a wait outside the database.
-RESOLVER_TIMEOUT_S = 15.0
 
 
 class Headers(Protocol):
@@ -37,13 +32,15 @@ class Context:
     token: str | None = None
     # The caller's network address, for rate limits.
     client: str = "unknown"
-    limiter: RateLimiter = field(default_factory=default_limiter)
-    policy: Policy = field(default_factory=Policy)
+    # Shared by the process; built from Settings (openproc/settings.py), which holds every default.
+    limiter: RateLimiter = field(kw_only=True)
+    policy: Policy = field(kw_only=True)
     # The ledger's published verifier key.
     ledger_key: str = ""
     # Called after a write commits: wakes this process's watchers and rings the bus for the others.
     on_commit: Callable[[], Awaitable[None]] | None = None
-    resolver_timeout_s: float = RESOLVER_TIMEOUT_S
+    # Seconds a query or mutation resolver may run (schema/timeouts.py).
+    resolver_timeout_s: float = field(kw_only=True)
     # The HTTP answer's headers, when there is one (a refusal's Retry-After goes there); None over the socket.
     response_headers: "Headers | None" = None
     loaders: Loaders = field(init=False)

@@ -159,7 +159,3 @@ def budgets(anonymous_per_minute: int, signings_per_minute: int) -> dict[str, Bu
         # Views count people reading, not scripts inflating a case's figure.
         "view": Budget(requests=30, seconds=60),
     }
-
-
-def default_limiter(anonymous_per_minute: int = 6_000, signings_per_minute: int = 120) -> RateLimiter:
-    return RateLimiter(budgets(anonymous_per_minute, signings_per_minute))

@@ -8,7 +8,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo, OperationType
 from strawberry.extensions import SchemaExtension
 
-from resolvers.context import RESOLVER_TIMEOUT_S
+from resolvers.context import Context
 
 
 class ResolverTimedOut(TimeoutError):
@@ -17,7 +17,7 @@ class ResolverTimedOut(TimeoutError):
 
 
 class ResolverTimeout(SchemaExtension):
-    """Cancels a resolver's awaitable after the context's `resolver_timeout_s` (RESOLVER_TIMEOUT_S without one).
+    """Cancels a resolver's awaitable after the context's `resolver_timeout_s` (RESOLVER_TIMEOUT_S).
 
     Only awaitables are wrapped: plain attribute reads cannot hang, and leaving them alone keeps large
     selections cheap."""
@@ -28,7 +28,8 @@ class ResolverTimeout(SchemaExtension):
         result = _next(root, info, *args, **kwargs)
         if not isawaitable(result) or info.operation.operation is OperationType.SUBSCRIPTION:
             return result
-        seconds = getattr(info.context, "resolver_timeout_s", RESOLVER_TIMEOUT_S)
+        context: Context = info.context
+        seconds = context.resolver_timeout_s
         return _limited(result, seconds, f"{info.parent_type.name}.{info.field_name}")
 
 

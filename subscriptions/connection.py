@@ -12,6 +12,7 @@ This is the one implementation of fan-out's `Outlet`: it imports `fanout`, which
 import asyncio
 import contextlib
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,11 +33,20 @@ logger = logging.getLogger("openproc.subscriptions")
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message waiting for the socket, with the watcher and event it carries (if any)."""
+    """A message waiting for the socket, with the watcher and event it carries (if any), and what it holds."""
 
     text: str
     member: Member | None = None
     sequence: int = 0
+    size: int = 0
+
+
+@dataclass
+class Address:
+    """One client address's sockets, and the bytes queued on all of them."""
+
+    sockets: int = 0
+    queued_bytes: int = 0
 
 
 class Connection:
@@ -44,6 +54,7 @@ class Connection:
         self,
         websocket: WebSocket,
         send: Send,
+        address: Address,
         limits: Limits,
         fanout: Fanout,
         context_for: ContextFactory,
@@ -58,6 +69,8 @@ class Connection:
         # Messages waiting to be sent; a writer task exists only while there are some, so an idle socket
         # costs no task at all.
         self.queue: deque[Outgoing | None] = deque()
+        self.queued_bytes = 0
+        self.address = address
         self.writer: asyncio.Task[None] | None = None
         self.members: dict[str, Member] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -73,16 +86,34 @@ class Connection:
         """Queue a message; False if it was not (closing, or the queue is full and the watcher too far behind)."""
         if self.closing:
             return False
-        if len(self.queue) >= self.limits.send_buffer:
+        # What the string holds in memory: a shared rendering counts on every socket it waits on, as if each
+        # had its own (a subscriber who wants to hold memory chooses a selection no one else shares).
+        size = sys.getsizeof(message)
+        if (
+            len(self.queue) >= self.limits.send_buffer
+            or self.queued_bytes + size > self.limits.send_buffer_bytes
+            or self.address.queued_bytes + size > self.limits.client_buffer_bytes
+        ):
             self.too_far_behind()
             return False
-        self._enqueue(Outgoing(message, member, sequence))
+        self._enqueue(Outgoing(message, member, sequence, size))
         return True
 
     def _enqueue(self, message: Outgoing | None) -> None:
         self.queue.append(message)
+        if message is not None:
+            self._held(message.size)
         if self.writer is None:
             self.writer = asyncio.create_task(self._write())
+
+    def _held(self, change: int) -> None:
+        self.queued_bytes += change
+        self.address.queued_bytes += change
+
+    def _drop_queued(self, keep: Callable[[Outgoing | None], bool] = lambda _: False) -> None:
+        kept = deque(item for item in self.queue if keep(item))
+        self._held(sum(item.size for item in kept if item is not None) - self.queued_bytes)
+        self.queue = kept
 
     def too_far_behind(self) -> None:
         """Drop what is queued, tell every subscription where to resume, and close: the watcher reconnects with
@@ -91,7 +122,7 @@ class Connection:
         if self.closing:
             return
         self.closing = self.behind = True
-        self.queue.clear()
+        self._drop_queued()
         self._enqueue(None)
 
     def restart(self) -> None:
@@ -99,7 +130,7 @@ class Connection:
         if self.closing:
             return
         self.closing = True
-        self.queue.clear()
+        self._drop_queued()
         self.close_code = protocol.LOG_REPLACED
         self._enqueue(None)
 
@@ -108,14 +139,16 @@ class Connection:
 
     async def has_room(self) -> bool:
         """Wait until the queue is at most half full (the reader is keeping up); False once closing."""
-        while len(self.queue) > self.limits.send_buffer // 2 and not self.closing:
+        while not self.closing and (
+            len(self.queue) > self.limits.send_buffer // 2 or self.queued_bytes > self.limits.send_buffer_bytes // 2
+        ):
             self.room.clear()
             await self.room.wait()
         return not self.closing
 
     def stop(self, member: Member) -> None:
         """`complete` from the client: nothing more for that operation, not even what was already queued."""
-        self.queue = deque(item for item in self.queue if item is None or item.member is not member)
+        self._drop_queued(lambda item: item is None or item.member is not member)
 
     async def close(self, code: int, reason: str) -> None:
         self.closing = True
@@ -147,6 +180,8 @@ class Connection:
             if self.writer is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.writer, timeout=1)
+            # What a gone reader left unsent no longer counts against its address.
+            self._drop_queued()
 
     def _init_expired(self) -> None:
         if not self.acknowledged and not self.closing:
@@ -159,6 +194,8 @@ class Connection:
         try:
             while self.queue:
                 message = self.queue.popleft()
+                if message is not None:
+                    self._held(-message.size)
                 if message is None:
                     for text in self._resume_points() if self.behind else ():
                         await send({"type": "websocket.send", "text": text})
@@ -167,10 +204,13 @@ class Connection:
                 await send({"type": "websocket.send", "text": message.text})
                 if message.member is not None:
                     message.member.sent = message.sequence
-                if len(self.queue) < self.limits.send_buffer // 2:
+                if (
+                    len(self.queue) <= self.limits.send_buffer // 2
+                    and self.queued_bytes <= self.limits.send_buffer_bytes // 2
+                ):
                     self.room.set()
         except Exception:
-            self.queue.clear()
+            self._drop_queued()
         finally:
             self.writer = None
             self.room.set()

@@ -11,8 +11,10 @@ module, never the other way round.
 """
 
 import asyncio
+import itertools
 import json
 import logging
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -90,11 +92,43 @@ class CatchUpLane:
                 self.slice_ends = loop.time() + CATCH_UP_SLICE_S
 
 
+class RenderCache:
+    """Rendered payloads, for watchers at different places in the log (catch-ups, late joiners, resumes): one
+    cache for the process, bounded in bytes rather than entries since a subscriber chooses each payload's size;
+    the least recently used go first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.held = max_bytes, 0
+        self.entries: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> str | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], rendered: str) -> None:
+        size = sys.getsizeof(rendered)
+        if size > self.max_bytes or key in self.entries:
+            return
+        self.entries[key] = rendered
+        self.held += size
+        while self.held > self.max_bytes:
+            _, dropped = self.entries.popitem(last=False)
+            self.held -= sys.getsizeof(dropped)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.held = 0
+
+
 class Group:
     """Every watcher of one operation with one set of variables."""
 
     def __init__(
         self,
+        cache: RenderCache,
+        serial: int,
         context_for: ContextFactory,
         key: tuple[str, ...],
         document: DocumentNode,
@@ -107,12 +141,13 @@ class Group:
         self.members: dict[tuple[int, str], Member] = {}
         self.registration: Registration | None = None
         self.registered: asyncio.Future[None]
-        self._rendered: OrderedDict[int, str] = OrderedDict()
+        # Its renderings are kept in the process's cache under its serial, unique in the process.
+        self.cache, self.serial = cache, serial
 
     def render(self, snapshot: Snapshot) -> str:
         """The `payload` of a `next` message for this event: executed once, whatever the number of watchers."""
         sequence = snapshot.event.seq
-        cached = self._rendered.get(sequence)
+        cached = self.cache.get((self.serial, sequence))
         if cached is not None:
             return cached
         result = graphql.execute(
@@ -129,13 +164,12 @@ class Group:
         if result.errors:
             body["errors"] = public_errors(result.errors)
         rendered = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        self._rendered[sequence] = rendered
-        if len(self._rendered) > 256:
-            self._rendered.popitem(last=False)
+        self.cache.put((self.serial, sequence), rendered)
         return rendered
 
     def rewound(self) -> None:
         """The log was replaced: sequence numbers from the old one mean nothing, so every watcher starts over."""
+        self.cache.clear()
         for member in list(self.members.values()):
             member.connection.restart()
 
@@ -181,10 +215,12 @@ class Fanout:
     """The process's groups: watchers join and leave them, and a group lives, registered with the hub, as long as
     it has a member."""
 
-    def __init__(self, hub: Hub, sessions: Sessions, context_for: ContextFactory) -> None:
+    def __init__(self, hub: Hub, sessions: Sessions, context_for: ContextFactory, render_cache_bytes: int) -> None:
         self.hub, self.sessions, self.context_for = hub, sessions, context_for
         self.groups: dict[tuple[str, ...], Group] = {}
         self.catch_ups = CatchUpLane()
+        self.cache = RenderCache(render_cache_bytes)
+        self.serials = itertools.count()
 
     @property
     def watchers(self) -> int:
@@ -214,7 +250,16 @@ class Fanout:
         while True:
             group = self.groups.get(key)
             if group is None:
-                group = Group(self.context_for, key, operation.document, variables, operation.name, watch)
+                group = Group(
+                    self.cache,
+                    next(self.serials),
+                    self.context_for,
+                    key,
+                    operation.document,
+                    variables,
+                    operation.name,
+                    watch,
+                )
                 self.groups[key] = group
                 group.registered = asyncio.ensure_future(self._register(group))
             # Every joiner waits for the group's registration with the hub, not only the one that started it:

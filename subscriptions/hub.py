@@ -41,7 +41,7 @@ BACKLOG_BATCH = 50
 
 
 class Hub:
-    def __init__(self, sessions: Sessions, poll_interval: float = 2.0) -> None:
+    def __init__(self, sessions: Sessions, poll_interval: float) -> None:
         self.sessions = sessions
         self.poll_interval = poll_interval
         self.last_sequence = 0

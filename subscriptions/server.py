@@ -7,7 +7,6 @@ HTTP), `fanout` (groups that render each event once for all their watchers, and 
 socket: its conversation and its bounded send queue), and this module, which owns none of that.
 """
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from starlette.responses import JSONResponse
@@ -16,7 +15,7 @@ from starlette.websockets import WebSocket
 
 from resolvers.context import ContextFactory
 from resolvers.dataloaders import Sessions
-from subscriptions.connection import Connection
+from subscriptions.connection import Address, Connection
 from subscriptions.fanout import Fanout
 from subscriptions.hub import Hub
 from subscriptions.limits import Limits
@@ -31,35 +30,36 @@ class Server:
         sessions: Sessions,
         context_for: ContextFactory,
         charge: Callable[[str | None, str], Awaitable[None]],
-        limits: Limits | None = None,
+        limits: Limits,
         client_of: Callable[[WebSocket], str] | None = None,
     ) -> None:
         # The process's one context factory and anonymous budget (openproc/app.py), shared with the HTTP door.
         self.hub, self.sessions, self.context_for, self.charge = hub, sessions, context_for, charge
-        self.limits = limits or Limits()
+        self.limits = limits
         self.client_of = client_of or (lambda websocket: websocket.client.host if websocket.client else "unknown")
-        self.fanout = Fanout(hub, sessions, context_for)
-        self.per_client: Counter[str] = Counter()
+        self.fanout = Fanout(hub, sessions, context_for, limits.render_cache_bytes)
+        self.addresses: dict[str, Address] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI endpoint of the WebSocket route."""
         websocket = WebSocket(scope, receive, send)
         client = self.client_of(websocket)
-        if self.per_client[client] >= self.limits.connections_per_client:
+        address = self.addresses.setdefault(client, Address())
+        if address.sockets >= self.limits.connections_per_client:
             # Refused at the handshake with an HTTP answer clients understand.
             await websocket.send_denial_response(
                 JSONResponse({"errors": [{"message": "too many connections from this address"}]}, status_code=429)
             )
             return
-        self.per_client[client] += 1
+        address.sockets += 1
         try:
             await Connection(
-                websocket, send, self.limits, self.fanout, self.context_for, self.charge, self.client_of
+                websocket, send, address, self.limits, self.fanout, self.context_for, self.charge, self.client_of
             ).serve()
         finally:
-            self.per_client[client] -= 1
-            if not self.per_client[client]:
-                del self.per_client[client]
+            address.sockets -= 1
+            if not address.sockets:
+                del self.addresses[client]
 
     @property
     def watchers(self) -> int:

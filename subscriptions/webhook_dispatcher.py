@@ -14,9 +14,7 @@ logger = logging.getLogger("openproc.webhooks")
 
 
 class Dispatcher:
-    def __init__(
-        self, sessions: Sessions, targets: Targets, *, interval_s: float = 1.0, backoff_s: float = 1.0
-    ) -> None:
+    def __init__(self, sessions: Sessions, targets: Targets, *, backoff_s: float, interval_s: float = 1.0) -> None:
         self.sessions, self.targets, self.interval_s, self.backoff_s = sessions, targets, interval_s, backoff_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -5,9 +5,12 @@ and drops it at the end. A missing server is an error, never a skip.
 """
 
 import asyncio
+import gc
+import io
 import logging
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -41,6 +44,33 @@ from tests.schema.mutations.workflow import Desk
 os.environ.setdefault("OVERSIGHT_INTERVAL_S", "0")
 # The ledger's key and what its signer remembers (DATA_DIR) belong to this run's databases, not to var/.
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="openproc-tests-"))
+
+# A test still running after this long gets its unfinished asyncio tasks printed (not stopped): a hang in CI then
+# says where it waits, instead of only which test it is.
+WATCHDOG_S = 300
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    timer = threading.Timer(WATCHDOG_S, _print_waiting_tasks, args=(item,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
+
+
+def _print_waiting_tasks(item: pytest.Item) -> None:
+    stacks = io.StringIO()
+    for task in [found for found in gc.get_objects() if isinstance(found, asyncio.Task) and not found.done()]:
+        task.print_stack(limit=12, file=stacks)
+    # Past pytest's output capture, which would hold it until the test ends: never, if it hangs.
+    capture = item.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        writer = item.config.get_terminal_writer()
+        writer.line(f"\n{item.nodeid} still runs after {WATCHDOG_S} s; where its asyncio tasks wait:")
+        writer.line(stacks.getvalue())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -182,7 +212,7 @@ async def demo(database_url: str, as_of: datetime) -> Dataset:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str, demo: Dataset) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=8)
+    engine = create_engine(database_url, Settings(db_pool_size=8))
     yield engine
     await engine.dispose()
 
@@ -197,7 +227,7 @@ def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 
 @pytest.fixture
 def context(engine: AsyncEngine) -> Context:
-    return Context(create_sessionmaker(engine))
+    return Settings().context(create_sessionmaker(engine))
 
 
 @pytest.fixture(scope="session")

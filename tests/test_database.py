@@ -7,11 +7,12 @@ import asyncpg
 from sqlalchemy import text
 
 from openproc.database import create_engine
+from openproc.settings import Settings
 from seed.loader import libpq
 
 
 async def test_a_connection_the_server_closed_is_replaced_at_checkout(database_url: str) -> None:
-    engine = create_engine(database_url, pool_size=1)
+    engine = create_engine(database_url, Settings(db_pool_size=1))
     try:
         async with engine.connect() as connection:
             first = await connection.scalar(text("SELECT pg_backend_pid()"))

@@ -64,6 +64,36 @@ async def test_client_chosen_operation_names_cannot_grow_the_metrics(desk: Desk)
     assert "TaskList" in named, "a name seen before the bound was reached keeps its label"
 
 
+@pytest.mark.parametrize(
+    ("allowed", "client", "status"),
+    [
+        (Settings().metrics_allowed_networks, "127.0.0.1", 200),
+        (Settings().metrics_allowed_networks, "10.20.0.7", 200),
+        (Settings().metrics_allowed_networks, "203.0.113.9", 403),
+        ("198.51.100.0/24", "127.0.0.1", 403),
+        ("*", "203.0.113.9", 200),
+    ],
+)
+async def test_metrics_are_served_to_the_allowed_networks_only(
+    database_url: str, allowed: str, client: str, status: int
+) -> None:
+    app = create_app(database_url, Settings(db_pool_size=1, metrics_allowed_networks=allowed))
+    transport = httpx.ASGITransport(app=app, client=(client, 40_000))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.get("/metrics")
+    assert answer.status_code == status
+    if status == 403:
+        assert answer.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "openproc_" not in answer.text
+    else:
+        assert "openproc_events_published_total" in answer.text
+
+
+def test_a_malformed_metrics_network_fails_at_startup() -> None:
+    with pytest.raises(ValueError, match=re.escape("10.0.0.300/8")):
+        Settings(metrics_allowed_networks="127.0.0.1,10.0.0.300/8")
+
+
 async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
     given = await client.get("/healthz", headers={"x-request-id": "audit-42"})
     made = await client.get("/healthz")

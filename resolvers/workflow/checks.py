@@ -12,10 +12,10 @@ from resolvers.webhook_targets import Targets
 class Policy:
     """Limits an officer's entries must respect."""
 
-    # How far back an officer may date what they enter (the gap is reported as input delay).
-    backdate_limit: timedelta = timedelta(days=7)
-    # An entry recorded longer than this after the fact is an input delay (입력지연), reported by the oversight round.
-    input_delay: timedelta = timedelta(hours=24)
+    # How far back an officer may date what they enter (the gap is reported as input delay): BACKDATE_LIMIT_DAYS.
+    backdate_limit: timedelta
+    # An entry recorded longer than this after the fact is an input delay (입력지연): INPUT_DELAY_HOURS.
+    input_delay: timedelta
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
     # Where webhooks may point: public addresses, and the internal receivers the operator allows.

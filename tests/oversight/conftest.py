@@ -36,7 +36,7 @@ async def oversight_url(as_of: datetime) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def oversight_engine(oversight_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(oversight_url, pool_size=4)
+    engine = create_engine(oversight_url, Settings(db_pool_size=4))
     yield engine
     await engine.dispose()
 
@@ -53,7 +53,7 @@ async def made(oversight_sessions: Sessions) -> history.History:
 
 @pytest.fixture
 def oversight_context(oversight_sessions: Sessions, made: history.History) -> Context:
-    return Context(oversight_sessions)
+    return Settings().context(oversight_sessions)
 
 
 @pytest.fixture(scope="session")

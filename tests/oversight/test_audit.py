@@ -36,8 +36,8 @@ from models import (
     TaskType,
 )
 from openproc.database import create_engine, create_sessionmaker
+from openproc.settings import Settings
 from resolvers import events, ledger
-from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from schema import schema
 from schema.time import SEOUL
@@ -454,7 +454,7 @@ async def build(session: AsyncSession, history: History) -> None:
 @pytest.fixture(scope="module")
 async def history() -> AsyncIterator[History]:
     async for url in fresh_database("audit"):
-        engine = create_engine(url, pool_size=4)
+        engine = create_engine(url, Settings(db_pool_size=4))
         try:
             sessions = create_sessionmaker(engine)
             suffix = uuid.uuid4().hex[:6]
@@ -471,7 +471,7 @@ async def history() -> AsyncIterator[History]:
 
 async def run(history: History, token: str | None, **variables: Any) -> Any:
     return await schema.execute(
-        FINDINGS, variable_values=variables, context_value=Context(history.sessions, token=token)
+        FINDINGS, variable_values=variables, context_value=Settings().context(history.sessions, token=token)
     )
 
 
@@ -634,7 +634,7 @@ async def test_only_auditors_see_findings(history: History, who: str | None, cod
 
 async def test_bad_input_names_the_argument(history: History) -> None:
     other_rule = (await findings(history, "SIGNED_BY_OTHER", first=1))["pageInfo"]["endCursor"]
-    cases_result = await schema.execute(CASES_CURSOR, context_value=Context(history.sessions))
+    cases_result = await schema.execute(CASES_CURSOR, context_value=Settings().context(history.sessions))
     assert cases_result.data is not None
     case_cursor = cases_result.data["cases"]["pageInfo"]["endCursor"]
     cases: list[tuple[dict[str, Any], str]] = [

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from models import Event, EventType
 from openproc.database import create_engine, create_sessionmaker
+from openproc.settings import Settings
 from resolvers.oversight.counters import THRESHOLDS, check_milestones
 from tests.helpers import Officers, call, global_id, post
 
@@ -69,7 +70,7 @@ async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers
         (metric, threshold) for metric, value in figures.items() for threshold in THRESHOLDS if threshold <= value
     }
     assert ("REGISTERED_CASES", 1_000) in passed, "the demo data has passed at least one round number"
-    engine = create_engine(officers.url, pool_size=2)
+    engine = create_engine(officers.url, Settings(db_pool_size=2))
     try:
         sessions = create_sessionmaker(engine)
         announced = await check_milestones(sessions)

@@ -1,5 +1,6 @@
 """N+1 guard: the number of SQL statements does not grow with the number of steps or cases returned."""
 
+from openproc.settings import Settings
 from resolvers.context import Context
 from seed.generator import COLUMNS, Dataset
 from tests.helpers import StatementCounter, execute
@@ -44,7 +45,7 @@ async def test_case_detail_statement_count_is_fixed(
 
     for receipt_no in (shortest, longest):
         statements.reset()
-        await execute(Context(context.sessions), CASE_DETAIL, receiptNo=receipt_no)
+        await execute(Settings().context(context.sessions), CASE_DETAIL, receiptNo=receipt_no)
 
         # One batched statement per relation and nesting level, whatever the number of steps
         assert statements.count <= CASE_DETAIL_BOUND, statements.statements
@@ -55,7 +56,7 @@ async def test_case_detail_statement_count_is_fixed(
 
 async def test_fifty_case_list_statement_count_is_fixed(context: Context, statements: StatementCounter) -> None:
     statements.reset()
-    first = await execute(Context(context.sessions), CASE_LIST, status=["COMPLETED"])
+    first = await execute(Settings().context(context.sessions), CASE_LIST, status=["COMPLETED"])
     first_count = statements.count
     assert len(first["cases"]["edges"]) == 50
 
@@ -65,6 +66,9 @@ async def test_fifty_case_list_statement_count_is_fixed(context: Context, statem
 
     statements.reset()
     await execute(
-        Context(context.sessions), CASE_LIST, status=["COMPLETED"], after=first["cases"]["pageInfo"]["endCursor"]
+        Settings().context(context.sessions),
+        CASE_LIST,
+        status=["COMPLETED"],
+        after=first["cases"]["pageInfo"]["endCursor"],
     )
     assert statements.count == first_count

@@ -51,7 +51,7 @@ async def test_a_resolver_waiting_in_postgres_is_cancelled_and_masked(
     engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a resolver whose statement sleeps 30 s, and a resolver timeout of 0.3 s
-    context = Context(create_sessionmaker(engine), resolver_timeout_s=0.3)
+    context = Settings(resolver_timeout_s=0.3).context(create_sessionmaker(engine))
     token = request_id.set("req-timeout-1")
     started = time.perf_counter()
     try:
@@ -78,7 +78,7 @@ async def test_a_resolver_waiting_in_postgres_is_cancelled_and_masked(
 
 
 async def test_a_resolver_within_its_time_answers(engine: AsyncEngine) -> None:
-    context = Context(create_sessionmaker(engine), resolver_timeout_s=5)
+    context = Settings(resolver_timeout_s=5).context(create_sessionmaker(engine))
     result = await SLOW.execute("{ slow(seconds: 0.05) }", context_value=context)
     assert result.errors is None
     assert result.data == {"slow": 0.05}
@@ -86,7 +86,7 @@ async def test_a_resolver_within_its_time_answers(engine: AsyncEngine) -> None:
 
 async def test_a_subscription_stream_has_no_resolver_timeout(engine: AsyncEngine) -> None:
     # Given a stream whose every item waits in PostgreSQL longer than the resolver timeout
-    context = Context(create_sessionmaker(engine), resolver_timeout_s=0.05)
+    context = Settings(resolver_timeout_s=0.05).context(create_sessionmaker(engine))
 
     # When it is followed
     stream = await SLOW.subscribe("subscription { ticks(seconds: 0.2) }", context_value=context)
@@ -132,7 +132,7 @@ async def test_the_app_applies_its_resolver_timeout(database_url: str) -> None:
 # The cancelled statement must not linger in PostgreSQL either: asyncpg sends a cancel request with the task's
 # cancellation. Checked apart, since it needs the server's own view.
 async def test_the_cancelled_statement_stops_in_postgres(engine: AsyncEngine, database_url: str) -> None:
-    context = Context(create_sessionmaker(engine), resolver_timeout_s=0.2)
+    context = Settings(resolver_timeout_s=0.2).context(create_sessionmaker(engine))
     result = await SLOW.execute("{ slow(seconds: 30.5) }", context_value=context)
     assert result.errors is not None
     observer = await asyncpg.connect(loader.libpq(database_url))

@@ -10,16 +10,13 @@ behind must be told exactly the last sequence it received.
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.relay import to_base64
 
-from openproc.database import create_engine, create_sessionmaker
+from openproc.settings import Settings
 from resolvers.context import Context, Headers
 from subscriptions.hub import Hub
-from subscriptions.limits import Limits
 from subscriptions.server import Server
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
@@ -31,37 +28,23 @@ subscription($department: ID, $after: Int) { events(filter: {departmentId: $depa
 SEND_BUFFER = 4
 
 
-@pytest.fixture
-async def engine(write_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(write_url, pool_size=4)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def hub(engine: AsyncEngine) -> AsyncIterator[Hub]:
-    hub = Hub(create_sessionmaker(engine), poll_interval=0.05)
-    await hub.start()
-    yield hub
-    await hub.stop()
-
-
 async def unlimited(token: str | None, client: str) -> None:
     """No anonymous budget: these clients test delivery, not rate limits."""
 
 
-def server_on(hub: Hub) -> Server:
+def server_on(hub: Hub, settings: Settings | None = None) -> Server:
     sessions = hub.sessions
+    settings = settings or Settings(ws_send_buffer=SEND_BUFFER, ws_init_timeout_s=60)
 
     def context_for(token: str | None, client: str, response_headers: Headers | None = None) -> Context:
-        return Context(sessions, token=token, client=client, response_headers=response_headers)
+        return Settings().context(sessions, token=token, client=client, response_headers=response_headers)
 
     return Server(
         hub,
         sessions,
         context_for,
         unlimited,
-        Limits(send_buffer=SEND_BUFFER, init_timeout_s=60),
+        settings.socket_limits(),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import ExecutionResult
 
 from openproc.database import create_engine, create_sessionmaker
+from openproc.settings import Settings
 from resolvers.context import Context
 from resolvers.progress import Snapshot, Watch
 from schema import schema
@@ -31,7 +32,7 @@ class Recorder:
 
 @pytest.fixture
 async def hub(write_url: str) -> AsyncIterator[Hub]:
-    engine: AsyncEngine = create_engine(write_url, pool_size=2)
+    engine: AsyncEngine = create_engine(write_url, Settings(db_pool_size=2))
     # Reads only when woken: the test decides when the hub looks at the log.
     running = Hub(create_sessionmaker(engine), poll_interval=3600)
     await running.start()

@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from openproc.database import create_engine
+from openproc.settings import Settings
 from resolvers import reference
 from tests.schema.mutations.workflow import APPLICANT, ERROR, REGISTER, Desk
 
@@ -88,7 +89,7 @@ async def test_only_administrators_import(desk: Desk) -> None:
 
 
 async def test_export_and_import_round_trip(write_url: str, desk: Desk) -> None:
-    engine = create_engine(write_url, pool_size=1)
+    engine = create_engine(write_url, Settings(db_pool_size=1))
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     try:
         async with sessions() as session:
