@@ -13,6 +13,7 @@ reported as such). Exits 1 when a requirement fails.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -78,6 +79,17 @@ SOCKET_ATTACKS = {
     "socket: 4,000 × case { title }": "{ " + " ".join('case(receiptNo: "x") { title }' for _ in range(4_000)) + " }",
 }
 
+# Sockets from one address that subscribe to a large selection from the start of the log and never read: the
+# server holds what they are sent, up to the byte budgets (WS_SEND_BUFFER_BYTES per socket, WS_CLIENT_BUFFER_BYTES
+# per address), for HOLD_S.
+SLOW_READERS = 24
+SLOW_SELECTION = (
+    "subscription { events(after: 0) { "
+    + " ".join(f"a{i}: case {{ title receiptNo department status steps {{ name status }} }}" for i in range(12))
+    + " } }"
+)
+HOLD_S = 10
+
 
 @dataclass
 class Outcome:
@@ -89,7 +101,8 @@ class Outcome:
 
     @property
     def refused(self) -> bool:
-        return all(answer.startswith("refused") for answer in self.answers)
+        """Every answer a refusal (or, for readers that do not read, being paced or cut off)."""
+        return all(answer.startswith(("refused", "paced")) for answer in self.answers)
 
 
 def http_answer(response: httpx.Response) -> str:
@@ -117,6 +130,34 @@ async def socket_answer(port: int, query: str, variables: dict[str, object] | No
         codes = {str((error.get("extensions") or {}).get("code")) for error in message["payload"]}
         return f"refused {','.join(sorted(codes))}"
     return str(message["type"])
+
+
+async def slow_readers(port: int, pid: int) -> Outcome:
+    """SLOW_READERS sockets that never read, held HOLD_S while /healthz is probed; RSS is read while they hold."""
+    before = rss_kib(pid)
+    stop = asyncio.Event()
+    health = asyncio.create_task(probe(port, "/healthz", stop, 0.02))
+    answers: Counter[str] = Counter()
+    async with contextlib.AsyncExitStack() as held:
+        sockets = []
+        for _ in range(SLOW_READERS):
+            socket = await held.enter_async_context(
+                # The client library buffers one message, then stops reading: the kernel's buffers fill, then
+                # the server's queue.
+                websockets.connect(f"ws://{HOST}:{port}/graphql", subprotocols=["graphql-transport-ws"], max_queue=1)  # type: ignore[list-item]
+            )
+            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await socket.recv()
+            payload = {"query": SLOW_SELECTION}
+            await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            sockets.append(socket)
+        await asyncio.sleep(HOLD_S)  # the attack is holding sockets open this long, not waiting for anything
+        grown = rss_kib(pid) - before
+        for socket in sockets:
+            answers["refused close 1013" if socket.close_code == 1013 else "paced"] += 1
+    stop.set()
+    healthz = [seconds * 1000 for seconds in await health]
+    return Outcome(f"socket: {SLOW_READERS} readers that never read", answers, 0.0, percentile(healthz, 0.99), grown)
 
 
 async def attack(
@@ -150,11 +191,18 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8792)
     parser.add_argument("--limit-s", type=float, default=60, help="how long one attack may take")
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="a server setting, e.g. to compare"
+    )
     args = parser.parse_args()
     url = await prepare(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     # Budgets per address are not what is measured here: the attacks would be refused for their rate instead.
+    settings = dict(setting.split("=", 1) for setting in args.setting)
     server = Server(
-        url, args.port, Path(tempfile.gettempdir()) / "openproc-bench-hostile.log", RATE_ANONYMOUS_PER_MINUTE="1000000"
+        url,
+        args.port,
+        Path(tempfile.gettempdir()) / "openproc-bench-hostile.log",
+        **{"RATE_ANONYMOUS_PER_MINUTE": "1000000", **settings},
     )
     outcomes: list[Outcome] = []
     try:
@@ -195,11 +243,14 @@ async def main() -> None:
                     return await socket_answer(args.port, query)
 
                 outcomes.append(await attack(name, args.port, server.pid, args.rounds, over_socket, args.limit_s))
+            outcomes.append(await slow_readers(args.port, server.pid))
     finally:
         await server.stop()
         await drop(url)
 
     print(f"hostile requests, {args.rounds} rounds × 2 clients each, load average {os.getloadavg()[0]:.2f}")
+    if settings:
+        print("server settings:", ", ".join(args.setting))
     print(f"{'attack':<42}{'answers':<44}{'attacker p50':>13}{'/healthz p99':>14}{'RSS +MiB':>10}")
     failed = False
     for outcome in outcomes:

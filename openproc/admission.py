@@ -72,7 +72,8 @@ class AdmissionMiddleware:
         place: asyncio.Future[None] = loop.create_future()
         self.waiting.append(place)
         try:
-            await asyncio.wait_for(asyncio.shield(place), self.wait_s)
+            async with asyncio.timeout(self.wait_s):
+                await asyncio.shield(place)
         except TimeoutError:
             if place.done():
                 return True  # handed a place just as the wait ran out: take it

@@ -240,7 +240,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         }
         try:
             # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
-            await asyncio.wait_for(bus.connected.wait(), timeout=settings.ready_timeout_s)
+            async with asyncio.timeout(settings.ready_timeout_s):
+                await bus.connected.wait()
         except TimeoutError:
             checks["bus"] = "down"
 
@@ -249,7 +250,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
                 await connection.execute(text("SELECT 1"))
 
         try:
-            await asyncio.wait_for(select_one(), timeout=settings.ready_timeout_s)
+            async with asyncio.timeout(settings.ready_timeout_s):
+                await select_one()
         except Exception:
             checks["database"] = "down"
         healthy = all(value == "ok" for value in checks.values())

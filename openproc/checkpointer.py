@@ -56,4 +56,5 @@ class Checkpointer:
             except Exception:
                 logger.exception("signing a checkpoint failed; retrying")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.interval_s)
+                async with asyncio.timeout(self.interval_s):
+                    await self._woken.wait()

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # subscriber chooses each message's size); and the rendered payloads the process keeps for catch-ups.
     ws_send_buffer_bytes: PositiveInt = 4 * 1024 * 1024
     ws_client_buffer_bytes: PositiveInt = 32 * 1024 * 1024
-    ws_render_cache_bytes: PositiveInt = 64 * 1024 * 1024
+    ws_render_cache_bytes: PositiveInt = 16 * 1024 * 1024
     # HTTP requests one process works on at once (WebSockets, /healthz, /readyz and /metrics are not counted); the
     # excess waits up to ADMISSION_WAIT_S for a place, then gets 503 with Retry-After, and for two seconds after
     # such a timeout the excess is refused without waiting (openproc/admission.py). 0 turns the cap off.

@@ -59,7 +59,8 @@ class Bus:
         """Connect in the background; a bus that is down at start does not keep the server from serving."""
         self._task = asyncio.create_task(self._run(), name="openproc-bus")
         try:
-            await asyncio.wait_for(self.connected.wait(), timeout=3)
+            async with asyncio.timeout(3):
+                await self.connected.wait()
         except TimeoutError:
             logger.warning("the bus is not reachable yet; other processes' events arrive by polling until it is")
 
@@ -81,7 +82,8 @@ class Bus:
         try:
             # One connection serves publishing for the postgres backend: publishes must not overlap.
             async with self._publish_lock:
-                await asyncio.wait_for(broadcast.publish(self.channel, message), timeout=self.heartbeat_s)
+                async with asyncio.timeout(self.heartbeat_s):
+                    await broadcast.publish(self.channel, message)
         except Exception as error:
             logger.warning("publishing to the bus failed: %s", error)
             return False
@@ -111,7 +113,8 @@ class Bus:
                 self._broadcast = None
                 self.connected.clear()
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(broadcast.disconnect(), timeout=2)
+                    async with asyncio.timeout(2):
+                        await broadcast.disconnect()
             self.reconnects += 1
             await asyncio.sleep(self._backoff())
 

@@ -179,7 +179,8 @@ class Connection:
                 task.cancel()
             if self.writer is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.writer, timeout=1)
+                    async with asyncio.timeout(1):
+                        await self.writer
             # What a gone reader left unsent no longer counts against its address.
             self._drop_queued()
 

@@ -117,7 +117,8 @@ class Hub:
                 await asyncio.sleep(1.0)
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
             self._rounds_started += 1
             try:

@@ -28,9 +28,11 @@ class RedisPubSubBackend(BroadcastBackend):
             with contextlib.suppress(BaseException):
                 await self._listener
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._pubsub.aclose(), timeout=1)
+            async with asyncio.timeout(1):
+                await self._pubsub.aclose()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._client.aclose(), timeout=1)
+            async with asyncio.timeout(1):
+                await self._client.aclose()
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel)
@@ -40,7 +42,8 @@ class RedisPubSubBackend(BroadcastBackend):
     async def unsubscribe(self, channel: str) -> None:
         # Called on the way out, often because the connection died: do not wait for a dead server.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._pubsub.unsubscribe(channel), timeout=1)
+            async with asyncio.timeout(1):
+                await self._pubsub.unsubscribe(channel)
 
     async def publish(self, channel: str, message: str) -> None:
         await self._client.publish(channel, message)

@@ -35,7 +35,8 @@ class Dispatcher:
         async with httpx.AsyncClient() as client:
             while True:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
+                    async with asyncio.timeout(self.interval_s):
+                        await self._wake.wait()
                 self._wake.clear()
                 try:
                     await webhooks.deliver_due(self.sessions, client, self.backoff_s, self.targets)
