@@ -79,16 +79,19 @@ SOCKET_ATTACKS = {
     "socket: 4,000 × case { title }": "{ " + " ".join('case(receiptNo: "x") { title }' for _ in range(4_000)) + " }",
 }
 
-# Sockets from one address that subscribe to a large selection from the start of the log and never read: the
-# server holds what they are sent, up to the byte budgets (WS_SEND_BUFFER_BYTES per socket, WS_CLIENT_BUFFER_BYTES
-# per address), for HOLD_S.
+# Sockets from one address that subscribe to a large selection (about 8 KB an event) from the start of the log
+# and never read, held HOLD_S: long enough for the kernel's socket buffers to fill and the server's queues to
+# grow up to the byte budgets (WS_SEND_BUFFER_BYTES per socket, WS_CLIENT_BUFFER_BYTES per address). Without
+# them (--setting WS_SEND_BUFFER_BYTES=… far beyond) the server grew 225 MiB here.
 SLOW_READERS = 24
 SLOW_SELECTION = (
     "subscription { events(after: 0) { "
-    + " ".join(f"a{i}: case {{ title receiptNo department status steps {{ name status }} }}" for i in range(12))
+    + " ".join(
+        f"a{i}: case {{ title receiptNo department steps {{ name status officer {{ name }} }} }}" for i in range(20)
+    )
     + " } }"
 )
-HOLD_S = 10
+HOLD_S = 30
 
 
 @dataclass

@@ -95,6 +95,17 @@ class Change:
     lag: bool = True
 
 
+# The events that set a case's status; the others leave it as it is.
+CHANGES_CASE_STATUS = {
+    EventType.APPLICATION_SUBMITTED,
+    EventType.CASE_REGISTERED,
+    EventType.STEP_STARTED,
+    EventType.STEP_RETURNED,
+    EventType.CASE_RESUMED,
+    EventType.CASE_CLOSED,
+    EventType.CASE_REJECTED,
+    EventType.CASE_WITHDRAWN,
+}
 CLOSING_EVENTS = {
     CaseStatus.COMPLETED: EventType.CASE_CLOSED,
     CaseStatus.REJECTED: EventType.CASE_REJECTED,
@@ -774,19 +785,24 @@ class _CaseHistory:
     def __init__(self, generator: "_Generator", case: CaseRow) -> None:
         self.generator, self.case = generator, case
         self.last_recorded = case.received_at
+        # The case's status as its events leave it: an event that does not change it (a document, an action)
+        # records the status the case has then, as the live workflow's do.
+        self.status = CaseStatus.RECEIVED
 
     def add(self, change: "Change") -> None:
         generator, case, step = self.generator, self.case, change.step
         recorded = change.occurred + generator.entry_lag() if change.lag else change.occurred
         recorded = min(max(recorded, self.last_recorded), generator.as_of)
         self.last_recorded = recorded
+        if change.type in CHANGES_CASE_STATUS:
+            self.status = change.status
         step_payload = None
         if step is not None:
             status = change.step_status or StepStatus(step.status)
             step_payload = events.step_payload(step.sequence, step.name, status, step.officer_id, step.due_at)
         content = events.payload(
             generator.officer_payloads.get(change.actor) if change.actor else None,
-            events.case_payload(case.receipt_no, change.status, case.due_at),
+            events.case_payload(case.receipt_no, self.status, case.due_at),
             step_payload,
             change.details,
         )

@@ -4,12 +4,16 @@
     python verifier/openproc_verify.py --server http://127.0.0.1:8000 --key 'NAME+HASH+KEY' checkpoint
     python verifier/openproc_verify.py --server … --key … inclusion --seq 17 42
     python verifier/openproc_verify.py --server … --key … monitor
+    python verifier/openproc_verify.py --server … --key … pages
 
 `checkpoint` verifies the latest checkpoint's signature and its consistency with the last one this verifier
 stored (in --state); `inclusion` proves that given events, exactly as the server serves them now, are leaves of
 it; `monitor` replays every leaf, recomputes the root,
-and compares every event the server now serves with the leaf it was hashed as. Any mismatch exits with status 1
-and says what failed. Needs Python 3.11+, `cryptography` (Ed25519) and `rfc8785` (canonical JSON).
+and compares every event the server now serves with the leaf it was hashed as; `pages` does what `monitor` does
+and then compares what every public case page shows (over GraphQL) with what the leaves signed: each case's
+status, result and closing time, and each step's status, comment or return reason, signing time and signer.
+Any mismatch exits with status 1 and says what failed. Needs Python 3.11+, `cryptography` (Ed25519) and
+`rfc8785` (canonical JSON).
 """
 
 import argparse
@@ -17,7 +21,10 @@ import base64
 import hashlib
 import json
 import sys
+import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +55,99 @@ def get(server: str, path: str) -> bytes:
 
 def get_json(server: str, path: str) -> Any:
     return json.loads(get(server, path))
+
+
+def graphql(server: str, query: str, variables: dict[str, Any]) -> Any:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(
+        server.rstrip("/") + "/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read())
+    if answer.get("errors"):
+        raise Mismatch(f"the server did not answer the case pages: {answer['errors'][0]['message']}")
+    return answer["data"]
+
+
+CASE_PAGES = """
+query($after: String) {
+  cases(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id receiptNo status closedAt result steps { id sequence status comment signedAt signer { id } } } }
+  }
+}
+"""
+# Leaf types that close a case, with its `result`.
+CLOSING = {"case_closed", "case_rejected", "case_withdrawn"}
+
+
+def database_id(global_id: str) -> int:
+    """GraphQL's global ID (base64 of "Type:id") as the leaves' integer id."""
+    return int(base64.b64decode(global_id).decode().split(":", 1)[1])
+
+
+def same_instant(served: str | None, signed: str | None) -> bool:
+    """GraphQL shows instants in Seoul time, leaves in UTC: the same instant either way."""
+    if served is None or signed is None:
+        return served is signed
+    return datetime.fromisoformat(served) == datetime.fromisoformat(signed)
+
+
+class SignedFacts:
+    """What the leaves say a case page must show: the last word of the signed events on each case and step."""
+
+    def __init__(self) -> None:
+        self.case_status: dict[int, str] = {}
+        self.closing: dict[int, dict[str, Any]] = {}
+        self.step_status: dict[int, str] = {}
+        # A step's text: the comment it was signed with or the reason it was returned for, whichever came last.
+        self.step_text: dict[int, str | None] = {}
+        self.signing: dict[int, dict[str, Any]] = {}
+
+    def add(self, leaf: bytes) -> None:
+        event = json.loads(leaf)
+        payload, case, step = event["payload"], event["case"], event["step"]
+        if case is not None and payload.get("case"):
+            self.case_status[case] = payload["case"]["status"]
+        if case is not None and event["type"] in CLOSING:
+            self.closing[case] = event
+        if step is not None and payload.get("step"):
+            self.step_status[step] = payload["step"]["status"]
+        if event["type"] == "step_signed":
+            self.step_text[step], self.signing[step] = payload["comment"], event
+        elif event["type"] == "step_returned":
+            self.step_text[step] = payload["reason"]
+
+    def check(self, case: dict[str, Any]) -> None:
+        """Raises Mismatch where the served page differs from the signed facts."""
+        case_id, where = database_id(case["id"]), f"case {case['receiptNo']}"
+        signed_status = self.case_status.get(case_id)
+        if signed_status is None:
+            raise Mismatch(f"{where} is served but no signed event concerns it")
+        if case["status"].lower() != signed_status:
+            raise Mismatch(f"{where} shows status {case['status']}, the ledger signed {signed_status}")
+        closing = self.closing.get(case_id)
+        if closing is not None and (
+            case["result"] != closing["payload"]["result"] or not same_instant(case["closedAt"], closing["occurredAt"])
+        ):
+            raise Mismatch(f"{where} shows a result or closing time the ledger did not sign")
+        for step in case["steps"]:
+            self._check_step(step, f"{where}, step {step['sequence']}")
+
+    def _check_step(self, step: dict[str, Any], where: str) -> None:
+        step_id = database_id(step["id"])
+        signed_status = self.step_status.get(step_id)
+        if step["status"] in ("SIGNED", "RETURNED") and step["status"].lower() != signed_status:
+            raise Mismatch(f"{where} shows status {step['status']}, the ledger signed {signed_status}")
+        if step["comment"] != self.step_text.get(step_id):
+            raise Mismatch(f"{where} shows a comment the ledger did not sign")
+        signing = self.signing.get(step_id)
+        signer = database_id(step["signer"]["id"]) if step["signer"] else None
+        if signing is None:
+            if step["signedAt"] is not None or signer is not None:
+                raise Mismatch(f"{where} shows a signature the ledger has no event for")
+        elif not same_instant(step["signedAt"], signing["occurredAt"]) or signer != signing["actor"]:
+            raise Mismatch(f"{where} shows a signing time or signer the ledger did not sign")
 
 
 def verify_note(note: str, key: str) -> tuple[str, int, bytes]:
@@ -179,7 +279,7 @@ class Verifier:
             if not verify_inclusion(index, size, leaf, path, root):
                 raise Mismatch(f"event {sequence} is not proven to be in the tree of {size} leaves")
 
-    def monitor(self) -> int:
+    def monitor(self, read: Callable[[bytes], None] | None = None) -> int:
         size, root = self.checkpoint()
         stack: list[tuple[int, bytes]] = []
         for start in range(0, size, PAGE):
@@ -187,6 +287,8 @@ class Verifier:
             leaves = self.leaves(start, end)
             self.served_as_hashed(start, leaves)
             for leaf in leaves:
+                if read is not None:
+                    read(leaf)
                 node = (1, h_leaf(leaf))
                 while stack and stack[-1][0] == node[0]:
                     node = (node[0] * 2, h_node(stack.pop()[1], node[1]))
@@ -197,6 +299,41 @@ class Verifier:
         if computed != root:
             raise Mismatch(f"the leaves do not hash to the signed root of the tree of {size}")
         return size
+
+    def case_pages(self) -> Iterator[dict[str, Any]]:
+        after = None
+        while True:
+            page = graphql(self.server, CASE_PAGES, {"after": after})["cases"]
+            yield from (edge["node"] for edge in page["edges"])
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
+
+    def signed_through(self, sequence: int, wait_s: float = 30) -> None:
+        """Wait until a checkpoint covers `sequence` (the server signs new events within about a second)."""
+        deadline = time.monotonic() + wait_s
+        while self.checkpoint()[0] < sequence:
+            if time.monotonic() > deadline:
+                raise Mismatch(f"no checkpoint covers event {sequence} after {wait_s:.0f} s")
+            time.sleep(0.5)
+
+    def log_end(self) -> int:
+        """The last event the server serves, signed or not yet."""
+        end, _ = self.checkpoint()
+        while served := get_json(self.server, f"/ledger/events?start={end}&end={end + PAGE}")["events"]:
+            end = served[-1]["seq"]
+        return end
+
+    def pages(self) -> tuple[int, int]:
+        """Every public case page against the facts the leaves signed; returns (leaves, cases)."""
+        pages = list(self.case_pages())
+        # What the pages show happened by now: compare them with a tree that holds all of it.
+        self.signed_through(self.log_end())
+        facts = SignedFacts()
+        size = self.monitor(facts.add)
+        for case in pages:
+            facts.check(case)
+        return size, len(pages)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     inclusion = commands.add_parser("inclusion", help="prove events are in the latest checkpoint")
     inclusion.add_argument("--seq", type=int, nargs="+", required=True, help="event sequence numbers")
     commands.add_parser("monitor", help="replay every leaf and every served event against the signed root")
+    commands.add_parser("pages", help="monitor, then compare every public case page with what the leaves signed")
     args = parser.parse_args(argv)
     verifier = Verifier(args.server, args.key, args.state)
     try:
@@ -223,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "inclusion":
             verifier.inclusion(args.seq)
             print(f"ok: events {', '.join(map(str, args.seq))} are in the ledger")
+        elif args.command == "pages":
+            leaves, cases = verifier.pages()
+            print(f"ok: {cases} case pages show what {leaves} signed leaves say")
         else:
             print(f"ok: all {verifier.monitor()} leaves and events match the signed root")
     except Mismatch as error:

@@ -4,6 +4,7 @@ standalone verifier catches tampering done directly in PostgreSQL."""
 import asyncio
 import base64
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -191,6 +192,45 @@ async def test_the_verifier_catches_a_rewritten_event(
     finally:
         await database.fetch("UPDATE event SET payload = $1::jsonb WHERE seq = 10", original)
     assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0
+
+
+def _pages(running: ServerProcess, key: str, state: Path) -> int:
+    return independent.main(
+        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "pages"]
+    )
+
+
+async def test_the_verifier_catches_a_rewritten_case_page(
+    audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The step comment a case page shows, altered in the database, is caught against the signed leaves (issue
+    17: the ledger's events were intact, so `monitor` alone could not see it)."""
+    running, database, key = audited
+    assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 0
+    assert re.search(r"^ok: \d+ case pages show what \d+ signed leaves say$", capsys.readouterr().out, re.M)
+
+    (step,) = await database.fetch(
+        'SELECT s.id, s.comment, c.receipt_no, s.sequence FROM step s JOIN "case" c ON c.id = s.case_id '
+        "WHERE s.status = 'signed' ORDER BY s.id LIMIT 1"
+    )
+    await database.fetch("UPDATE step SET comment = '적법하게 처리함' WHERE id = $1", step["id"])
+    try:
+        assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0, "the events are intact"
+        assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 1
+        assert f"case {step['receipt_no']}, step {step['sequence']} shows a comment" in capsys.readouterr().err
+    finally:
+        await database.fetch("UPDATE step SET comment = $2 WHERE id = $1", step["id"], step["comment"])
+
+    (closed,) = await database.fetch(
+        "SELECT id, result, receipt_no FROM \"case\" WHERE status = 'rejected' ORDER BY id LIMIT 1"
+    )
+    await database.fetch("UPDATE \"case\" SET result = '허가' WHERE id = $1", closed["id"])
+    try:
+        assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 1
+        assert f"case {closed['receipt_no']} shows a result" in capsys.readouterr().err
+    finally:
+        await database.fetch('UPDATE "case" SET result = $2 WHERE id = $1', closed["id"], closed["result"])
+    assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 0
 
 
 async def test_the_verifier_catches_a_rewritten_leaf(
