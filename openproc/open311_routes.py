@@ -18,8 +18,9 @@ from starlette.routing import Route
 from resolvers import open311
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
-from schema.forbidden_text import xml_safe
-from schema.time import local
+from schema.forbidden_text import MESSAGE, has_forbidden, xml_safe
+from schema.time import local, parse_instant
+from schema.validation import MAX_LIST_ITEMS
 
 # Service Discovery (wiki.open311.org/Service_Discovery). The changeset marks the last change of this document or
 # of the service definitions; OPEN has none of the latter (every service's `metadata` is false), so it changes
@@ -75,10 +76,19 @@ def _instant(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = parse_instant(value.replace("Z", "+00:00"))
     except ValueError as error:
-        raise InvalidInput(name, "must be an ISO 8601 date-time (w3c format)") from error
+        raise InvalidInput(name, "must be an ISO 8601 date-time (w3c format) in the years 1 to 9999") from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _refused(query: dict[str, str]) -> str | None:
+    """Why a request's parameters cannot be looked up at all, before anything reads the database."""
+    if has_forbidden(query):
+        return MESSAGE
+    if len(query.get("service_request_id", "").split(",")) > MAX_LIST_ITEMS:
+        return f"service_request_id: at most {MAX_LIST_ITEMS} ids"
+    return None
 
 
 def _request(item: open311.ServiceRequest) -> dict[str, Any]:
@@ -158,6 +168,8 @@ def routes(sessions: Sessions) -> list[Route]:
 
     async def requests(request: Request) -> Response:
         fmt, query = request.path_params["format"], request.query_params
+        if (why := _refused(dict(query))) is not None:
+            return _error(fmt, 400, why)
         try:
             found = await open311.requests(
                 sessions,
@@ -174,6 +186,8 @@ def routes(sessions: Sessions) -> list[Route]:
 
     async def one_request(request: Request) -> Response:
         fmt = request.path_params["format"]
+        if (why := _refused({"id": request.path_params["id"]})) is not None:
+            return _error(fmt, 400, why)
         found = await open311.requests(sessions, ids=[request.path_params["id"]], now=datetime.now(UTC))
         if not found:
             return _error(fmt, 404, "no service request with that id")

@@ -171,13 +171,14 @@ class Settings(BaseSettings):
         on_commit: Callable[[], Awaitable[None]] | None = None,
         ledger_key: str = "",
     ) -> Context:
-        """A request's context under these settings; the app passes the process's one limiter and policy, tools
-        and tests that run the schema on their own get new ones."""
+        """A request's context under these settings. The app passes the process's one limiter and policy; tools and
+        tests that run the schema on their own get new ones, with budgets in their own memory (a Redis pool per
+        context would never be closed)."""
         return Context(
             sessions,
             token=token,
             client=client,
-            limiter=limiter or self.rate_limiter(),
+            limiter=limiter or RateLimiter(budgets(self.rate_anonymous_per_minute, self.rate_signings_per_minute)),
             policy=policy or self.policy(),
             resolver_timeout_s=self.resolver_timeout_s,
             response_headers=response_headers,

@@ -33,7 +33,7 @@ def past_due(due: datetime | None, done: datetime | None) -> bool:
     return due is not None and (done or datetime.now(UTC)) > due
 
 
-def _instant(text: str) -> datetime:
+def parse_instant(text: str) -> datetime:
     """An ISO 8601 date and time that is an instant PostgreSQL and Python can both hold, whatever its offset:
     0001-01-01T00:00+09:00 is in year 0 once in UTC, and used to fail in the database (a masked error)."""
     value = datetime.fromisoformat(text)
@@ -50,5 +50,5 @@ DateTime = strawberry.scalar(
     name="DateTime",
     description=DateTimeDefinition.description,
     serialize=isoformat,
-    parse_value=wrap_parser(_instant, "DateTime"),
+    parse_value=wrap_parser(parse_instant, "DateTime"),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import httpx
+import pytest
 
 from openproc.app import create_app
 from openproc.exports import render
@@ -85,6 +86,31 @@ async def test_open311_errors_follow_the_spec(client: httpx.AsyncClient) -> None
     assert missing.json() == [{"code": 404, "description": "no service request with that id"}]
     assert bad.status_code == 400
     assert "start_date" in bad.json()[0]["description"]
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        # Instants outside what PostgreSQL and Python both hold once in UTC (they were a masked HTTP 500).
+        ("/open311/v2/requests.json?start_date=0001-01-01T00:00:00%2B14:00", "start_date"),
+        ("/open311/v2/requests.json?end_date=9999-12-31T23:59:59-14:00", "end_date"),
+        # NUL, which PostgreSQL refuses in text (also a 500), and the other characters XML 1.0 forbids.
+        ("/open311/v2/requests.json?service_code=BLD%00PMT", "control characters"),
+        ("/open311/v2/requests.json?status=open%0B", "control characters"),
+        ("/open311/v2/requests.json?service_request_id=2026-BLD-PMT-00018%00", "control characters"),
+        ("/open311/v2/requests/2026-BLD-PMT-00018%00.json", "control characters"),
+        ("/open311/v2/requests.xml?service_request_id=" + ",".join(["X"] * 101), "at most 100 ids"),
+    ],
+)
+async def test_open311_refuses_what_it_cannot_look_up_with_a_400(
+    client: httpx.AsyncClient, path: str, said: str
+) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 400
+    if path.split("?")[0].endswith(".xml"):
+        assert said in ElementTree.fromstring(answer.content).findtext("error/description", "")
+    else:
+        assert said in answer.json()[0]["description"]
 
 
 async def test_discovery_points_at_the_georeport_v2_endpoint(client: httpx.AsyncClient) -> None:
