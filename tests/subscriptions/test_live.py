@@ -124,16 +124,44 @@ async def _drain(socket: Any) -> None:
         await socket.recv()
 
 
-async def test_protocol_rules_are_enforced(live: ServerProcess) -> None:
-    subscribe = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { events { sequence } }"}}
-    assert await _closed_with(live.ws, subscribe) == 4401, "subscribing before connection_init"
-    assert await _closed_with(live.ws, {"type": "connection_init"}, {"type": "connection_init"}) == 4429
-    assert await _closed_with(live.ws, {"type": "connection_init"}, subscribe, subscribe) == 4409
-    assert await _closed_with(live.ws, {"type": "connection_init"}, {"type": "nonsense"}) == 4400
-    big = {"type": "connection_init", "payload": {"padding": "x" * 70_000}}
-    assert await _closed_with(live.ws, big) in (1009, 4413), "oversized messages are refused"
+INIT = {"type": "connection_init"}
+SUBSCRIBE = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { events { sequence } }"}}
+
+
+# graphql-transport-ws (PROTOCOL.md of enisdenjo/graphql-ws), one rule each: the messages, and the close code.
+@pytest.mark.parametrize(
+    ("messages", "codes"),
+    [
+        pytest.param([SUBSCRIBE], {4401}, id="Subscribe before ConnectionAck: 4401 Unauthorized"),
+        pytest.param([INIT, INIT], {4429}, id="a second ConnectionInit: 4429 Too many initialisation requests"),
+        pytest.param([INIT, SUBSCRIBE, SUBSCRIBE], {4409}, id="a Subscribe id in use: 4409 Subscriber already exists"),
+        pytest.param([INIT, {"type": "nonsense"}], {4400}, id="an unknown message type: 4400"),
+        pytest.param(
+            [{"type": "connection_init", "payload": {"padding": "x" * 70_000}}],
+            {1009, 4413},
+            id="a message over 64 KiB: 1009 or 4413",
+        ),
+    ],
+)
+async def test_protocol_rules_are_enforced(live: ServerProcess, messages: list[Any], codes: set[int]) -> None:
+    assert await _closed_with(live.ws, *messages) in codes
+
+
+async def test_another_subprotocol_is_refused_at_the_handshake(live: ServerProcess) -> None:
     with pytest.raises(websockets.InvalidStatus):
-        await _closed_with(live.ws, {"type": "connection_init"}, protocol="graphql-ws")
+        await _closed_with(live.ws, INIT, protocol="graphql-ws")
+
+
+async def test_ping_is_answered_at_any_time_and_pong_or_an_unknown_complete_changes_nothing(
+    live: ServerProcess,
+) -> None:
+    """Ping and Pong may be sent at any time, before ConnectionInit too; a Pong needs no answer; Complete for an
+    id with no operation is ignored."""
+    async with websockets.connect(live.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        for message in ({"type": "ping"}, {"type": "pong"}, INIT, {"id": "9", "type": "complete"}, {"type": "ping"}):
+            await socket.send(json.dumps(message))
+        answers = [json.loads(await asyncio.wait_for(socket.recv(), 5))["type"] for _ in range(3)]
+    assert answers == ["pong", "connection_ack", "pong"]
 
 
 async def test_silent_sockets_are_closed_after_the_init_timeout(write_url: str) -> None:
