@@ -139,6 +139,24 @@ def _case_scope(scope: Scope) -> list[ColumnElement[bool]]:
     return scoped(Case.department_id, Case.task_type_id, scope)
 
 
+def _actor(scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope's officer, as the one who entered the finding's event."""
+    return [] if scope.officer_id is None else [Event.actor_officer_id == scope.officer_id]
+
+
+def _one_event(step_id: SQLColumnExpression[int | None]) -> tuple[ColumnElement[Any], ...]:
+    """The columns of a finding that is one event (its sequence is the key), about the step `step_id`."""
+    return (
+        Event.seq.label("key"),
+        Event.case_id.label("case_id"),
+        step_id.label("step_id"),
+        Event.actor_officer_id.label("officer_id"),
+        array([Event.seq]).label("events"),
+        Event.type.label("type"),
+        Event.occurred_at.label("occurred_at"),
+    )
+
+
 def _step_officer(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.officer_id is None:
         return []
@@ -254,22 +272,10 @@ def backdated(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> 
     """Officer-dated events of a case entered longer after they say they happened than the limit allows."""
     limit = thresholds.backdate_limit(policy_limit)
     lag = Event.recorded_at - Event.occurred_at
-    where = [Event.type.in_(OFFICER_DATED), lag > limit, *_case_scope(scope)]
-    if scope.officer_id is not None:
-        where.append(Event.actor_officer_id == scope.officer_id)
     return (
-        select(
-            Event.seq.label("key"),
-            Event.case_id.label("case_id"),
-            Event.step_id.label("step_id"),
-            Event.actor_officer_id.label("officer_id"),
-            array([Event.seq]).label("events"),
-            Event.type.label("type"),
-            Event.occurred_at.label("occurred_at"),
-            Event.recorded_at.label("recorded_at"),
-        )
+        select(*_one_event(Event.step_id), Event.recorded_at.label("recorded_at"))
         .join(Case, Case.id == Event.case_id)
-        .where(*where)
+        .where(Event.type.in_(OFFICER_DATED), lag > limit, *_case_scope(scope), *_actor(scope))
     )
 
 
@@ -445,18 +451,11 @@ def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: tim
         ~heads(case_unit),
         ~heads(holder_unit),
         *_case_scope(scope),
+        *_actor(scope),
     ]
-    if scope.officer_id is not None:
-        where.append(Event.actor_officer_id == scope.officer_id)
     return (
         select(
-            Event.seq.label("key"),
-            Event.case_id.label("case_id"),
-            Step.id.label("step_id"),
-            Event.actor_officer_id.label("officer_id"),
-            array([Event.seq]).label("events"),
-            Event.type.label("type"),
-            Event.occurred_at.label("occurred_at"),
+            *_one_event(Step.id),
             Step.sequence.label("sequence"),
             actor.name.label("actor_name"),
             holder.name.label("holder_name"),

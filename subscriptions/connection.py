@@ -139,12 +139,15 @@ class Connection:
 
     async def has_room(self) -> bool:
         """Wait until the queue is at most half full (the reader is keeping up); False once closing."""
-        while not self.closing and (
-            len(self.queue) > self.limits.send_buffer // 2 or self.queued_bytes > self.limits.send_buffer_bytes // 2
-        ):
+        while not self.closing and not self._half_empty():
             self.room.clear()
             await self.room.wait()
         return not self.closing
+
+    def _half_empty(self) -> bool:
+        return (
+            len(self.queue) <= self.limits.send_buffer // 2 and self.queued_bytes <= self.limits.send_buffer_bytes // 2
+        )
 
     def stop(self, member: Member) -> None:
         """`complete` from the client: nothing more for that operation, not even what was already queued."""
@@ -205,10 +208,7 @@ class Connection:
                 await send({"type": "websocket.send", "text": message.text})
                 if message.member is not None:
                     message.member.sent = message.sequence
-                if (
-                    len(self.queue) <= self.limits.send_buffer // 2
-                    and self.queued_bytes <= self.limits.send_buffer_bytes // 2
-                ):
+                if self._half_empty():
                     self.room.set()
         except Exception:
             self._drop_queued()

@@ -279,8 +279,9 @@ class Verifier:
             if not verify_inclusion(index, size, leaf, path, root):
                 raise Mismatch(f"event {sequence} is not proven to be in the tree of {size} leaves")
 
-    def monitor(self, read: Callable[[bytes], None] | None = None) -> int:
-        size, root = self.checkpoint()
+    def monitor(self, read: Callable[[bytes], None] | None = None, signed: tuple[int, bytes] | None = None) -> int:
+        """Replay every leaf of the `signed` checkpoint (else the latest one), handing each to `read`."""
+        size, root = signed or self.checkpoint()
         stack: list[tuple[int, bytes]] = []
         for start in range(0, size, PAGE):
             end = min(start + PAGE, size)
@@ -309,17 +310,17 @@ class Verifier:
                 return
             after = page["pageInfo"]["endCursor"]
 
-    def signed_through(self, sequence: int, wait_s: float = 30) -> None:
-        """Wait until a checkpoint covers `sequence` (the server signs new events within about a second)."""
+    def signed_through(self, sequence: int, wait_s: float = 30) -> tuple[int, bytes]:
+        """The first verified checkpoint that covers `sequence` (the server signs new events within a second)."""
         deadline = time.monotonic() + wait_s
-        while self.checkpoint()[0] < sequence:
+        while (signed := self.checkpoint())[0] < sequence:
             if time.monotonic() > deadline:
                 raise Mismatch(f"no checkpoint covers event {sequence} after {wait_s:.0f} s")
             time.sleep(0.5)
+        return signed
 
-    def log_end(self) -> int:
-        """The last event the server serves, signed or not yet."""
-        end, _ = self.checkpoint()
+    def log_end(self, end: int) -> int:
+        """The last event the server serves, signed or not yet, looking from sequence `end` on."""
         while served := get_json(self.server, f"/ledger/events?start={end}&end={end + PAGE}")["events"]:
             end = served[-1]["seq"]
         return end
@@ -328,9 +329,9 @@ class Verifier:
         """Every public case page against the facts the leaves signed; returns (leaves, cases)."""
         pages = list(self.case_pages())
         # What the pages show happened by now: compare them with a tree that holds all of it.
-        self.signed_through(self.log_end())
+        signed = self.signed_through(self.log_end(self.checkpoint()[0]))
         facts = SignedFacts()
-        size = self.monitor(facts.add)
+        size = self.monitor(facts.add, signed)
         for case in pages:
             facts.check(case)
         return size, len(pages)

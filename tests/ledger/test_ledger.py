@@ -144,9 +144,9 @@ async def audited() -> AsyncIterator[tuple[ServerProcess, Officers, str]]:
             yield running, Officers(url), key
 
 
-def _monitor(running: ServerProcess, key: str, state: Path) -> int:
+def _verify(running: ServerProcess, key: str, state: Path, command: str = "monitor") -> int:
     return independent.main(
-        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "monitor"]
+        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), command]
     )
 
 
@@ -177,13 +177,13 @@ async def test_the_verifier_catches_a_rewritten_event(
     audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     running, database, key = audited
-    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0
 
     original = await database.fetchval("SELECT payload::text FROM event WHERE seq = 10")
     await database.fetch("UPDATE event SET payload = jsonb_set(payload, '{forged}', 'true') WHERE seq = 10")
     inclusion = ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(tmp_path / "i.json")]
     try:
-        assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 1
         assert "event 10 as served now differs" in capsys.readouterr().err
         # Proving the event's inclusion proves the event as served, not only the leaf.
         assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "10"]) == 1
@@ -191,13 +191,7 @@ async def test_the_verifier_catches_a_rewritten_event(
         assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "11"]) == 0
     finally:
         await database.fetch("UPDATE event SET payload = $1::jsonb WHERE seq = 10", original)
-    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0
-
-
-def _pages(running: ServerProcess, key: str, state: Path) -> int:
-    return independent.main(
-        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), "pages"]
-    )
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0
 
 
 async def test_the_verifier_catches_a_rewritten_case_page(
@@ -206,7 +200,7 @@ async def test_the_verifier_catches_a_rewritten_case_page(
     """The step comment a case page shows, altered in the database, is caught against the signed leaves (issue
     17: the ledger's events were intact, so `monitor` alone could not see it)."""
     running, database, key = audited
-    assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 0
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
     assert re.search(r"^ok: \d+ case pages show what \d+ signed leaves say$", capsys.readouterr().out, re.M)
 
     (step,) = await database.fetch(
@@ -215,8 +209,8 @@ async def test_the_verifier_catches_a_rewritten_case_page(
     )
     await database.fetch("UPDATE step SET comment = '적법하게 처리함' WHERE id = $1", step["id"])
     try:
-        assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 0, "the events are intact"
-        assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 1
+        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0, "the events are intact"
+        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
         assert f"case {step['receipt_no']}, step {step['sequence']} shows a comment" in capsys.readouterr().err
     finally:
         await database.fetch("UPDATE step SET comment = $2 WHERE id = $1", step["id"], step["comment"])
@@ -226,11 +220,11 @@ async def test_the_verifier_catches_a_rewritten_case_page(
     )
     await database.fetch("UPDATE \"case\" SET result = '허가' WHERE id = $1", closed["id"])
     try:
-        assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 1
+        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
         assert f"case {closed['receipt_no']} shows a result" in capsys.readouterr().err
     finally:
         await database.fetch('UPDATE "case" SET result = $2 WHERE id = $1', closed["id"], closed["result"])
-    assert await asyncio.to_thread(_pages, running, key, tmp_path / "state.json") == 0
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
 
 
 async def test_the_verifier_catches_a_rewritten_leaf(
@@ -242,7 +236,7 @@ async def test_the_verifier_catches_a_rewritten_leaf(
         "'\"seq\":20', '\"seq\":20 '), 'UTF8') WHERE leaf_index = 19"
     )
     await database.fetch("UPDATE event SET payload = payload WHERE seq = 20")
-    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 1
     assert "MISMATCH" in capsys.readouterr().err
 
 
@@ -252,5 +246,5 @@ async def test_the_verifier_catches_a_deleted_event(
     running, database, key = audited
     await database.fetch("DELETE FROM ledger_leaf WHERE leaf_index = 29")
     await database.fetch("DELETE FROM event WHERE seq = 30")
-    assert await asyncio.to_thread(_monitor, running, key, tmp_path / "state.json") == 1
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 1
     assert "not all there" in capsys.readouterr().err
