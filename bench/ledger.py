@@ -19,8 +19,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger import leaf, merkle
-from models import Event, EventType
+from ledger import leaf, merkle, payloads
+from models import Event
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.settings import Settings
@@ -100,11 +100,10 @@ async def measure(url: str, count: int, samples: int) -> None:
             async with sessions() as session, session.begin():
                 await events.append(
                     session,
-                    EventType.DOCUMENT_REGISTERED,
+                    payloads.ReferenceUpdated(changed={"benchmark": ["append"]}),
                     case=None,
                     actor=None,
                     occurred_at=datetime.now(UTC),
-                    details={"benchmark": "append"},
                 )
             transaction_ms.append((time.perf_counter() - started) * 1000)
     finally:

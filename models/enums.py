@@ -84,6 +84,7 @@ class EventType(StrEnum):
     ACTION_SCHEDULED = "action_scheduled"
     ACTION_RESCHEDULED = "action_rescheduled"
     ACTION_COMPLETED = "action_completed"
+    ACTION_CANCELLED = "action_cancelled"
     REFERENCE_UPDATED = "reference_updated"
     DELAY_DETECTED = "delay_detected"
     DELAY_EXPLAINED = "delay_explained"

@@ -6,7 +6,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
-from models.enums import EventType, checked
+from models.enums import EventType
+from models.vocabulary import looked_up, lookup_table
+
+# One row per kind of event, kept in step with EventType by every upgrade.
+event_type = lookup_table(EventType, "event_type")
 
 
 class Event(Base):
@@ -21,7 +25,7 @@ class Event(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"))
-    type: Mapped[EventType] = mapped_column(checked(EventType))
+    type: Mapped[EventType] = mapped_column(looked_up(EventType), ForeignKey(event_type.c.name))
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     actor_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))

@@ -26,6 +26,8 @@ class TaskType(Base):
     disclosure_reason: Mapped[str] = mapped_column(Text)
     statutory_days: Mapped[int] = mapped_column(SmallInteger)
     standard_days: Mapped[int] = mapped_column(SmallInteger)
+    # What an applicant pays, in the words of the law or ordinance that sets it; null where none is published.
+    fee: Mapped[str | None] = mapped_column(Text)
     # Where online applications of this type are received.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     search_grams: Mapped[list[str] | None] = search_grams_column("code", "name")

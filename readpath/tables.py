@@ -2,12 +2,23 @@
 
 Every expression is written over `{t}`, the alias of the row; relations over `{t}` (the parent) and `{r}` (the
 related row). Orders are the loaders' own (resolvers/dataloaders.py), so both paths list things alike.
+
+A plain field named like a column of the type's model is not written here: it is read from that column, as the
+Strawberry type reads it from the row's attribute (schema/rows.py). Only what differs from a column is written.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from schema import enums
+import sqlalchemy
+from sqlalchemy.dialects import postgresql
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.private import is_private
+
+import models
+from schema import schema as public_schema
 
 # Seoul has kept +09:00 all year since 1988, so an instant's Seoul wall time plus this suffix is its ISO form.
 SEOUL_OFFSET = "+09:00"
@@ -66,8 +77,64 @@ class Table:
     relations: dict[str, Relation] = field(default_factory=dict)
 
 
-def _table(type_name: str, table: str, scalars: dict[str, str], relations: dict[str, Relation] | None = None) -> Table:
-    return Table(type_name, table, {"id": global_id(type_name, "{t}.id"), **scalars}, relations or {})
+# Quotes a column name only where PostgreSQL needs it (a reserved word), so the usual names read as written.
+# SQLAlchemy's dialect constructors carry no annotations.
+_IDENTIFIERS = postgresql.dialect().identifier_preparer  # type: ignore[no-untyped-call]
+
+
+def column_expression(column: sqlalchemy.Column[Any]) -> str:
+    """The column as the Strawberry type shows the same-named attribute of its row."""
+    read = f"{{t}}.{_IDENTIFIERS.quote(column.name)}"
+    if isinstance(column.type, sqlalchemy.Enum) and column.type.enum_class is not None:
+        return enum_name(column.type.enum_class, read)
+    if isinstance(column.type, sqlalchemy.DateTime):
+        # A naive timestamp names no instant, so there would be no Seoul time to show; the models store none.
+        assert column.type.timezone, f"{column} is a timestamp without time zone"
+        return seoul_time(read)
+    return read
+
+
+def derived_scalars(
+    definition: StrawberryObjectDefinition, columns: Mapping[str, sqlalchemy.Column[Any]]
+) -> dict[str, str]:
+    """Every plain public field of the type whose Python name is a column (`columns`, by attribute name).
+
+    Only basic fields: one with a resolver computes something else, whatever its name, and one with permission
+    classes must keep their check, which SQL would skip. Private fields are not in the schema.
+    """
+    names = public_schema.config.name_converter
+    return {
+        names.from_field(strawberry_field): column_expression(columns[strawberry_field.python_name])
+        for strawberry_field in definition.fields
+        if strawberry_field.is_basic_field
+        and not is_private(strawberry_field.type)
+        and strawberry_field.python_name in columns
+    }
+
+
+def _definition(type_name: str) -> StrawberryObjectDefinition:
+    definition = public_schema.get_type_by_name(type_name)
+    assert isinstance(definition, StrawberryObjectDefinition), f"{type_name} is no object type of the schema"
+    return definition
+
+
+def _table(
+    type_name: str,
+    model: type[models.Base],
+    written: dict[str, str] | None = None,
+    relations: dict[str, Relation] | None = None,
+) -> Table:
+    """The type read from `model`'s table: its Relay ID, its columns, then `written`, which wins over a column."""
+    mapper = sqlalchemy.inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, sqlalchemy.Table), f"{model.__name__} maps no single table"
+    columns = dict(mapper.columns.items())
+    scalars = {
+        "id": global_id(type_name, "{t}.id"),
+        **derived_scalars(_definition(type_name), columns),
+        **(written or {}),
+    }
+    return Table(type_name, table.name, scalars, relations or {})
 
 
 def _one(target: str, table: str, key: str) -> Relation:
@@ -80,19 +147,8 @@ TABLES = {
     for table in (
         _table(
             "Case",
-            "case",
-            {
-                "receiptNo": "{t}.receipt_no",
-                "title": "{t}.title",
-                "location": "{t}.location",
-                "status": enum_name(enums.CaseStatus, "{t}.status"),
-                "receivedAt": seoul_time("{t}.received_at"),
-                "dueAt": seoul_time("{t}.due_at"),
-                "closedAt": seoul_time("{t}.closed_at"),
-                "result": "{t}.result",
-                "pageViews": "{t}.view_count",
-                "isOverdue": past_due("{t}.due_at", "{t}.closed_at"),
-            },
+            models.Case,
+            {"pageViews": "{t}.view_count", "isOverdue": past_due("{t}.due_at", "{t}.closed_at")},
             {
                 "taskType": _one("TaskType", "task_type", "task_type_id"),
                 "department": _one("Department", "department", "department_id"),
@@ -118,18 +174,8 @@ TABLES = {
         ),
         _table(
             "Step",
-            "step",
-            {
-                "sequence": "{t}.sequence",
-                "name": "{t}.name",
-                "role": enum_name(enums.StepRole, "{t}.role"),
-                "status": enum_name(enums.StepStatus, "{t}.status"),
-                "startedAt": seoul_time("{t}.started_at"),
-                "dueAt": seoul_time("{t}.due_at"),
-                "signedAt": seoul_time("{t}.signed_at"),
-                "comment": "{t}.comment",
-                "isOverdue": past_due("{t}.due_at", "{t}.signed_at"),
-            },
+            models.Step,
+            {"isOverdue": past_due("{t}.due_at", "{t}.signed_at")},
             {
                 "case": _one("Case", "case", "case_id"),
                 "officer": _one("Officer", "officer", "officer_id"),
@@ -139,20 +185,13 @@ TABLES = {
         ),
         _table(
             "Officer",
-            "officer",
-            {"name": "{t}.name", "title": "{t}.title", "email": "{t}.email", "phone": "{t}.phone"},
-            {"department": _one("Department", "department", "department_id")},
+            models.Officer,
+            relations={"department": _one("Department", "department", "department_id")},
         ),
         _table(
             "Department",
-            "department",
-            {
-                "code": "{t}.code",
-                "name": "{t}.name",
-                "level": enum_name(enums.DepartmentLevel, "{t}.level"),
-                "phone": "{t}.phone",
-            },
-            {
+            models.Department,
+            relations={
                 "parent": _one("Department", "department", "parent_id"),
                 "children": Relation(
                     "Department", "department {r} WHERE {r}.parent_id = {t}.id", many=True, order="{r}.code"
@@ -164,17 +203,8 @@ TABLES = {
         ),
         _table(
             "TaskType",
-            "task_type",
-            {
-                "code": "{t}.code",
-                "name": "{t}.name",
-                "category": enum_name(enums.TaskCategory, "{t}.category"),
-                "description": "{t}.description",
-                "disclosureReason": "{t}.disclosure_reason",
-                "statutoryDays": "{t}.statutory_days",
-                "standardDays": "{t}.standard_days",
-            },
-            {
+            models.TaskType,
+            relations={
                 "approvalLine": Relation(
                     "StepTemplate", "step_template {r} WHERE {r}.task_type_id = {t}.id", many=True, order="{r}.sequence"
                 ),
@@ -189,29 +219,16 @@ TABLES = {
         ),
         _table(
             "StepTemplate",
-            "step_template",
-            {
-                "sequence": "{t}.sequence",
-                "name": "{t}.name",
-                "role": enum_name(enums.StepRole, "{t}.role"),
-                "standardDays": "{t}.standard_days",
-            },
-            {
+            models.StepTemplate,
+            relations={
                 "taskType": _one("TaskType", "task_type", "task_type_id"),
                 "legalBasis": _one("LegalReference", "legal_reference", "legal_reference_id"),
             },
         ),
         _table(
             "LegalReference",
-            "legal_reference",
-            {
-                "law": "{t}.law",
-                "article": "{t}.article",
-                "title": "{t}.title",
-                "excerpt": "{t}.excerpt",
-                "url": "{t}.url",
-            },
-            {
+            models.LegalReference,
+            relations={
                 "taskTypes": Relation(
                     "TaskType",
                     "task_type {r} JOIN task_type_legal_reference link ON link.task_type_id = {r}.id "
@@ -229,24 +246,9 @@ TABLES = {
         ),
         _table(
             "Document",
-            "document",
-            {
-                "title": "{t}.title",
-                "kind": enum_name(enums.DocumentKind, "{t}.kind"),
-                "registeredAt": seoul_time("{t}.registered_at"),
-                "viewCount": "{t}.view_count",
-            },
-            {"registeredBy": _one("Officer", "officer", "registered_by_id")},
+            models.Document,
+            relations={"registeredBy": _one("Officer", "officer", "registered_by_id")},
         ),
-        _table(
-            "ScheduledAction",
-            "scheduled_action",
-            {
-                "description": "{t}.description",
-                "scheduledFor": seoul_time("{t}.scheduled_for"),
-                "status": enum_name(enums.ActionStatus, "{t}.status"),
-                "completedAt": seoul_time("{t}.completed_at"),
-            },
-        ),
+        _table("ScheduledAction", models.ScheduledAction),
     )
 }

@@ -8,68 +8,50 @@ because events are appended last.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.leaf import instant
-from models import Case, CaseStatus, Event, EventCounter, EventType, Officer, Step, StepStatus
+from ledger import payloads
+from models import Case, Event, EventCounter, Officer, Step
 from resolvers import ledger
 from resolvers.dataloaders import Sessions
 from resolvers.pagination import Page, page_size
 
-Payload = dict[str, Any]
 
-
-def officer_payload(officer: Officer | None) -> Payload | None:
+def shown(officer: Officer) -> payloads.OfficerShown:
     """An officer's public identity, as events show it."""
-    if officer is None:
-        return None
-    return {"id": officer.id, "name": officer.name, "title": officer.title}
+    return payloads.OfficerShown(id=officer.id, name=officer.name, title=officer.title)
 
 
-def case_payload(receipt_no: str, status: CaseStatus, due_at: datetime) -> Payload:
-    return {"receiptNo": receipt_no, "status": status.value, "dueAt": instant(due_at)}
+def shown_case(case: Case) -> payloads.CaseShown:
+    """A case as events show it, as it stands now."""
+    return payloads.CaseShown(receipt_no=case.receipt_no, status=case.status, due_at=case.due_at)
 
 
-def step_payload(sequence: int, name: str, status: StepStatus, officer_id: int, due_at: datetime | None) -> Payload:
-    return {
-        "sequence": sequence,
-        "name": name,
-        "status": status.value,
-        "officerId": officer_id,
-        "dueAt": instant(due_at) if due_at else None,
-    }
-
-
-def payload(actor: Payload | None, case: Payload | None, step: Payload | None, details: Payload | None) -> Payload:
-    """The public content of an event: who, which case and step as they stand after it, and its details."""
-    content: Payload = {"actor": actor}
-    if case is not None:
-        content["case"] = case
-    if step is not None:
-        content["step"] = step
-    content.update(details or {})
-    return content
+def shown_step(step: Step) -> payloads.StepShown:
+    """A step as events show it, as it stands now."""
+    return payloads.StepShown(
+        sequence=step.sequence, name=step.name, status=step.status, officer_id=step.officer_id, due_at=step.due_at
+    )
 
 
 async def append(
     session: AsyncSession,
-    type: EventType,
+    details: payloads.Details,
     *,
     case: Case | None,
     step: Step | None = None,
     actor: Officer | None,
     occurred_at: datetime,
-    details: Payload | None = None,
 ) -> Event:
-    """Append one event; its payload is public data only (never anything from the applicant table)."""
-    content = payload(
-        officer_payload(actor),
-        case_payload(case.receipt_no, case.status, case.due_at) if case else None,
-        step_payload(step.sequence, step.name, step.status, step.officer_id, step.due_at) if step else None,
+    """Append one event of `details`' kind; its payload is public data only (never anything from the applicant
+    table)."""
+    content = payloads.payload(
         details,
+        actor=shown(actor) if actor else None,
+        case=shown_case(case) if case else None,
+        step=shown_step(step) if step else None,
     )
     sequence = await session.scalar(
         update(EventCounter)
@@ -82,7 +64,7 @@ async def append(
         seq=sequence,
         case_id=case.id if case else None,
         step_id=step.id if step else None,
-        type=type,
+        type=details.type,
         occurred_at=occurred_at,
         recorded_at=datetime.now(UTC),
         actor_officer_id=actor.id if actor else None,

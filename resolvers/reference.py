@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger import payloads
 from models import (
     Department,
     DepartmentLevel,
-    EventType,
     LegalReference,
     Officer,
     OfficerRole,
@@ -92,6 +92,7 @@ class TaskTypeEntry(Strict):
     disclosure_reason: LongText
     statutory_days: int = Field(ge=1, le=365)
     standard_days: int = Field(ge=1, le=365)
+    fee: Text | None = Field(default=None, description="what an applicant pays, as the law or ordinance says")
     department: Code | None = Field(default=None, description="receives online applications")
     laws: list[str] = Field(default_factory=list)
     approval_line: list[StepEntry] = Field(min_length=1, max_length=12)
@@ -101,6 +102,11 @@ class TaskTypeEntry(Strict):
         if self.standard_days > self.statutory_days:
             raise ValueError("standard_days must not exceed statutory_days")
         return self
+
+
+# Members of a task-type entry that are task-type columns as they are; the rest (department, laws, the line) refer
+# to other rows. A new plain column needs only its member here.
+PLAIN_TASK_TYPE_MEMBERS = frozenset(TaskTypeEntry.model_fields) & frozenset(TaskType.__table__.columns.keys())
 
 
 class ReferenceData(Strict):
@@ -223,16 +229,11 @@ class _Applier:
         )
         row = await session.scalar(select(TaskType).where(TaskType.code == entry.code))
         values = {
-            "name": entry.name,
-            "category": entry.category,
-            "description": entry.description,
-            "disclosure_reason": entry.disclosure_reason,
-            "statutory_days": entry.statutory_days,
-            "standard_days": entry.standard_days,
+            **entry.model_dump(include=set(PLAIN_TASK_TYPE_MEMBERS)),
             "department_id": department.id if department else None,
         }
         if row is None:
-            row = TaskType(code=entry.code, **values)
+            row = TaskType(**values)
             session.add(row)
         else:
             for name, value in values.items():
@@ -268,11 +269,10 @@ async def apply(session: AsyncSession, actor: Officer, data: ReferenceData) -> d
     changed = await _Applier(session).apply(data)
     await events.append(
         session,
-        EventType.REFERENCE_UPDATED,
+        payloads.ReferenceUpdated(changed=changed),
         case=None,
         actor=actor,
         occurred_at=datetime.now(UTC),
-        details={"changed": changed},
     )
     return changed
 
@@ -320,26 +320,22 @@ async def export(session: AsyncSession) -> ReferenceData:
             for o in officers
         ],
         task_types=[
-            TaskTypeEntry(
-                code=t.code,
-                name=t.name,
-                category=t.category,
-                description=t.description,
-                disclosure_reason=t.disclosure_reason,
-                statutory_days=t.statutory_days,
-                standard_days=t.standard_days,
-                department=codes.get(t.department_id) if t.department_id else None,
-                laws=[law_keys[law_id] for task_id, law_id in cited if task_id == t.id],
-                approval_line=[
-                    StepEntry(
-                        name=s.name,
-                        role=s.role,
-                        standard_days=s.standard_days,
-                        law=law_keys.get(s.legal_reference_id) if s.legal_reference_id else None,
-                    )
-                    for s in templates
-                    if s.task_type_id == t.id
-                ],
+            TaskTypeEntry.model_validate(
+                {
+                    **{name: getattr(t, name) for name in PLAIN_TASK_TYPE_MEMBERS},
+                    "department": codes.get(t.department_id) if t.department_id else None,
+                    "laws": [law_keys[law_id] for task_id, law_id in cited if task_id == t.id],
+                    "approval_line": [
+                        StepEntry(
+                            name=s.name,
+                            role=s.role,
+                            standard_days=s.standard_days,
+                            law=law_keys.get(s.legal_reference_id) if s.legal_reference_id else None,
+                        )
+                        for s in templates
+                        if s.task_type_id == t.id
+                    ],
+                }
             )
             for t in task_types
         ],

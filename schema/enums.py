@@ -3,6 +3,9 @@
 Types import them from here, so that using one as a GraphQL type always comes with its registration.
 """
 
+import inspect
+
+from ledger import payloads
 from models import (
     ActionStatus,
     CaseStatus,
@@ -116,30 +119,11 @@ described(
     },
 )
 
+# Each kind's description is its payload class's docstring (ledger/payloads.py), where the kind is declared.
 described(
     EventType,
-    "What kind of change an event records.",
-    {
-        EventType.CASE_REGISTERED: "An officer registered the case at intake.",
-        EventType.APPLICATION_SUBMITTED: "The applicant submitted the case online.",
-        EventType.STEP_STARTED: "A step's officer began work on it.",
-        EventType.STEP_SIGNED: "A step was signed (approved).",
-        EventType.STEP_RETURNED: "The case was returned to the applicant for supplements; the clock stops.",
-        EventType.STEP_REASSIGNED: "A supervisor gave a step to another officer.",
-        EventType.CASE_RESUMED: "The supplements arrived; the clock runs again with the pause given back.",
-        EventType.CASE_REJECTED: "The case was refused and closed.",
-        EventType.CASE_WITHDRAWN: "The applicant withdrew the case.",
-        EventType.CASE_CLOSED: "The result was recorded and the case closed.",
-        EventType.DOCUMENT_REGISTERED: "A document was registered.",
-        EventType.ACTION_SCHEDULED: "A next action was scheduled.",
-        EventType.ACTION_RESCHEDULED: "A next action moved to another date, with a coded reason.",
-        EventType.ACTION_COMPLETED: "A next action was carried out.",
-        EventType.REFERENCE_UPDATED: "An administrator changed task types, laws, departments or officers.",
-        EventType.DELAY_DETECTED: "The daily check found a step or case past its due time, or an entry made long "
-        "after the fact.",
-        EventType.DELAY_EXPLAINED: "The department published its explanation of a delay.",
-        EventType.MILESTONE_REACHED: "A published figure (registered cases, page views…) passed a round number.",
-    },
+    "What kind of change an event records; docs/ledger.md lists what each kind's payload holds.",
+    {kind: inspect.getdoc(details) or "" for kind, details in payloads.KINDS.items()},
 )
 
 described(

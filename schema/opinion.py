@@ -17,7 +17,7 @@ from schema.ids import db_id_for, db_ids_of
 from schema.info import Info
 from schema.nodes import officer as officer_schema
 from schema.pagination import edges_of, page_info_of
-from schema.time import local
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.officer import Officer
@@ -104,18 +104,11 @@ class Opinion(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Opinion) -> Opinion:
-        return cls(
-            id=row.id,
+        return from_row(
+            cls,
+            row,
             alias=row.author_alias,
-            posted_at=local(row.posted_at),
-            status=row.status,
-            moderation_reason=row.moderation_reason,
-            moderated_at=local(row.moderated_at),
-            answer=row.answer,
-            answered_at=local(row.answered_at),
             text=row.body,
-            moderated_by_id=row.moderated_by_id,
-            answered_by_id=row.answered_by_id,
         )
 
     @classmethod

@@ -10,7 +10,7 @@ import models
 from schema.enums import ActionStatus
 from schema.ids import nodes_from
 from schema.info import Info
-from schema.time import local
+from schema.rows import from_row
 
 
 @strawberry.type(description="A next action announced on a case: an inspection visit, a hearing, a decision date.")
@@ -23,12 +23,9 @@ class ScheduledAction(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.ScheduledAction) -> ScheduledAction:
-        return cls(
-            id=row.id,
-            description=row.description,
-            scheduled_for=local(row.scheduled_for),
-            status=row.status,
-            completed_at=local(row.completed_at),
+        return from_row(
+            cls,
+            row,
         )
 
     @classmethod

@@ -525,6 +525,14 @@ DISCLOSURE_REASONS: dict[TaskCategory, str] = {
     E: "처분 수위에 재량이 있어 형평성 시비와 부당한 청탁이 우려되는 업무로, 처분 근거와 과정을 공개합니다.",
 }
 
+# Enforcement is the city's own action: nobody pays for it.
+FEES: dict[TaskCategory, str | None] = {
+    P: "관계 법령과 시 조례가 허가 종류와 규모별로 정한 수수료를 신청할 때 냅니다.",
+    A: "관계 법령과 시 조례가 인가·승인 대상의 규모별로 정한 수수료를 신청할 때 냅니다.",
+    R: "관계 법령과 시 조례가 정한 신고·등록 수수료를 신청할 때 냅니다.",
+    E: None,
+}
+
 RESULTS: dict[TaskCategory, tuple[str, ...]] = {
     P: ("허가", "조건부 허가 (준공 전 보완 조건)", "허가 (관계부서 협의 조건 이행)"),
     A: ("인가", "조건부 인가", "승인"),

@@ -3,6 +3,9 @@
 Each case is simulated through its approval line: steps take a random share of their standard time (some
 run late), and whatever the simulated clock had reached at `as_of` decides what is signed, in progress or
 pending. Applicants' personal data goes only to the private `applicant` rows.
+
+Every row is a NamedTuple built with keyword arguments, its fields named after the table's columns; `seed.loader`
+takes the column order, the load order and what may be left out from the models' metadata.
 """
 
 import json
@@ -13,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from ledger import leaf, merkle
-from ledger.leaf import instant
+from ledger import leaf, merkle, payloads
 from models import (
     ActionStatus,
     CaseStatus,
@@ -26,13 +28,125 @@ from models import (
     StepStatus,
     TaskCategory,
 )
-from resolvers import events
 from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day
 from seed import people
-from seed.catalog import DISCLOSURE_REASONS, LAWS, LINES, REJECTIONS, RESULTS, SUBJECTS, TASKS, THEMES, TaskSpec
+from seed.catalog import DISCLOSURE_REASONS, FEES, LAWS, LINES, REJECTIONS, RESULTS, SUBJECTS, TASKS, THEMES, TaskSpec
 from seed.scale import Scale
 
-Row = tuple[Any, ...]
+# A row of one table: a NamedTuple whose field names are the table's column names, even where a name shadows a
+# tuple method (`ledger_node.index`).
+Row = NamedTuple
+
+
+class DepartmentRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    path: str
+    phone: str
+
+
+class OfficerRow(NamedTuple):
+    id: int
+    employee_no: str
+    name: str
+    title: str
+    department_id: int
+    email: str
+    phone: str
+    active: bool
+    role: str
+
+
+class LegalReferenceRow(NamedTuple):
+    id: int
+    law: str
+    article: str
+    title: str
+    excerpt: str
+    url: str
+
+
+class TaskTypeRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    category: str
+    description: str
+    disclosure_reason: str
+    statutory_days: int
+    standard_days: int
+    fee: str | None
+    department_id: int
+
+
+class TaskTypeLegalReferenceRow(NamedTuple):
+    task_type_id: int
+    legal_reference_id: int
+
+
+class StepTemplateRow(NamedTuple):
+    id: int
+    task_type_id: int
+    sequence: int
+    name: str
+    role: str
+    standard_days: int
+    legal_reference_id: int | None
+
+
+class ApplicantRow(NamedTuple):
+    case_id: int
+    name: str
+    phone: str
+    email: str
+    address: str
+    access_code_hash: str
+
+
+class DocumentRow(NamedTuple):
+    id: int
+    case_id: int
+    title: str
+    kind: str
+    is_public: bool
+    registered_at: datetime
+    registered_by_id: int
+    view_count: int
+
+
+class ScheduledActionRow(NamedTuple):
+    id: int
+    case_id: int
+    description: str
+    scheduled_for: datetime
+    status: str
+    completed_at: datetime | None
+
+
+class EventRow(NamedTuple):
+    seq: int
+    case_id: int
+    step_id: int | None
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor_officer_id: int | None
+    payload: str  # JSON text: COPY hands it to jsonb as it is
+
+
+class LedgerLeafRow(NamedTuple):
+    leaf_index: int
+    seq: int
+    leaf: bytes
+
+
+class LedgerNodeRow(NamedTuple):
+    level: int
+    index: int  # type: ignore[assignment]  # the column's name; nothing calls tuple.index on these rows
+    hash: bytes
 
 
 class StepRow(NamedTuple):
@@ -82,65 +196,42 @@ class PendingEvent:
 
 @dataclass(frozen=True)
 class Change:
-    """One simulated change of a case, before it becomes an event."""
+    """One simulated change of a case, before it becomes an event of `details`' kind."""
 
-    type: EventType
+    details: payloads.Details
     occurred: datetime
     actor: int | None
     status: CaseStatus
     step: StepRow | None = None
     step_status: StepStatus | None = None
-    details: dict[str, Any] | None = None
     # Counter intake is typed in afterwards; online submissions are recorded as they happen.
     lag: bool = True
 
 
-# The events that set a case's status; the others leave it as it is.
-CHANGES_CASE_STATUS = {
-    EventType.APPLICATION_SUBMITTED,
-    EventType.CASE_REGISTERED,
-    EventType.STEP_STARTED,
-    EventType.STEP_RETURNED,
-    EventType.CASE_RESUMED,
-    EventType.CASE_CLOSED,
-    EventType.CASE_REJECTED,
-    EventType.CASE_WITHDRAWN,
-}
-CLOSING_EVENTS = {
-    CaseStatus.COMPLETED: EventType.CASE_CLOSED,
-    CaseStatus.REJECTED: EventType.CASE_REJECTED,
-    CaseStatus.WITHDRAWN: EventType.CASE_WITHDRAWN,
+CLOSING_EVENTS: dict[CaseStatus, type[payloads.CaseClosed]] = {
+    CaseStatus.COMPLETED: payloads.CaseClosed,
+    CaseStatus.REJECTED: payloads.CaseRejected,
+    CaseStatus.WITHDRAWN: payloads.CaseWithdrawn,
 }
 
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "department": ("id", "code", "name", "level", "parent_id", "path", "phone"),
-    "officer": ("id", "employee_no", "name", "title", "department_id", "email", "phone", "active", "role"),
-    "legal_reference": ("id", "law", "article", "title", "excerpt", "url"),
-    "task_type": (
-        "id",
-        "code",
-        "name",
-        "category",
-        "description",
-        "disclosure_reason",
-        "statutory_days",
-        "standard_days",
-        "department_id",
-    ),
-    "task_type_legal_reference": ("task_type_id", "legal_reference_id"),
-    "step_template": ("id", "task_type_id", "sequence", "name", "role", "standard_days", "legal_reference_id"),
-    "case": CaseRow._fields,
-    "applicant": ("case_id", "name", "phone", "email", "address", "access_code_hash"),
-    "step": StepRow._fields,
-    "document": ("id", "case_id", "title", "kind", "is_public", "registered_at", "registered_by_id", "view_count"),
-    "scheduled_action": ("id", "case_id", "description", "scheduled_for", "status", "completed_at"),
-    "event": ("seq", "case_id", "step_id", "type", "occurred_at", "recorded_at", "actor_officer_id", "payload"),
-    "ledger_leaf": ("leaf_index", "seq", "leaf"),
-    "ledger_node": ("level", "index", "hash"),
+# The tables the seed fills and the row type of each. `seed.loader` loads them in the models' dependency order.
+ROW_TYPES: dict[str, type[Row]] = {
+    "department": DepartmentRow,
+    "officer": OfficerRow,
+    "legal_reference": LegalReferenceRow,
+    "task_type": TaskTypeRow,
+    "task_type_legal_reference": TaskTypeLegalReferenceRow,
+    "step_template": StepTemplateRow,
+    "case": CaseRow,
+    "applicant": ApplicantRow,
+    "step": StepRow,
+    "document": DocumentRow,
+    "scheduled_action": ScheduledActionRow,
+    "event": EventRow,
+    "ledger_leaf": LedgerLeafRow,
+    "ledger_node": LedgerNodeRow,
 }
-# Dependency order for loading.
-TABLES = tuple(COLUMNS)
 
 # Online submissions among the demo cases; the rest were registered at a counter.
 ONLINE_SHARE = 0.25
@@ -224,7 +315,7 @@ class _Generator:
         self.law_ids: dict[str, int] = {}
         self.lines: dict[int, list[SimulatedStep]] = {}
         self.teams_by_theme: defaultdict[str, list[Team]] = defaultdict(list)
-        self.officer_payloads: dict[int, dict[str, Any]] = {}
+        self.officers_shown: dict[int, payloads.OfficerShown] = {}
         self.history: list[PendingEvent] = []
 
     def run(self) -> Dataset:
@@ -244,27 +335,34 @@ class _Generator:
         path = f"{parent[1] if parent else '/'}{department_id}/"
         phone = f"02-2133-{department_id:04d}"
         self.data.add(
-            "department", (department_id, code, name, level.value, parent[0] if parent else None, path, phone)
+            "department",
+            DepartmentRow(
+                id=department_id,
+                code=code,
+                name=name,
+                level=level.value,
+                parent_id=parent[0] if parent else None,
+                path=path,
+                phone=phone,
+            ),
         )
         return department_id, path
 
     def _officer(self, department_id: int, title: str, role: OfficerRole = OfficerRole.OFFICER) -> int:
         officer_id = self.ids.next("officer")
-        self.data.add(
-            "officer",
-            (
-                officer_id,
-                f"S{officer_id:06d}",
-                people.officer_name(self.rng),
-                title,
-                department_id,
-                people.officer_email(self.rng, officer_id),
-                people.officer_phone(1000 + officer_id),
-                True,
-                role.value,
-            ),
+        row = OfficerRow(
+            id=officer_id,
+            employee_no=f"S{officer_id:06d}",
+            name=people.officer_name(self.rng),
+            title=title,
+            department_id=department_id,
+            email=people.officer_email(self.rng, officer_id),
+            phone=people.officer_phone(1000 + officer_id),
+            active=True,
+            role=role.value,
         )
-        self.officer_payloads[officer_id] = {"id": officer_id, "name": self.data.rows["officer"][-1][2], "title": title}
+        self.data.add("officer", row)
+        self.officers_shown[officer_id] = payloads.OfficerShown(id=officer_id, name=row.name, title=title)
         return officer_id
 
     def _head(self, department_id: int, title: str) -> int:
@@ -320,7 +418,12 @@ class _Generator:
         for key, law in LAWS.items():
             law_id = self.ids.next("legal_reference")
             self.law_ids[key] = law_id
-            self.data.add("legal_reference", (law_id, law.law, law.article, law.title, law.excerpt, law.url))
+            self.data.add(
+                "legal_reference",
+                LegalReferenceRow(
+                    id=law_id, law=law.law, article=law.article, title=law.title, excerpt=law.excerpt, url=law.url
+                ),
+            )
 
     def _task_types(self) -> list[tuple[int, TaskSpec]]:
         tasks = []
@@ -336,21 +439,25 @@ class _Generator:
             )
             self.data.add(
                 "task_type",
-                (
-                    task_id,
-                    spec.code,
-                    spec.name,
-                    spec.category.value,
-                    description,
-                    DISCLOSURE_REASONS[spec.category],
-                    spec.statutory_days,
-                    standard_days,
+                TaskTypeRow(
+                    id=task_id,
+                    code=spec.code,
+                    name=spec.name,
+                    category=spec.category.value,
+                    description=description,
+                    disclosure_reason=DISCLOSURE_REASONS[spec.category],
+                    statutory_days=spec.statutory_days,
+                    standard_days=standard_days,
+                    fee=FEES[spec.category],
                     # Online applications go to the theme's first team.
-                    self.teams_by_theme[spec.theme.key][0].department_id,
+                    department_id=self.teams_by_theme[spec.theme.key][0].department_id,
                 ),
             )
             for key in spec.laws:
-                self.data.add("task_type_legal_reference", (task_id, self.law_ids[key]))
+                self.data.add(
+                    "task_type_legal_reference",
+                    TaskTypeLegalReferenceRow(task_type_id=task_id, legal_reference_id=self.law_ids[key]),
+                )
             self.lines[task_id] = self._line(task_id, spec, standard_days)
             tasks.append((task_id, spec))
         return tasks
@@ -364,7 +471,18 @@ class _Generator:
             law_key = spec.laws[0] if step.law == "main" else step.law
             law_id = self.law_ids[law_key] if law_key else None
             template_id = self.ids.next("step_template")
-            self.data.add("step_template", (template_id, task_id, sequence, step.name, step.role.value, days, law_id))
+            self.data.add(
+                "step_template",
+                StepTemplateRow(
+                    id=template_id,
+                    task_type_id=task_id,
+                    sequence=sequence,
+                    name=step.name,
+                    role=step.role.value,
+                    standard_days=days,
+                    legal_reference_id=law_id,
+                ),
+            )
             line.append(SimulatedStep(template_id, sequence, step.name, step.role, days, law_id))
         return line
 
@@ -469,30 +587,30 @@ class _Generator:
             result = REJECTIONS[spec.category] if rejected else rng.choice(RESULTS[spec.category])
 
         case_row = CaseRow(
-            case_id,
-            receipt_no,
-            task_id,
-            team.department_id,
-            title,
-            address,
-            status.value,
-            received_at,
-            due_at(received_at, spec.statutory_days, self.holidays),
-            closed_at,
-            result,
-            paused_at,
+            id=case_id,
+            receipt_no=receipt_no,
+            task_type_id=task_id,
+            department_id=team.department_id,
+            title=title,
+            location=address,
+            status=status.value,
+            received_at=received_at,
+            due_at=due_at(received_at, spec.statutory_days, self.holidays),
+            closed_at=closed_at,
+            result=result,
+            clock_paused_at=paused_at,
         )
         self.data.add("case", case_row)
         self.data.rows["step"].extend(step_rows)
         self.data.add(
             "applicant",
-            (
-                case_id,
-                people.applicant_name(rng),
-                people.applicant_phone(rng),
-                people.applicant_email(rng, case_id),
-                people.place(rng)[1],
-                LOCKED_ACCESS_CODE,
+            ApplicantRow(
+                case_id=case_id,
+                name=people.applicant_name(rng),
+                phone=people.applicant_phone(rng),
+                email=people.applicant_email(rng, case_id),
+                address=people.place(rng)[1],
+                access_code_hash=LOCKED_ACCESS_CODE,
             ),
         )
         first_document, first_action = self.data.count("document"), self.data.count("scheduled_action")
@@ -524,20 +642,19 @@ class _Generator:
         """The events the simulated case would have appended, from intake to its state at `as_of`."""
         final, running = CaseStatus(case.status), CaseStatus.IN_PROGRESS
         online = self.rng.random() < ONLINE_SHARE
-        intake = EventType.APPLICATION_SUBMITTED if online else EventType.CASE_REGISTERED
+        intake = payloads.ApplicationSubmitted if online else payloads.CaseRegistered
         # (when, tie-break, change): a signature precedes the start of the next step at the same moment.
         timeline: list[tuple[datetime, int, Change]] = [
             (
                 case.received_at,
                 -1,
                 Change(
-                    intake,
+                    intake(task_type=spec.code, department_id=case.department_id),
                     case.received_at,
                     None if online else handler,
                     running,
                     steps[0],
                     StepStatus.IN_PROGRESS,
-                    {"taskType": spec.code, "departmentId": case.department_id},
                     lag=not online,
                 ),
             ),
@@ -549,7 +666,7 @@ class _Generator:
                         step.started_at,
                         1,
                         Change(
-                            EventType.STEP_STARTED,
+                            payloads.StepStarted(),
                             step.started_at,
                             step.officer_id,
                             running,
@@ -559,19 +676,18 @@ class _Generator:
                     )
                 )
             if step.signed_at is not None:
-                acting = {} if step.signed_by_id == step.officer_id else {"actingFor": step.officer_id}
+                acting = None if step.signed_by_id == step.officer_id else step.officer_id
                 timeline.append(
                     (
                         step.signed_at,
                         0,
                         Change(
-                            EventType.STEP_SIGNED,
+                            payloads.StepSigned(comment=step.comment, acting_for=acting),
                             step.signed_at,
                             step.signed_by_id,
                             running,
                             step,
                             StepStatus.SIGNED,
-                            {"comment": step.comment, **acting},
                         ),
                     )
                 )
@@ -581,39 +697,34 @@ class _Generator:
                         case.clock_paused_at,
                         2,
                         Change(
-                            EventType.STEP_RETURNED,
+                            payloads.StepReturned(reason=step.comment or ""),
                             case.clock_paused_at,
                             step.officer_id,
                             CaseStatus.AWAITING_SUPPLEMENT,
                             step,
                             StepStatus.RETURNED,
-                            {"reason": step.comment},
                         ),
                     )
                 )
         for document_id, _, title, kind, public, registered_at, registered_by, _ in documents:
-            shown = {"id": document_id, "kind": kind, "public": public, **({"title": title} if public else {})}
+            shown = payloads.DocumentShown(
+                id=document_id, kind=DocumentKind(kind), public=public, title=title if public else None
+            )
             timeline.append(
                 (
                     registered_at,
                     3,
-                    Change(
-                        EventType.DOCUMENT_REGISTERED,
-                        registered_at,
-                        registered_by,
-                        running,
-                        details={"document": shown},
-                    ),
+                    Change(payloads.DocumentRegistered(document=shown), registered_at, registered_by, running),
                 )
             )
         for action_id, _, description, scheduled_for, _, completed_at in actions:
-            shown = {"id": action_id, "description": description, "scheduledFor": instant(scheduled_for)}
+            action = payloads.ActionShown(id=action_id, description=description, scheduled_for=scheduled_for)
             if completed_at is not None:
                 timeline.append(
                     (
                         completed_at,
                         5,
-                        Change(EventType.ACTION_COMPLETED, completed_at, handler, final, details={"action": shown}),
+                        Change(payloads.ActionCompleted(action=action), completed_at, handler, final),
                     )
                 )
             else:
@@ -622,7 +733,7 @@ class _Generator:
                     (
                         planned_at,
                         4,
-                        Change(EventType.ACTION_SCHEDULED, planned_at, handler, running, details={"action": shown}),
+                        Change(payloads.ActionScheduled(action=action), planned_at, handler, running),
                     )
                 )
         if case.closed_at is not None:
@@ -633,7 +744,7 @@ class _Generator:
                 (
                     case.closed_at,
                     4,
-                    Change(CLOSING_EVENTS[final], case.closed_at, closer, final, details={"result": case.result}),
+                    Change(CLOSING_EVENTS[final](result=case.result or ""), case.closed_at, closer, final),
                 )
             )
         history = _CaseHistory(self, case)
@@ -646,15 +757,15 @@ class _Generator:
         for seq, event in enumerate(sorted(self.history, key=lambda e: (e.recorded_at, e.order)), start=1):
             self.data.add(
                 "event",
-                (
-                    seq,
-                    event.case_id,
-                    event.step_id,
-                    event.type.value,
-                    event.occurred_at,
-                    event.recorded_at,
-                    event.actor_id,
-                    json.dumps(event.payload, ensure_ascii=False),
+                EventRow(
+                    seq=seq,
+                    case_id=event.case_id,
+                    step_id=event.step_id,
+                    type=event.type.value,
+                    occurred_at=event.occurred_at,
+                    recorded_at=event.recorded_at,
+                    actor_officer_id=event.actor_id,
+                    payload=json.dumps(event.payload, ensure_ascii=False),
                 ),
             )
             content = leaf.encode(
@@ -669,9 +780,11 @@ class _Generator:
                     event.payload,
                 )
             )
-            self.data.add("ledger_leaf", (seq - 1, seq, content))
+            self.data.add("ledger_leaf", LedgerLeafRow(leaf_index=seq - 1, seq=seq, leaf=content))
             hashes.append(merkle.leaf_hash(content))
-        self.data.rows["ledger_node"].extend(merkle.build(hashes))
+        self.data.rows["ledger_node"].extend(
+            LedgerNodeRow(level=level, index=index, hash=digest) for level, index, digest in merkle.build(hashes)
+        )
         self.history.clear()
 
     def _step_row(
@@ -687,19 +800,19 @@ class _Generator:
         comment: str | None = None,
     ) -> StepRow:
         return StepRow(
-            self.ids.next("step"),
-            case_id,
-            step.sequence,
-            step.name,
-            step.role.value,
-            officer,
-            status.value,
-            started,
-            step_due,
-            signed,
-            signer,
-            comment,
-            step.legal_reference_id,
+            id=self.ids.next("step"),
+            case_id=case_id,
+            sequence=step.sequence,
+            name=step.name,
+            role=step.role.value,
+            officer_id=officer,
+            status=status.value,
+            started_at=started,
+            due_at=step_due,
+            signed_at=signed,
+            signed_by_id=signer,
+            comment=comment,
+            legal_basis_id=step.legal_reference_id,
         )
 
     def _comment(self, role: StepRole) -> str | None:
@@ -712,7 +825,19 @@ class _Generator:
 
     def _document(self, case_id: int, title: str, kind: DocumentKind, public: bool, at: datetime, by: int) -> None:
         views = self.rng.randint(0, 120) if public else 0
-        self.data.add("document", (self.ids.next("document"), case_id, title, kind.value, public, at, by, views))
+        self.data.add(
+            "document",
+            DocumentRow(
+                id=self.ids.next("document"),
+                case_id=case_id,
+                title=title,
+                kind=kind.value,
+                is_public=public,
+                registered_at=at,
+                registered_by_id=by,
+                view_count=views,
+            ),
+        )
 
     def _documents(
         self,
@@ -759,7 +884,15 @@ class _Generator:
     ) -> None:
         def add(description: str, when: datetime, action: ActionStatus, done: datetime | None = None) -> None:
             self.data.add(
-                "scheduled_action", (self.ids.next("scheduled_action"), case_id, description, when, action.value, done)
+                "scheduled_action",
+                ScheduledActionRow(
+                    id=self.ids.next("scheduled_action"),
+                    case_id=case_id,
+                    description=description,
+                    scheduled_for=when,
+                    status=action.value,
+                    completed_at=done,
+                ),
             )
 
         if closed_at is not None:
@@ -794,17 +927,22 @@ class _CaseHistory:
         recorded = change.occurred + generator.entry_lag() if change.lag else change.occurred
         recorded = min(max(recorded, self.last_recorded), generator.as_of)
         self.last_recorded = recorded
-        if change.type in CHANGES_CASE_STATUS:
+        if change.details.changes_case_status:
             self.status = change.status
-        step_payload = None
+        shown_step = None
         if step is not None:
-            status = change.step_status or StepStatus(step.status)
-            step_payload = events.step_payload(step.sequence, step.name, status, step.officer_id, step.due_at)
-        content = events.payload(
-            generator.officer_payloads.get(change.actor) if change.actor else None,
-            events.case_payload(case.receipt_no, self.status, case.due_at),
-            step_payload,
+            shown_step = payloads.StepShown(
+                sequence=step.sequence,
+                name=step.name,
+                status=change.step_status or StepStatus(step.status),
+                officer_id=step.officer_id,
+                due_at=step.due_at,
+            )
+        content = payloads.payload(
             change.details,
+            actor=generator.officers_shown[change.actor] if change.actor else None,
+            case=payloads.CaseShown(receipt_no=case.receipt_no, status=self.status, due_at=case.due_at),
+            step=shown_step,
         )
         generator.history.append(
             PendingEvent(
@@ -812,7 +950,7 @@ class _CaseHistory:
                 len(generator.history),
                 case.id,
                 step.id if step else None,
-                change.type,
+                change.details.type,
                 change.occurred,
                 change.actor,
                 content,

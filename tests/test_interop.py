@@ -13,7 +13,7 @@ import pytest
 from openproc.app import create_app
 from openproc.exports import render
 from openproc.settings import Settings
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import Desk
 
@@ -52,7 +52,7 @@ async def test_services_list_every_task_type(client: httpx.AsyncClient, demo: Da
 
 
 async def test_requests_carry_the_spec_fields_and_filter(client: httpx.AsyncClient, demo: Dataset) -> None:
-    columns = COLUMNS["case"]
+    columns = ROW_TYPES["case"]._fields
     newest_open = next(row for row in reversed(demo.rows["case"]) if row[columns.index("status")] == "in_progress")
     code = next(row[1] for row in demo.rows["task_type"] if row[0] == newest_open[columns.index("task_type_id")])
     open_permits = (
@@ -69,7 +69,7 @@ async def test_requests_carry_the_spec_fields_and_filter(client: httpx.AsyncClie
 
 
 async def test_one_request_in_json_and_xml(client: httpx.AsyncClient, demo: Dataset) -> None:
-    receipt_no = demo.rows["case"][-1][COLUMNS["case"].index("receipt_no")]
+    receipt_no = demo.rows["case"][-1][ROW_TYPES["case"]._fields.index("receipt_no")]
     as_json = (await client.get(f"/open311/v2/requests/{receipt_no}.json")).json()
     as_xml = ElementTree.fromstring((await client.get(f"/open311/v2/requests/{receipt_no}.xml")).content)
 
@@ -157,7 +157,9 @@ async def test_blds_permits_and_status_history_download(client: httpx.AsyncClien
     history = (await client.get("/exports/blds/permit_status.json")).json()
 
     enforcement = {row[0] for row in demo.rows["task_type"] if row[3] == "enforcement"}
-    expected = sum(1 for row in demo.rows["case"] if row[COLUMNS["case"].index("task_type_id")] not in enforcement)
+    expected = sum(
+        1 for row in demo.rows["case"] if row[ROW_TYPES["case"]._fields.index("task_type_id")] not in enforcement
+    )
     assert len(permits) == expected
     assert {"PermitNum", "AppliedDate", "StatusCurrent", "StatusCurrentMapped", "OriginalAddress1"} <= set(permits[0])
     assert {row["StatusCurrentMapped"] for row in permits} <= {

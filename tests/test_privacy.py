@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import models
 from schema import schema
 from schema.cost import MAX_NODE_IDS
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import global_id, leaked, post
 from tests.privacy_scan import RECORDER, Recorder
 
@@ -104,7 +104,7 @@ def test_no_public_type_is_built_from_the_applicant_table() -> None:
 
 async def test_no_response_carries_applicant_data(client: httpx.AsyncClient, demo: Dataset) -> None:
     # Given the generated applicants' names, phones and e-mails
-    columns = COLUMNS["applicant"]
+    columns = ROW_TYPES["applicant"]._fields
     secrets = {row[columns.index(column)] for row in demo.rows["applicant"] for column in ("name", "phone", "email")}
     assert len(secrets) > 3 * len(demo.rows["applicant"]) * 0.5
 
@@ -132,7 +132,7 @@ async def test_no_response_carries_applicant_data(client: httpx.AsyncClient, dem
 
 
 async def test_no_event_payload_carries_applicant_data(engine: AsyncEngine, demo: Dataset) -> None:
-    columns = COLUMNS["applicant"]
+    columns = ROW_TYPES["applicant"]._fields
     secrets = {row[columns.index(column)] for row in demo.rows["applicant"] for column in ("name", "phone", "email")}
     async with engine.connect() as connection:
         payloads = "\n".join((await connection.scalars(text("SELECT payload::text FROM event"))).all())
@@ -162,7 +162,7 @@ async def test_the_suite_wide_scan_sees_responses_and_log_lines(client: httpx.As
 
 async def test_the_scan_reports_an_applicant_phone_planted_in_a_log_line(demo: Dataset) -> None:
     # Given a recorder of its own (the session's must stay clean) that knows the demo applicants
-    columns = COLUMNS["applicant"]
+    columns = ROW_TYPES["applicant"]._fields
     applicants = [
         [row[columns.index(name)] for name in ("name", "phone", "email", "address")] for row in demo.rows["applicant"]
     ]

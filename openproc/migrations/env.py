@@ -4,10 +4,11 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from models import Base
+from models import Base, vocabulary
 from openproc.database import async_url, resolve_url
 from openproc.settings import Settings
 
@@ -20,6 +21,9 @@ def run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+        # At the head the tables are the models': add the vocabulary members the code declares since.
+        if context.get_context().get_current_heads() == (ScriptDirectory.from_config(config).get_current_head(),):
+            vocabulary.sync(connection)
 
 
 async def main() -> None:

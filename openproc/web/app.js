@@ -28,10 +28,12 @@ const FEED = `subscription Feed {
 const STATUS = { RECEIVED: "접수", IN_PROGRESS: "처리 중", AWAITING_SUPPLEMENT: "보완 대기", COMPLETED: "처리 완료",
   REJECTED: "반려", WITHDRAWN: "취하" };
 const STEP = { PENDING: "대기", IN_PROGRESS: "진행 중", SIGNED: "결재 완료", RETURNED: "보완 요구", SKIPPED: "생략" };
+const ACTION = { SCHEDULED: "예정", DONE: "완료", CANCELLED: "취소" };
 const EVENT = { CASE_REGISTERED: "접수", APPLICATION_SUBMITTED: "온라인 신청", STEP_STARTED: "단계 시작",
   STEP_SIGNED: "결재", STEP_RETURNED: "보완 요구", STEP_REASSIGNED: "담당자 변경", CASE_RESUMED: "처리 재개",
   CASE_REJECTED: "반려", CASE_WITHDRAWN: "취하", CASE_CLOSED: "처리 완료", DOCUMENT_REGISTERED: "문서 등록",
   ACTION_SCHEDULED: "처리계획 등록", ACTION_RESCHEDULED: "처리계획 변경", ACTION_COMPLETED: "처리계획 완료",
+  ACTION_CANCELLED: "처리계획 취소",
   DELAY_DETECTED: "지연 발생", DELAY_EXPLAINED: "지연 사유 공개", MILESTONE_REACHED: "이정표" };
 
 const $ = (id) => document.getElementById(id);
@@ -94,7 +96,7 @@ function render(c) {
     li.querySelector(".when").textContent = s.signedAt ? `결재 ${when(s.signedAt)}` : `기한 ${when(s.dueAt)}`;
     return li;
   }));
-  $("actions").replaceChildren(...(c.nextActions.length ? c.nextActions.map((a) => item(`${when(a.scheduledFor)} ${a.description} (${a.status === "DONE" ? "완료" : "예정"})`)) : [item("없음")]));
+  $("actions").replaceChildren(...(c.nextActions.length ? c.nextActions.map((a) => item(`${when(a.scheduledFor)} ${a.description} (${ACTION[a.status]})`)) : [item("없음")]));
   $("documents").replaceChildren(...(c.documents.length ? c.documents.map((d) => item(`${d.title} · ${when(d.registeredAt)}`)) : [item("없음")]));
   const events = c.events.edges.map((e) => e.node);
   $("history").replaceChildren(...events.reverse().map(historyItem));

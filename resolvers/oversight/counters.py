@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Document, EventType, Milestone
+from ledger import payloads
+from models import Case, Document, Milestone
 from resolvers import events
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
@@ -94,11 +95,12 @@ async def check_milestones(sessions: Sessions) -> int:
                     continue
                 event = await events.append(
                     session,
-                    EventType.MILESTONE_REACHED,
+                    payloads.MilestoneReached(
+                        milestone=payloads.MilestoneShown(metric=metric.value, threshold=threshold, value=value)
+                    ),
                     case=None,
                     actor=None,
                     occurred_at=now,
-                    details={"milestone": {"metric": metric.value, "threshold": threshold, "value": value}},
                 )
                 session.add(
                     Milestone(

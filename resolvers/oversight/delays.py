@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.leaf import instant
+from ledger import payloads
 from models import (
     Case,
     CaseStatus,
@@ -21,7 +21,6 @@ from models import (
     DelayKind,
     DelayWatermark,
     Event,
-    EventType,
     Officer,
     Step,
     StepStatus,
@@ -84,17 +83,20 @@ def _late_case() -> ColumnElement[bool]:
 
 
 async def _record(
-    session: AsyncSession, delay: Delay, case: Case, step: Step | None, details: dict[str, object]
+    session: AsyncSession,
+    delay: Delay,
+    case: Case,
+    step: Step | None,
+    shown: payloads.ProcessingDelay | payloads.InputDelay,
 ) -> None:
     event = await events.append(
         session,
-        EventType.DELAY_DETECTED,
+        payloads.DelayDetected(delay=shown),
         case=case,
         step=step,
         actor=None,
         # When it was detected: the deadline itself is in the details, so the event is never "back-dated".
         occurred_at=delay.detected_at,
-        details={"delay": {"kind": delay.kind.value, **details}},
     )
     delay.detected_seq = event.seq
     session.add(delay)
@@ -123,7 +125,7 @@ async def _processing_batch(session: AsyncSession, now: datetime) -> int:
             due_at=step.due_at,
             detected_at=now,
         )
-        await _record(session, delay, case, step, {"dueAt": instant(step.due_at)})
+        await _record(session, delay, case, step, payloads.ProcessingDelay(kind="processing", due_at=step.due_at))
     cases = (
         await session.scalars(
             select(Case).where(_late_case(), _not_reported(_case_subject())).order_by(Case.due_at, Case.id).limit(BATCH)
@@ -138,7 +140,7 @@ async def _processing_batch(session: AsyncSession, now: datetime) -> int:
             due_at=case.due_at,
             detected_at=now,
         )
-        await _record(session, delay, case, None, {"dueAt": instant(case.due_at)})
+        await _record(session, delay, case, None, payloads.ProcessingDelay(kind="processing", due_at=case.due_at))
     return len(steps) + len(cases)
 
 
@@ -178,14 +180,15 @@ async def _input_batch(session: AsyncSession, now: datetime, threshold: timedelt
             lag_hours=round(lag, 2),
             detected_at=now,
         )
-        details = {
-            "eventSequence": event.seq,
-            "occurredAt": instant(event.occurred_at),
-            "recordedAt": instant(event.recorded_at),
-            "lagHours": delay.lag_hours,
-            "officer": events.officer_payload(officer),
-        }
-        await _record(session, delay, case, None, details)
+        shown = payloads.InputDelay(
+            kind="input",
+            event_sequence=event.seq,
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            lag_hours=round(lag, 2),
+            officer=events.shown(officer),
+        )
+        await _record(session, delay, case, None, shown)
     watermark.last_event_seq = max(watermark.last_event_seq, highest or 0)
     return len(late)
 
@@ -222,12 +225,13 @@ async def explain(session: AsyncSession, actor: Officer, delay_id: int, explanat
     step = None if delay.step_id is None else await session.get(Step, delay.step_id)
     await events.append(
         session,
-        EventType.DELAY_EXPLAINED,
+        payloads.DelayExplained(
+            delay=payloads.DelayShown(id=delay.id, kind=delay.kind.value), explanation=delay.explanation
+        ),
         case=case,
         step=step,
         actor=actor,
         occurred_at=delay.explained_at,
-        details={"delay": {"id": delay.id, "kind": delay.kind.value}, "explanation": delay.explanation},
     )
     return delay
 

@@ -1,12 +1,13 @@
-"""Scheduled next actions (향후 처리계획): planned, moved with a coded reason that is kept, carried out."""
+"""Scheduled next actions (향후 처리계획): planned, moved with a coded reason that is kept, carried out or called
+off."""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.leaf import instant
-from models import ActionStatus, EventType, Officer, RescheduleReason, ScheduledAction, ScheduledActionChange
+from ledger import payloads
+from models import ActionStatus, Officer, RescheduleReason, ScheduledAction, ScheduledActionChange
 from resolvers import events
 from resolvers.errors import WorkflowCode, WorkflowError
 from resolvers.workflow.access import require_case_handler, require_worker
@@ -15,6 +16,7 @@ from resolvers.workflow.rows import lock_case, require_open
 
 DESCRIPTION_LIMIT = 200
 NOTE_LIMIT = 500
+REASON_LIMIT = 500
 
 
 def _planned(value: datetime, policy: Policy, field: str) -> datetime:
@@ -25,8 +27,8 @@ def _planned(value: datetime, policy: Policy, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _shown(action: ScheduledAction) -> dict[str, object]:
-    return {"id": action.id, "description": action.description, "scheduledFor": instant(action.scheduled_for)}
+def _shown(action: ScheduledAction) -> payloads.ActionShown:
+    return payloads.ActionShown(id=action.id, description=action.description, scheduled_for=action.scheduled_for)
 
 
 async def _locked_action(session: AsyncSession, actor: Officer, action_id: int) -> ScheduledAction:
@@ -60,11 +62,10 @@ async def schedule(
     await session.flush()
     await events.append(
         session,
-        EventType.ACTION_SCHEDULED,
+        payloads.ActionScheduled(action=_shown(action)),
         case=case,
         actor=actor,
         occurred_at=occurred_at(None, policy),
-        details={"action": _shown(action)},
     )
     return action
 
@@ -99,16 +100,10 @@ async def reschedule(
     case = await lock_case(session, action.case_id)
     await events.append(
         session,
-        EventType.ACTION_RESCHEDULED,
+        payloads.ActionRescheduled(action=_shown(action), previous_for=previous, reason=reason, note=explanation),
         case=case,
         actor=actor,
         occurred_at=moment,
-        details={
-            "action": _shown(action),
-            "previousFor": instant(previous),
-            "reason": reason.value,
-            "note": explanation,
-        },
     )
     return action
 
@@ -122,10 +117,25 @@ async def complete(
     case = await lock_case(session, action.case_id)
     await events.append(
         session,
-        EventType.ACTION_COMPLETED,
+        payloads.ActionCompleted(action=_shown(action)),
         case=case,
         actor=actor,
         occurred_at=moment,
-        details={"action": _shown(action)},
+    )
+    return action
+
+
+async def cancel(session: AsyncSession, actor: Officer, policy: Policy, action_id: int, reason: str) -> ScheduledAction:
+    """Call off a planned action; the public reason says why, and the action stays listed as cancelled."""
+    action = await _locked_action(session, actor, action_id)
+    why = required_public_text(reason, "reason", REASON_LIMIT)
+    action.status = ActionStatus.CANCELLED
+    case = await lock_case(session, action.case_id)
+    await events.append(
+        session,
+        payloads.ActionCancelled(action=_shown(action), reason=why),
+        case=case,
+        actor=actor,
+        occurred_at=occurred_at(None, policy),
     )
     return action

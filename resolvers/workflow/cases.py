@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, EventType, Officer, Step, StepStatus
+from ledger import payloads
+from models import Case, CaseStatus, Officer, Step, StepStatus
 from resolvers import events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.statutory_clock import add_working_hours, working_hours_between
@@ -37,12 +38,11 @@ async def resume(session: AsyncSession, actor: Officer, policy: Policy, case_id:
     case.status, case.clock_paused_at = CaseStatus.IN_PROGRESS, None
     await events.append(
         session,
-        EventType.CASE_RESUMED,
+        payloads.CaseResumed(paused_working_hours=round(paused, 2)),
         case=case,
         step=step,
         actor=actor,
         occurred_at=moment,
-        details={"pausedWorkingHours": round(paused, 2)},
     )
     return case
 
@@ -68,7 +68,7 @@ async def _finish(
     status: CaseStatus,
     result: str,
     when: datetime | None,
-    event: EventType,
+    kind: type[payloads.CaseClosed],
 ) -> Case:
     require_worker(actor)
     case = await lock_case(session, case_id)
@@ -83,7 +83,7 @@ async def _finish(
         if step.status not in DONE_STEP:
             step.status = StepStatus.SKIPPED
     case.status, case.result, case.closed_at, case.clock_paused_at = status, result, moment, None
-    await events.append(session, event, case=case, actor=actor, occurred_at=moment, details={"result": result})
+    await events.append(session, kind(result=result), case=case, actor=actor, occurred_at=moment)
     return case
 
 
@@ -91,7 +91,7 @@ async def reject(
     session: AsyncSession, actor: Officer, policy: Policy, case_id: int, reason: str, when: datetime | None
 ) -> Case:
     why = required_public_text(reason, "reason", RESULT_LIMIT)
-    return await _finish(session, actor, policy, case_id, CaseStatus.REJECTED, why, when, EventType.CASE_REJECTED)
+    return await _finish(session, actor, policy, case_id, CaseStatus.REJECTED, why, when, payloads.CaseRejected)
 
 
 async def withdraw(
@@ -100,11 +100,11 @@ async def withdraw(
     """The applicant withdrew (취하): recorded by an officer handling the case."""
     extra = public_text(note, "note", RESULT_LIMIT, required=False)
     result = "민원인 취하" + (f" ({extra})" if extra else "")
-    return await _finish(session, actor, policy, case_id, CaseStatus.WITHDRAWN, result, when, EventType.CASE_WITHDRAWN)
+    return await _finish(session, actor, policy, case_id, CaseStatus.WITHDRAWN, result, when, payloads.CaseWithdrawn)
 
 
 async def close(
     session: AsyncSession, actor: Officer, policy: Policy, case_id: int, result: str, when: datetime | None
 ) -> Case:
     outcome = required_public_text(result, "result", RESULT_LIMIT)
-    return await _finish(session, actor, policy, case_id, CaseStatus.COMPLETED, outcome, when, EventType.CASE_CLOSED)
+    return await _finish(session, actor, policy, case_id, CaseStatus.COMPLETED, outcome, when, payloads.CaseClosed)

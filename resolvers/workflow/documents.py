@@ -2,7 +2,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Document, DocumentKind, EventType, Officer
+from ledger import payloads
+from models import Document, DocumentKind, Officer
 from resolvers import events
 from resolvers.workflow.access import require_case_handler, require_worker
 from resolvers.workflow.checks import Policy, occurred_at, required_public_text
@@ -38,15 +39,8 @@ async def register(
     )
     session.add(document)
     await session.flush()
-    shown = {"id": document.id, "kind": kind.value, "public": is_public}
-    if is_public:
-        shown["title"] = name
+    shown = payloads.DocumentShown(id=document.id, kind=kind, public=is_public, title=name if is_public else None)
     await events.append(
-        session,
-        EventType.DOCUMENT_REGISTERED,
-        case=case,
-        actor=actor,
-        occurred_at=moment,
-        details={"document": shown},
+        session, payloads.DocumentRegistered(document=shown), case=case, actor=actor, occurred_at=moment
     )
     return document

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger import payloads
 from models import (
     Applicant,
     Case,
     CaseStatus,
     Department,
-    EventType,
     Officer,
     OfficerRole,
     Step,
@@ -157,7 +157,7 @@ async def _instantiate(
     received_at: datetime,
     handler: Officer | None,
     actor: Officer | None,
-    event: EventType,
+    kind: type[payloads.CaseRegistered],
 ) -> Registered:
     calendar = await holidays(session)
     templates = (
@@ -218,12 +218,11 @@ async def _instantiate(
     await session.flush()
     await events.append(
         session,
-        event,
+        kind(task_type=task_type.code, department_id=department.id),
         case=case,
         step=steps[0] if steps else None,
         actor=actor,
         occurred_at=received_at,
-        details={"taskType": task_type.code, "departmentId": department.id},
     )
     return Registered(case=case, access_code=code)
 
@@ -257,7 +256,7 @@ async def register(
         raise Forbidden("officers register cases for their own department, supervisors for those they head")
     received_at = occurred_at(received, policy, field="receivedAt")
     return await _instantiate(
-        session, task_type, department, checked, received_at, actor, actor, EventType.CASE_REGISTERED
+        session, task_type, department, checked, received_at, actor, actor, payloads.CaseRegistered
     )
 
 
@@ -270,4 +269,4 @@ async def submit(session: AsyncSession, application: Application, now: datetime)
         raise WorkflowError(
             WorkflowCode.INVALID_VALUE, "this task type does not take online applications", "taskTypeCode"
         )
-    return await _instantiate(session, task_type, department, checked, now, None, None, EventType.APPLICATION_SUBMITTED)
+    return await _instantiate(session, task_type, department, checked, now, None, None, payloads.ApplicationSubmitted)

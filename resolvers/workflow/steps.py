@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, EventType, Officer, Step, StepStatus
+from ledger import payloads
+from models import Case, CaseStatus, Officer, Step, StepStatus
 from resolvers import events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.workflow.access import WORKERS, may_act_on_step, require_worker, supervises
@@ -31,9 +32,9 @@ async def _turn(session: AsyncSession, actor: Officer, step_id: int) -> tuple[Ca
     return case, step, line
 
 
-def _acting_for(actor: Officer, step: Step) -> dict[str, object]:
+def _acting_for(actor: Officer, step: Step) -> int | None:
     """A supervisor signing for the assignee is recorded as such."""
-    return {} if actor.id == step.officer_id else {"actingFor": step.officer_id}
+    return None if actor.id == step.officer_id else step.officer_id
 
 
 def _previous_signature(line: Sequence[Step], step: Step) -> datetime | None:
@@ -52,12 +53,11 @@ async def start(session: AsyncSession, actor: Officer, policy: Policy, step_id: 
     case.status = CaseStatus.IN_PROGRESS
     await events.append(
         session,
-        EventType.STEP_STARTED,
+        payloads.StepStarted(acting_for=_acting_for(actor, step)),
         case=case,
         step=step,
         actor=actor,
         occurred_at=moment,
-        details=_acting_for(actor, step),
     )
     return step
 
@@ -75,12 +75,11 @@ async def sign(
     step.status, step.signed_at, step.signed_by_id, step.comment = StepStatus.SIGNED, moment, actor.id, note
     await events.append(
         session,
-        EventType.STEP_SIGNED,
+        payloads.StepSigned(comment=note, acting_for=_acting_for(actor, step)),
         case=case,
         step=step,
         actor=actor,
         occurred_at=moment,
-        details={"comment": note, **_acting_for(actor, step)},
     )
     return step
 
@@ -98,12 +97,11 @@ async def return_for_supplement(
     case.status, case.clock_paused_at = CaseStatus.AWAITING_SUPPLEMENT, moment
     await events.append(
         session,
-        EventType.STEP_RETURNED,
+        payloads.StepReturned(reason=why, acting_for=_acting_for(actor, step)),
         case=case,
         step=step,
         actor=actor,
         occurred_at=moment,
-        details={"reason": why, **_acting_for(actor, step)},
     )
     return step
 
@@ -132,15 +130,10 @@ async def reassign(
     step.officer_id = new_holder.id
     await events.append(
         session,
-        EventType.STEP_REASSIGNED,
+        payloads.StepReassigned(from_=events.shown(current_holder), to=events.shown(new_holder), reason=why),
         case=case,
         step=step,
         actor=actor,
         occurred_at=moment,
-        details={
-            "from": events.officer_payload(current_holder),
-            "to": events.officer_payload(new_holder),
-            "reason": why,
-        },
     )
     return step

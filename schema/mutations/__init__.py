@@ -98,6 +98,10 @@ class Mutation:
         resolver=scheduled_action.complete_action,
         description="Record that a next action was carried out." + SIGNED_IN,
     )
+    cancel_action = strawberry.mutation(
+        resolver=scheduled_action.cancel_action,
+        description="Call off a next action, with a public reason; it stays listed as cancelled." + SIGNED_IN,
+    )
     leave_opinion = strawberry.mutation(
         resolver=opinion.leave_opinion,
         description="Leave an opinion (시민의견) on a case, a step, an officer or a task type. Anyone may; nothing "

@@ -1,4 +1,4 @@
-"""scheduleAction, rescheduleAction, completeAction."""
+"""scheduleAction, rescheduleAction, completeAction, cancelAction."""
 
 from __future__ import annotations
 
@@ -54,6 +54,12 @@ class RescheduleActionInput:
 class CompleteActionInput:
     action_id: relay.GlobalID = strawberry.field(description="The action.")
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+
+@strawberry.input(description="Call off a scheduled action.")
+class CancelActionInput:
+    action_id: relay.GlobalID = strawberry.field(description="The action; it must still be scheduled.")
+    reason: str = strawberry.field(description="Why it is called off, at most 500 characters (public).")
 
 
 async def schedule_action(
@@ -120,6 +126,28 @@ async def complete_action(
                 info.context.policy,
                 db_id_for(input.action_id, "ScheduledAction", "actionId"),
                 aware(input.occurred_at),
+            ),
+        )
+    )
+
+
+async def cancel_action(
+    info: Info,
+    input: Annotated[CancelActionInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> ScheduledActionResult:
+    return _payload(
+        await as_officer(
+            info,
+            "cancelAction",
+            input,
+            idempotency_key,
+            lambda session, officer: actions.cancel(
+                session,
+                officer,
+                info.context.policy,
+                db_id_for(input.action_id, "ScheduledAction", "actionId"),
+                input.reason,
             ),
         )
     )

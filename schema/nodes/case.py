@@ -30,7 +30,8 @@ from schema.nodes import step as step_schema
 from schema.nodes import task_type as task_type_schema
 from schema.pagination import FirstArgument, edges_of, page_info_of
 from schema.permissions import IsAuditor
-from schema.time import local, past_due
+from schema.rows import from_row
+from schema.time import past_due
 
 if TYPE_CHECKING:
     from schema.nodes.delay import Delay
@@ -60,19 +61,10 @@ class Case(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Case) -> Case:
-        return cls(
-            id=row.id,
-            receipt_no=row.receipt_no,
-            title=row.title,
-            location=row.location,
-            status=row.status,
-            received_at=local(row.received_at),
-            due_at=local(row.due_at),
-            closed_at=local(row.closed_at),
-            result=row.result,
+        return from_row(
+            cls,
+            row,
             page_views=row.view_count,
-            task_type_id=row.task_type_id,
-            department_id=row.department_id,
             _row=row,
         )
 

@@ -21,8 +21,9 @@ from schema.nodes import event as event_schema
 from schema.nodes import officer as officer_schema
 from schema.nodes import step as step_schema
 from schema.pagination import edges_of, page_info_of
+from schema.rows import from_row
 from schema.scope import OversightScope, scope_of
-from schema.time import aware, local
+from schema.time import aware
 
 if TYPE_CHECKING:
     from schema.nodes.case import Case
@@ -64,21 +65,11 @@ class Delay(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Delay) -> Delay:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            due_at=local(row.due_at),
-            lag_hours=row.lag_hours,
-            detected_at=local(row.detected_at),
+        return from_row(
+            cls,
+            row,
             detected_sequence=row.detected_seq,
             late_event_sequence=row.late_event_seq,
-            explanation=row.explanation,
-            explained_at=local(row.explained_at),
-            case_id=row.case_id,
-            step_id=row.step_id,
-            officer_id=row.officer_id,
-            department_id=row.department_id,
-            explained_by_id=row.explained_by_id,
         )
 
     @classmethod

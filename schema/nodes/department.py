@@ -12,6 +12,7 @@ from schema.enums import DepartmentLevel
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.nodes import officer as officer_schema
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.officer import Officer
@@ -28,14 +29,7 @@ class Department(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Department) -> Department:
-        return cls(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            level=row.level,
-            phone=row.phone,
-            parent_id=row.parent_id,
-        )
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(

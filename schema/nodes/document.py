@@ -12,7 +12,7 @@ from schema.enums import DocumentKind
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.nodes import officer as officer_schema
-from schema.time import local
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.officer import Officer
@@ -29,13 +29,9 @@ class Document(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Document) -> Document:
-        return cls(
-            id=row.id,
-            title=row.title,
-            kind=row.kind,
-            registered_at=local(row.registered_at),
-            view_count=row.view_count,
-            registered_by_id=row.registered_by_id,
+        return from_row(
+            cls,
+            row,
         )
 
     @classmethod

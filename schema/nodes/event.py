@@ -17,7 +17,7 @@ from schema.nodes import case as case_schema
 from schema.nodes import officer as officer_schema
 from schema.nodes import step as step_schema
 from schema.pagination import edges_of, page_info_of
-from schema.time import local
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.case import Case
@@ -45,16 +45,13 @@ class Event(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Event) -> Event:
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=row.seq,
             sequence=row.seq,
             leaf_index=row.seq - 1,
-            type=row.type,
-            occurred_at=local(row.occurred_at),
-            recorded_at=local(row.recorded_at),
             payload=cast(JSON, row.payload),
-            case_id=row.case_id,
-            step_id=row.step_id,
             actor_id=row.actor_officer_id,
         )
 

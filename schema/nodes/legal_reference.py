@@ -10,6 +10,7 @@ import models
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.nodes import task_type as task_type_schema
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.task_type import StepTemplate, TaskType
@@ -26,7 +27,7 @@ class LegalReference(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.LegalReference) -> LegalReference:
-        return cls(id=row.id, law=row.law, article=row.article, title=row.title, excerpt=row.excerpt, url=row.url)
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(

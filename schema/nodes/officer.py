@@ -15,6 +15,7 @@ from schema.info import Info
 from schema.nodes import department as department_schema
 from schema.nodes import step as step_schema
 from schema.pagination import AfterArgument, FirstArgument, edges_of, page_info_of
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.department import Department
@@ -32,9 +33,7 @@ class Officer(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Officer) -> Officer:
-        return cls(
-            id=row.id, name=row.name, title=row.title, email=row.email, phone=row.phone, department_id=row.department_id
-        )
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(

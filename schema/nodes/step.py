@@ -16,7 +16,8 @@ from schema.nodes import case as case_schema
 from schema.nodes import legal_reference as legal_reference_schema
 from schema.nodes import officer as officer_schema
 from schema.pagination import edges_of, page_info_of
-from schema.time import local, past_due
+from schema.rows import from_row
+from schema.time import past_due
 
 if TYPE_CHECKING:
     from schema.nodes.case import Case
@@ -44,20 +45,9 @@ class Step(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Step) -> Step:
-        return cls(
-            id=row.id,
-            sequence=row.sequence,
-            name=row.name,
-            role=row.role,
-            status=row.status,
-            started_at=local(row.started_at),
-            due_at=local(row.due_at),
-            signed_at=local(row.signed_at),
-            comment=row.comment,
-            case_id=row.case_id,
-            officer_id=row.officer_id,
-            signed_by_id=row.signed_by_id,
-            legal_basis_id=row.legal_basis_id,
+        return from_row(
+            cls,
+            row,
         )
 
     @classmethod

@@ -15,6 +15,7 @@ from schema.info import Info
 from schema.nodes import case as case_schema
 from schema.nodes import legal_reference as legal_reference_schema
 from schema.pagination import AfterArgument, FirstArgument
+from schema.rows import from_row
 
 if TYPE_CHECKING:
     from schema.nodes.case import CaseConnection
@@ -33,19 +34,14 @@ class TaskType(relay.Node):
     disclosure_reason: str = strawberry.field(description="Why the city discloses this task's cases.")
     statutory_days: int = strawberry.field(description="Processing period set by law (법정처리기간), in days.")
     standard_days: int = strawberry.field(description="The city's own target period, in days; never above the law's.")
+    fee: str | None = strawberry.field(
+        description="What an applicant pays (수수료), as the law or ordinance that sets it says; null where the "
+        "city has published none."
+    )
 
     @classmethod
     def from_model(cls, row: models.TaskType) -> TaskType:
-        return cls(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            category=row.category,
-            description=row.description,
-            disclosure_reason=row.disclosure_reason,
-            statutory_days=row.statutory_days,
-            standard_days=row.standard_days,
-        )
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(
@@ -89,15 +85,7 @@ class StepTemplate(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.StepTemplate) -> StepTemplate:
-        return cls(
-            id=row.id,
-            sequence=row.sequence,
-            name=row.name,
-            role=row.role,
-            standard_days=row.standard_days,
-            task_type_id=row.task_type_id,
-            legal_reference_id=row.legal_reference_id,
-        )
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(

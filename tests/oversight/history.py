@@ -7,11 +7,11 @@ sequence, ledger leaf), only with the recording time chosen, because input delay
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger import payloads
 from models import (
     Case,
     CaseStatus,
@@ -52,14 +52,19 @@ class History:
 
 # What the workflow records with each kind of event (docs/ledger.md), so that the leaves of a history written
 # directly follow the published format like any other.
-DETAILS: dict[EventType, dict[str, Any]] = {
-    EventType.STEP_SIGNED: {"comment": None},
-    EventType.STEP_RETURNED: {"reason": "보완 요구"},
-    EventType.CASE_RESUMED: {"pausedWorkingHours": 0},
-    EventType.CASE_REJECTED: {"result": "시설기준 미달"},
-    EventType.CASE_WITHDRAWN: {"result": "민원인 취하"},
-    EventType.CASE_CLOSED: {"result": "수리"},
+EXAMPLES: dict[EventType, payloads.Details] = {
+    EventType.STEP_SIGNED: payloads.StepSigned(comment=None),
+    EventType.STEP_RETURNED: payloads.StepReturned(reason="보완 요구"),
+    EventType.CASE_RESUMED: payloads.CaseResumed(paused_working_hours=0),
+    EventType.CASE_REJECTED: payloads.CaseRejected(result="시설기준 미달"),
+    EventType.CASE_WITHDRAWN: payloads.CaseWithdrawn(result="민원인 취하"),
+    EventType.CASE_CLOSED: payloads.CaseClosed(result="수리"),
 }
+
+
+def details(type: EventType) -> payloads.Details:
+    """An example of what the workflow records with an event of `type` (kinds without members need none)."""
+    return EXAMPLES.get(type) or payloads.KINDS[type]()
 
 
 async def append_event(
@@ -83,7 +88,7 @@ async def append_event(
         occurred_at=occurred_at,
         recorded_at=recorded_at,
         actor_officer_id=actor_id,
-        payload={"actor": None, **DETAILS.get(type, {})},
+        payload=payloads.payload(details(type), actor=None, case=None, step=None),
     )
     session.add(event)
     await session.flush()

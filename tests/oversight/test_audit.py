@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger import payloads
 from models import (
     Case,
     CaseStatus,
@@ -43,7 +44,7 @@ from schema import schema
 from schema.time import SEOUL
 from tests.conftest import fresh_database
 from tests.helpers import Officers, global_id
-from tests.oversight.history import DETAILS
+from tests.oversight.history import details
 from tests.schema.mutations.workflow import db_id
 
 FINDINGS = """
@@ -243,11 +244,11 @@ class Builder:
                 occurred_at=item.occurred,
                 recorded_at=item.recorded,
                 actor_officer_id=actor.id,
-                payload=events.payload(
-                    events.officer_payload(actor),
-                    events.case_payload(case.receipt_no, case.status, case.due_at),
-                    events.step_payload(step.sequence, step.name, step.status, step.officer_id, step.due_at),
-                    DETAILS.get(item.type),
+                payload=payloads.payload(
+                    details(item.type),
+                    actor=events.shown(actor),
+                    case=events.shown_case(case),
+                    step=events.shown_step(step),
                 ),
             )
             self.session.add(event)

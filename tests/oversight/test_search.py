@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import Officers, call, post
 
 SEARCH = """
@@ -103,7 +103,7 @@ async def test_one_typo_still_finds_the_case(writer: httpx.AsyncClient, made_cas
 
 
 async def test_receipt_number_finds_its_case_first(client: httpx.AsyncClient, demo: Dataset) -> None:
-    receipt_no = demo.rows["case"][123][COLUMNS["case"].index("receipt_no")]
+    receipt_no = demo.rows["case"][123][ROW_TYPES["case"]._fields.index("receipt_no")]
 
     result = await _search(client, receipt_no.lower())
 

@@ -1,6 +1,7 @@
 """Every argument-free field of a compiled type is read by the compiled path, or is named here with the reason it
-is not: a field left out of readpath/tables.py by oversight would silently send every query that selects it to
-the slower path, and the equivalence tests, which build their queries from the same map, would not notice."""
+is not: a field left out of readpath/tables.py by oversight (neither written there nor read from a same-named
+column) would silently send every query that selects it to the slower path, and the equivalence tests, which build
+their queries from the same map, would not notice."""
 
 from graphql import GraphQLField, GraphQLObjectType
 

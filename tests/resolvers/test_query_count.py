@@ -2,7 +2,7 @@
 
 from openproc.settings import Settings
 from resolvers.context import Context
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import StatementCounter, execute
 from tests.schema.test_case import CASE_DETAIL
 
@@ -30,7 +30,7 @@ def _step_counts(demo: Dataset) -> dict[str, int]:
     case_ids = {row[0]: row[1] for row in demo.rows["case"]}
     counts: dict[str, int] = {}
     for row in demo.rows["step"]:
-        receipt_no = case_ids[row[COLUMNS["step"].index("case_id")]]
+        receipt_no = case_ids[row[ROW_TYPES["step"]._fields.index("case_id")]]
         counts[receipt_no] = counts.get(receipt_no, 0) + 1
     return counts
 

@@ -2,7 +2,7 @@ from collections import Counter
 from typing import Any
 
 from resolvers.context import Context
-from seed.generator import COLUMNS, Dataset
+from seed.generator import Dataset
 from tests.helpers import execute
 
 CASE_DETAIL = """
@@ -26,7 +26,7 @@ query CaseDetail($receiptNo: String!) {
 
 
 def _rows(demo: Dataset, table: str) -> list[dict[str, Any]]:
-    return [dict(zip(COLUMNS[table], row, strict=True)) for row in demo.rows[table]]
+    return [row._asdict() for row in demo.rows[table]]
 
 
 async def test_case_detail_shows_the_whole_approval_line(context: Context, demo: Dataset) -> None:

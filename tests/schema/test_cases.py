@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from resolvers.context import Context
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import execute, global_id
 
 CASES = """
@@ -19,7 +19,7 @@ query Cases($filter: CaseFilter, $orderBy: CaseOrderBy! = RECEIVED_AT_DESC, $fir
 
 
 def _cases(demo: Dataset) -> list[dict[str, Any]]:
-    return [dict(zip(COLUMNS["case"], row, strict=True)) for row in demo.rows["case"]]
+    return [row._asdict() for row in demo.rows["case"]]
 
 
 async def _all_pages(context: Context, **variables: object) -> list[dict[str, Any]]:
@@ -84,7 +84,7 @@ async def test_department_filter_includes_units_below(context: Context, demo: Da
 
 
 async def test_received_range_and_officer_filters(context: Context, demo: Dataset) -> None:
-    step_columns = COLUMNS["step"]
+    step_columns = ROW_TYPES["step"]._fields
     officer_id = demo.rows["step"][0][step_columns.index("officer_id")]
     case_ids = {
         row[step_columns.index("case_id")]

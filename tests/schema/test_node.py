@@ -3,7 +3,7 @@
 import pytest
 
 from resolvers.context import Context
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import execute, global_id
 
 NODE = """
@@ -46,11 +46,11 @@ async def test_node_round_trip(context: Context, demo: Dataset, type_name: str) 
 
     assert data["node"]["__typename"] == type_name
     assert data["node"]["id"] == node_id
-    assert data["node"][field] == row[COLUMNS[table].index(column)]
+    assert data["node"][field] == row[ROW_TYPES[table]._fields.index(column)]
 
 
 async def test_public_document_by_node_but_never_a_private_one(context: Context, demo: Dataset) -> None:
-    public_column = COLUMNS["document"].index("is_public")
+    public_column = ROW_TYPES["document"]._fields.index("is_public")
     public = next(row for row in demo.rows["document"] if row[public_column])
     private = next(row for row in demo.rows["document"] if not row[public_column])
 

@@ -2,7 +2,7 @@
 
 from resolvers.context import Context
 from seed.catalog import TASKS
-from seed.generator import COLUMNS, Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import execute, global_id
 
 TASK_TYPES = """
@@ -90,7 +90,7 @@ async def test_officers_page_through_everyone(context: Context, demo: Dataset) -
 
 
 async def test_officers_of_one_department(context: Context, demo: Dataset) -> None:
-    department_id = demo.rows["officer"][-1][COLUMNS["officer"].index("department_id")]
+    department_id = demo.rows["officer"][-1][ROW_TYPES["officer"]._fields.index("department_id")]
     data = await execute(context, OFFICERS, first=100, departmentId=global_id("Department", department_id))
     assert {edge["node"]["department"]["id"] for edge in data["officers"]["edges"]} == {
         global_id("Department", department_id)
@@ -98,7 +98,7 @@ async def test_officers_of_one_department(context: Context, demo: Dataset) -> No
 
 
 async def test_officer_with_the_steps_they_hold(context: Context, demo: Dataset) -> None:
-    columns = COLUMNS["step"]
+    columns = ROW_TYPES["step"]._fields
     officer_id = demo.rows["step"][0][columns.index("officer_id")]
     signed = sum(
         1

@@ -9,7 +9,7 @@ import pytest
 
 from schema.time import SEOUL
 from seed import people
-from seed.generator import COLUMNS, Dataset, generate
+from seed.generator import ROW_TYPES, Dataset, generate
 from seed.scale import SCALES
 
 AS_OF = datetime(2026, 11, 26, 15, tzinfo=SEOUL)
@@ -27,11 +27,11 @@ def test_same_seed_and_date_give_the_same_data(demo_data: Dataset) -> None:
 
 
 def test_every_case_has_a_coherent_approval_line(demo_data: Dataset) -> None:
-    columns = COLUMNS["step"]
+    columns = ROW_TYPES["step"]._fields
     lines: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in demo_data.rows["step"]:
         lines[row[columns.index("case_id")]].append(row)
-    status_of = {row[0]: row[COLUMNS["case"].index("status")] for row in demo_data.rows["case"]}
+    status_of = {row[0]: row[ROW_TYPES["case"]._fields.index("status")] for row in demo_data.rows["case"]}
 
     for case_id, steps in lines.items():
         statuses = [step[columns.index("status")] for step in steps]
@@ -50,7 +50,7 @@ def test_every_case_has_a_coherent_approval_line(demo_data: Dataset) -> None:
 
 
 def test_the_mix_has_finished_late_open_and_returned_cases(demo_data: Dataset) -> None:
-    columns = COLUMNS["case"]
+    columns = ROW_TYPES["case"]._fields
     statuses = Counter(row[columns.index("status")] for row in demo_data.rows["case"])
     late = sum(
         1 for row in demo_data.rows["case"] if (row[columns.index("closed_at")] or AS_OF) > row[columns.index("due_at")]

@@ -16,6 +16,7 @@ ACTION_RESULT = (
 SCHEDULE = f"mutation($input: ScheduleActionInput!) {{ scheduleAction(input: $input) {{ {ACTION_RESULT} }} }}"
 RESCHEDULE = f"mutation($input: RescheduleActionInput!) {{ rescheduleAction(input: $input) {{ {ACTION_RESULT} }} }}"
 COMPLETE = f"mutation($input: CompleteActionInput!) {{ completeAction(input: $input) {{ {ACTION_RESULT} }} }}"
+CANCEL = f"mutation($input: CancelActionInput!) {{ cancelAction(input: $input) {{ {ACTION_RESULT} }} }}"
 PUBLIC_CASE = """
 query($receiptNo: String!) { case(receiptNo: $receiptNo) { documents { title } nextActions { description status } } }
 """
@@ -91,6 +92,30 @@ async def test_actions_are_scheduled_moved_with_a_reason_and_completed(desk: Des
     assert [row["reason_code"] for row in history] == ["weather"]
     types = [event["type"] for event in await desk.events_of(case["receiptNo"])]
     assert types[-3:] == ["ACTION_SCHEDULED", "ACTION_RESCHEDULED", "ACTION_COMPLETED"]
+
+
+async def test_an_action_is_called_off_with_a_public_reason_and_stays_listed(desk: Desk) -> None:
+    case = (await desk.register())["case"]
+    clerk = db_id(case["steps"][0]["officer"]["id"])
+    soon = datetime.now(UTC) + timedelta(days=3)
+    scheduled = await desk.ok(
+        SCHEDULE, clerk, input={"caseId": case["id"], "description": "현장조사", "scheduledFor": soon.isoformat()}
+    )
+    action_id = scheduled["action"]["id"]
+
+    blank = await desk.refused(CANCEL, clerk, input={"actionId": action_id, "reason": "  "})
+    cancelled = await desk.ok(CANCEL, clerk, input={"actionId": action_id, "reason": "신청인 요청으로 생략"})
+    again = await desk.refused(CANCEL, clerk, input={"actionId": action_id, "reason": "다시"})
+    not_after = await desk.refused(COMPLETE, clerk, input={"actionId": action_id})
+    shown = await call(desk.client, PUBLIC_CASE, receiptNo=case["receiptNo"])
+    last = (await desk.events_of(case["receiptNo"]))[-1]
+
+    assert (blank["code"], again["code"], not_after["code"]) == ("REQUIRED", "INVALID_STATE", "INVALID_STATE")
+    assert cancelled["action"]["status"] == "CANCELLED"
+    assert {"description": "현장조사", "status": "CANCELLED"} in shown["data"]["case"]["nextActions"]
+    assert last["type"] == "ACTION_CANCELLED"
+    assert last["payload"]["reason"] == "신청인 요청으로 생략"
+    assert last["payload"]["action"]["id"] == db_id(action_id)
 
 
 AUDIT = "query($r: String!) { case(receiptNo: $r) { auditDocuments { title } } }"

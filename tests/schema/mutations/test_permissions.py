@@ -8,7 +8,13 @@ import pytest
 from tests.helpers import global_id
 from tests.oversight.test_delays import EXPLAIN
 from tests.oversight.test_opinions import ANSWER, MODERATE, an_opinion
-from tests.schema.mutations.test_documents_and_actions import COMPLETE, REGISTER_DOCUMENT, RESCHEDULE, SCHEDULE
+from tests.schema.mutations.test_documents_and_actions import (
+    CANCEL,
+    COMPLETE,
+    REGISTER_DOCUMENT,
+    RESCHEDULE,
+    SCHEDULE,
+)
 from tests.schema.mutations.workflow import (
     CLOSE,
     REASSIGN,
@@ -55,6 +61,7 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"actionId": ACTION, "scheduledFor": "2099-01-01T09:00:00+09:00", "reason": "OTHER"},
     ),
     "completeAction": (COMPLETE, {"actionId": ACTION}),
+    "cancelAction": (CANCEL, {"actionId": ACTION, "reason": "r"}),
     "moderateOpinion": (MODERATE, {"opinionId": FRESH_OPINION, "decision": "HIDE", "reason": "r"}),
     "answerOpinion": (ANSWER, {"opinionId": FRESH_OPINION, "answer": "a"}),
     "explainDelay": (EXPLAIN, {"delayId": global_id("Delay", 1), "explanation": "e"}),
@@ -125,7 +132,15 @@ async def test_an_officer_cannot_touch_another_teams_case(desk: Desk) -> None:
             query, outsider, input={key: targets.get(key, value) for key, value in input.items()}
         )
         for name, (query, input) in MUTATIONS.items()
-        if name not in ("registerCase", "rescheduleAction", "completeAction", "reassignStep", *DEPARTMENT_TESTED)
+        if name
+        not in (
+            "registerCase",
+            "rescheduleAction",
+            "completeAction",
+            "cancelAction",
+            "reassignStep",
+            *DEPARTMENT_TESTED,
+        )
     }
     assert set(codes.values()) == {"FORBIDDEN"}, codes
     assert await desk.event_count() == before

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from openproc.database import create_engine
 from openproc.settings import Settings
 from resolvers import reference
+from tests.helpers import call
 from tests.schema.mutations.workflow import APPLICANT, ERROR, REGISTER, Desk
 
 IMPORT = f"""
@@ -14,6 +15,7 @@ mutation($document: String!, $key: String) {{
   }}
 }}
 """
+FEE = "query($r: String!) { case(receiptNo: $r) { taskType { fee } } }"
 NEW_TASK = """
 legal_references:
   - law: 건축법
@@ -28,6 +30,7 @@ task_types:
     disclosure_reason: 신고 빈도가 높은 업무로 처리과정을 공개합니다.
     statutory_days: 5
     standard_days: 3
+    fee: 공작물 축조신고 수수료는 시 조례가 정한 금액을 냅니다.
     laws: [건축법 제83조]
     approval_line:
       - {name: 접수, role: receipt, standard_days: 1, law: 민원 처리에 관한 법률 제9조}
@@ -59,10 +62,14 @@ async def test_a_new_task_type_is_imported_and_takes_cases(desk: Desk) -> None:
         )
     )["case"]
 
+    # A public read of the new type: the compiled path answers it, from the column the model declares.
+    shown = await call(desk.client, FEE, r=case["receiptNo"])
+
     assert imported["taskTypes"] == ["BLD-WRK"]
     assert again == imported
     assert await desk.event_count() == before + 2, "one import event, one registration"
     assert [step["name"] for step in case["steps"]] == ["접수", "검토", "팀장 결재"]
+    assert shown["data"]["case"]["taskType"]["fee"] == "공작물 축조신고 수수료는 시 조례가 정한 금액을 냅니다."
 
 
 async def test_bad_documents_are_refused_with_the_path_at_fault(desk: Desk) -> None:
@@ -101,3 +108,4 @@ async def test_export_and_import_round_trip(write_url: str, desk: Desk) -> None:
         await engine.dispose()
     assert len(result["officers"]) > 100
     assert again == exported
+    assert "fee: 관계 법령과 시 조례가" in exported, "the demo's fees travel with the task types"
