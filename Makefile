@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-hostile bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -119,6 +119,11 @@ bench-soak: install-dev
 ## Checkpoint freshness: recorded → covered by a served checkpoint, p50/p99 (target p99 ≤ 250 ms).
 bench-checkpoints: install-dev
 	$(BIN)/python -m bench.checkpoints $(ARGS)
+
+## Witness freshness: committed → a served checkpoint covering it with a witness's cosignature, p50/p99 over 100
+## commits (`openproc witness` and the server on loopback ports). ARGS="--commits 100 --seconds 60 --pace 0.1".
+bench-witness: install-dev
+	$(BIN)/python -m bench.witness $(ARGS)
 
 ## Hostile requests (issue 22's attacks): /healthz p99 ≤ 50 ms during each, RSS growth < 64 MiB, a typed refusal.
 bench-hostile: install-dev

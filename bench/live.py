@@ -189,7 +189,8 @@ async def asyncpg_recorded(db_url: str, receipt_no: str) -> float:
     return float(recorded.timestamp())
 
 
-async def prepare(server_url: str) -> str:
+async def prepare(server_url: str, scale: str = "demo") -> str:
+    """A new database beside `server_url`'s, migrated and seeded at `scale` (as of now); returns its URL."""
     name = f"openproc_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(loader.libpq(make_url(server_url).set(database="postgres").render_as_string(False)))
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -200,7 +201,7 @@ async def prepare(server_url: str) -> str:
     try:
         from schema.time import SEOUL
 
-        dataset = generator.generate(SCALES["demo"], datetime.now(SEOUL), await loader.holidays(connection))
+        dataset = generator.generate(SCALES[scale], datetime.now(SEOUL), await loader.holidays(connection))
         await loader.write(connection, dataset, reset=False)
     finally:
         await connection.close()

@@ -37,6 +37,61 @@ class Signer:
         return f"{body}\n{SIGNATURE_PREFIX}{self.name} {line}\n"
 
 
+@dataclass(frozen=True)
+class VerifierKey:
+    """A signed-note verifier key, `<name>+<hex key ID>+<base64(signature type ‖ Ed25519 public key)>`."""
+
+    name: str
+    key_id: bytes
+    public: Ed25519PublicKey
+
+    @classmethod
+    def parse(cls, text: str, signature_type: bytes) -> "VerifierKey":
+        """Raises ValueError unless `text` is an Ed25519 key of `signature_type` whose key ID matches its name
+        and bytes: a key ID that does not is a typing error, and would silently match no signature."""
+        try:
+            name, key_id_hex, encoded = text.strip().split("+", 2)
+            raw = base64.b64decode(encoded, validate=True)
+            key_id = bytes.fromhex(key_id_hex)
+        except ValueError as error:
+            raise ValueError(f"not a verifier key (name+hex key ID+base64 key): {text!r}") from error
+        if raw[:1] != signature_type or len(raw) != 33:
+            raise ValueError(f"{name}: not an Ed25519 key of signature type 0x{signature_type.hex()}")
+        if not name or any(character.isspace() for character in name) or len(key_id) != 4:
+            raise ValueError(f"{name!r}: a key name without spaces and a four-byte key ID are required")
+        if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4] != key_id:
+            raise ValueError(f"{name}: the key ID does not match the key's name and bytes")
+        return cls(name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:]))
+
+
+def split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """A signed note's text (with its final newline) and its signatures as (key name, key ID ‖ signature).
+
+    c2sp.org/signed-note: the text ends at the note's last blank line; each signature line is an em dash, a
+    space, the key name, a space and base64. Raises ValueError on anything else.
+    """
+    if any(ord(character) < 0x20 and character != "\n" for character in note):
+        raise ValueError("a signed note holds no control character but newline")
+    text, blank, block = note.rpartition("\n\n")
+    if not blank or not block.endswith("\n"):
+        raise ValueError("not a signed note: no blank line before newline-terminated signature lines")
+    return text + "\n", [signature_line(line) for line in block[:-1].split("\n")]
+
+
+def signature_line(line: str) -> tuple[str, bytes]:
+    """(key name, key ID ‖ signature) of one signature line, without its newline; ValueError if it is none."""
+    name, space, encoded = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
+    if not line.startswith(SIGNATURE_PREFIX) or not space or not name or "+" in name:
+        raise ValueError(f"not a signature line: {line[:80]!r}")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError as error:
+        raise ValueError(f"a signature by {name} is not base64") from error
+    if len(blob) < 5:
+        raise ValueError(f"a signature by {name} is too short")
+    return name, blob
+
+
 def checkpoint_body(origin: str, size: int, root: bytes) -> str:
     return f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
 

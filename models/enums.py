@@ -110,12 +110,13 @@ class OpinionStatus(StrEnum):
     HIDDEN = "hidden"
 
 
-def checked(enum: type[StrEnum]) -> Enum:
-    """A VARCHAR column with a CHECK constraint holding the enum's values (not its names)."""
+def checked(enum: type[StrEnum], *, constraint: bool = True) -> Enum:
+    """A VARCHAR column holding the enum's values (not its names), with a CHECK constraint listing them unless a
+    lookup table checks them instead (models/vocabulary.py)."""
     return Enum(
         enum,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=constraint,
         length=32,
         values_callable=lambda members: [member.value for member in members],
         name=enum.__name__.lower(),

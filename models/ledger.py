@@ -27,7 +27,7 @@ class LedgerNode(Base):
 
 
 class LedgerCheckpoint(Base):
-    """A signed note (C2SP checkpoint format) for one tree size."""
+    """A signed note (C2SP checkpoint format) for one tree size, and the witnesses' cosignatures on it."""
 
     __tablename__ = "ledger_checkpoint"
 
@@ -35,3 +35,6 @@ class LedgerCheckpoint(Base):
     root: Mapped[bytes] = mapped_column(LargeBinary)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # Signature lines (C2SP tlog-cosignature), each verified with its witness's key before it is stored, one per
+    # witness; appended to `note` they make the checkpoint served. Null until a witness cosigns.
+    cosignatures: Mapped[str | None] = mapped_column(Text)

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Connection, Enum, String, Table
 from sqlalchemy.dialects.postgresql import insert
 
 from models.base import Base
+from models.enums import checked
 
 LOOKUPS: dict[str, tuple[Table, type[StrEnum]]] = {}
 
@@ -25,15 +26,7 @@ def lookup_table(enum: type[StrEnum], name: str) -> Table:
 
 def looked_up(enum: type[StrEnum]) -> Enum:
     """A VARCHAR column of `enum`'s values, checked by a foreign key to its lookup table rather than a CHECK."""
-    return Enum(
-        enum,
-        native_enum=False,
-        create_constraint=False,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        name=enum.__name__.lower(),
-        validate_strings=True,
-    )
+    return checked(enum, constraint=False)
 
 
 def sync(connection: Connection) -> None:

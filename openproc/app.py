@@ -29,10 +29,12 @@ from openproc.checkpointer import Checkpointer
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
 from openproc.input_guard import TextGuardMiddleware
+from openproc.loop_lag import LoopLagSampler
 from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics_route
 from openproc.oversight import OversightLoop
 from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
+from openproc.witness_feed import WitnessFeed
 from readpath.cache import ResponseCache
 from readpath.endpoint import CompiledReads, Plans
 from resolvers.auth import bearer_token, officer_for_token
@@ -175,8 +177,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
 
     budget = AnonymousBudget(limiter, live_token, settings.token_verified_for_s)
     live = Server(hub, sessions, context_for, budget.charge, settings.socket_limits())
+    witnesses = [
+        WitnessFeed(sessions, url, key, settings.ledger_witness_timeout_s, settings.ledger_witness_refresh_s)
+        for url, key in settings.witnesses()
+    ]
     checkpointer = Checkpointer(
-        sessions, signer, last_signed(settings, database_url, signer), settings.ledger_checkpoint_interval_s
+        sessions, signer, last_signed(settings, database_url, signer), settings.ledger_checkpoint_interval_s, witnesses
     )
     dispatcher = Dispatcher(sessions, policy.webhook_targets, backoff_s=settings.webhook_backoff_s)
     oversight = OversightLoop(
@@ -185,6 +191,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         input_threshold=policy.input_delay,
         on_events=on_commit,
     )
+    loop_lag = LoopLagSampler(interval_s=settings.loop_lag_sample_s)
 
     async def check_durability() -> None:
         try:
@@ -214,7 +221,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await checkpointer.start()
         await dispatcher.start()
         await oversight.start()
+        await loop_lag.start()
         yield
+        await loop_lag.stop()
         if cache is not None:
             attaching.cancel()
         await oversight.stop()

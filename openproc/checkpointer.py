@@ -1,12 +1,14 @@
 """Signs a new checkpoint as soon as this process commits events (and at least every interval, for events other
-replicas committed), in the background of every server process."""
+replicas committed), in the background of every server process, and hands each to the witnesses' feeds."""
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from ledger.last_signed import LastSigned
 from ledger.note import Signer
+from openproc.witness_feed import WitnessFeed
 from resolvers import ledger
 from resolvers.dataloaders import Sessions
 from telemetry import LEDGER_REFUSALS
@@ -15,8 +17,17 @@ logger = logging.getLogger("openproc.ledger")
 
 
 class Checkpointer:
-    def __init__(self, sessions: Sessions, signer: Signer, last_signed: LastSigned, interval_s: float) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        signer: Signer,
+        last_signed: LastSigned,
+        interval_s: float,
+        witnesses: Sequence[WitnessFeed],
+    ) -> None:
         self.sessions, self.signer, self.last_signed, self.interval_s = sessions, signer, last_signed, interval_s
+        # Each submits in its own task: a witness that is down or slow never holds up a signing.
+        self.witnesses = witnesses
         # Why the signer last refused to sign (None while it signs): /readyz reports it, the process stays unready.
         self.refusal: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -27,6 +38,8 @@ class Checkpointer:
         self._woken.set()
 
     async def start(self) -> None:
+        for witness in self.witnesses:
+            await witness.start()
         self._task = asyncio.create_task(self._run(), name="openproc-checkpointer")
 
     async def stop(self) -> None:
@@ -34,11 +47,13 @@ class Checkpointer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for witness in self.witnesses:
+            await witness.stop()
 
     async def sign_now(self) -> None:
         """One round: sign the grown tree, or refuse (and say why) if it contradicts what was signed before."""
         try:
-            await ledger.sign_checkpoint(self.sessions, self.signer, self.last_signed)
+            signed = await ledger.sign_checkpoint(self.sessions, self.signer, self.last_signed)
         except ledger.ForkRefused as refused:
             LEDGER_REFUSALS.inc()
             if self.refusal != str(refused):
@@ -47,6 +62,10 @@ class Checkpointer:
             self.refusal = str(refused)
         else:
             self.refusal = None
+            if signed is not None:
+                # Every round, the tree grown or not: a feed submits what its witness has not cosigned lately.
+                for witness in self.witnesses:
+                    witness.offer(signed)
 
     async def _run(self) -> None:
         while True:

@@ -18,6 +18,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import from_base64, to_base64
 
+from ledger.cosignature import Cosigner, load_cosigner
+from ledger.witness import Witness
+from ledger.witness_state import StateInUse, WitnessState
 from models import Case, Officer, OfficerRole, Step
 from openproc import exports, memory, walk
 from openproc.app import create_app, ledger_signer
@@ -26,6 +29,7 @@ from openproc.migrate import upgrade
 from openproc.observability import configure_logging
 from openproc.oversight import Round, run_round
 from openproc.settings import Settings
+from openproc.witness_server import WITNESS_KEY_FILE, WITNESS_STATE_FILE, create_witness_app
 from resolvers import auth, reference, webhooks
 from resolvers.errors import Forbidden, InvalidInput, WorkflowError
 from schema.time import SEOUL
@@ -152,6 +156,69 @@ def serve(
 def ledger_key() -> None:
     """Print the ledger's public verifier key (making the signing key in DATA_DIR if none is configured yet)."""
     print(ledger_signer(Settings()).verifier_key)
+
+
+witness_app = typer.Typer(
+    help="A witness that cosigns transparency logs' checkpoints (c2sp.org/tlog-witness); `key` prints its key.",
+)
+app.add_typer(witness_app, name="witness")
+StateDir = Annotated[
+    Path, typer.Option(help="The witness's own folder: its key (made on the first run) and what it cosigned.")
+]
+WitnessName = Annotated[
+    str | None,
+    typer.Option(help="The witness's key name, e.g. witness.example.org/w1: required when its key is made."),
+]
+
+
+def _witness_key(state_dir: Path, name: str | None) -> Cosigner:
+    try:
+        return load_cosigner(state_dir / WITNESS_KEY_FILE, name)
+    except ValueError as error:
+        raise InvalidInput("--name", str(error)) from None
+
+
+@witness_app.callback(invoke_without_command=True)
+def witness(
+    context: typer.Context,
+    state_dir: Annotated[Path | None, typer.Option(help="The witness's own folder (see `witness key`).")] = None,
+    log: Annotated[
+        list[str] | None,
+        typer.Option(help="A log's verifier key (`openproc ledger-key`); its name is the log's origin. Repeatable."),
+    ] = None,
+    name: WitnessName = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8700,
+) -> None:
+    """Serve POST /add-checkpoint: cosign each log's checkpoints that extend what it cosigned before.
+
+    The first checkpoint of a log is accepted as it comes (trust on first use); from then on only a checkpoint
+    proven consistent with the last one cosigned is. It never reads the log's database.
+    """
+    if context.invoked_subcommand is not None:
+        return
+    if state_dir is None or not log:
+        raise InvalidInput("witness", "give --state-dir and at least one --log")
+    cosigner = _witness_key(state_dir, name)
+    try:
+        state = WitnessState(state_dir / WITNESS_STATE_FILE)
+        served = Witness(cosigner, log, state)
+    except (ValueError, StateInUse) as error:
+        raise InvalidInput("--log", str(error)) from None
+    _check_free(host, port)
+    settings = Settings()
+    configure_logging(settings.log_level, json_format=settings.log_format == "json")
+    console.print(f"witness {cosigner.verifier_key} serves http://{host}:{port}/add-checkpoint")
+    try:
+        uvicorn.run(create_witness_app(served), host=host, port=port, log_level=settings.log_level, log_config=None)
+    finally:
+        state.close()
+
+
+@witness_app.command("key")
+def witness_key(state_dir: StateDir, name: WitnessName = None) -> None:
+    """Print the witness's verifier key (making its key in --state-dir, under --name, if there is none yet)."""
+    print(_witness_key(state_dir, name).verifier_key)
 
 
 @app.command("database-url")

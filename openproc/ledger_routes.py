@@ -6,9 +6,12 @@ GET /ledger/proof/inclusion?leaf_index=&tree_size=   tree_size defaults to the l
 GET /ledger/proof/consistency?first=&second=        and so does second
 GET /ledger/leaves?start=&end=                    raw leaves, base64, at most 1,000
 GET /ledger/events?start=&end=                    the same range of events as the event table holds them now
+GET /ledger/tile/<L>/<N>[.p/<W>]                  C2SP tlog-tiles: hashes of tree level 8·L (prefix: /ledger)
+GET /ledger/tile/entries/<N>[.p/<W>]              and the leaves, as entry bundles
 """
 
 import base64
+import gzip
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ledger import tiles
 from ledger.leaf import instant
 from resolvers import ledger
 from resolvers.dataloaders import Sessions
@@ -46,6 +50,16 @@ def _required(request: Request, name: str) -> int:
 # leaves and proofs between given sizes never change (a tree only grows), so they are kept.
 FRESH = {"Cache-Control": "no-cache"}
 FOREVER = {"Cache-Control": "public, max-age=31536000, immutable"}
+OCTETS = "application/octet-stream"
+
+
+def _bundle(request: Request, body: bytes) -> Response:
+    """tlog-tiles asks for entry bundles compressed at the HTTP layer (leaves are JSON, they shrink several times);
+    gzip when the client accepts it, and caches keep both forms apart."""
+    headers = {**FOREVER, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = gzip.compress(body, compresslevel=6, mtime=0), "gzip"
+    return Response(body, media_type=OCTETS, headers=headers)
 
 
 def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
@@ -103,6 +117,19 @@ def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
         # The events as the table holds them now: what a monitor compares with the leaves, never cached.
         return JSONResponse({"events": shown}, headers=FRESH)
 
+    async def tile(request: Request) -> Response:
+        wanted = tiles.parse(request.path_params["path"])
+        if wanted is None:
+            raise InvalidInput("path", "not a tile path of c2sp.org/tlog-tiles: tile/<L>/<N>[.p/<W>] or tile/entries/…")
+        found = await ledger.tile(sessions, wanted)
+        if found is None:
+            # Not in the latest checkpoint's tree (or no such tile at all); it may be there after the next signing.
+            return PlainTextResponse("no such tile in the latest checkpoint's tree\n", status_code=404, headers=FRESH)
+        if wanted.level is None:
+            return _bundle(request, tiles.bundle(found))
+        # Full and partial alike: a tile's path fixes its bytes (a partial one is a prefix that never changes).
+        return Response(b"".join(found), media_type=OCTETS, headers=FOREVER)
+
     return [
         Route("/ledger/key", endpoint(key)),
         Route("/ledger/checkpoint", endpoint(checkpoint)),
@@ -110,4 +137,5 @@ def routes(sessions: Sessions, verifier_key: str) -> list[Route]:
         Route("/ledger/proof/consistency", endpoint(consistency)),
         Route("/ledger/leaves", endpoint(leaves)),
         Route("/ledger/events", endpoint(events)),
+        Route("/ledger/tile/{path:path}", endpoint(tile)),
     ]

@@ -2,11 +2,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import PositiveInt, SecretStr, field_validator
+from pydantic import PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.cosignature import CosignatureKey
 from resolvers.context import Context, Headers
 from resolvers.dataloaders import Sessions
 from resolvers.rate_limit import RateLimiter, budgets
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     # Seconds a query or mutation resolver may run before it is cancelled (a masked, logged error); subscription
     # streams have no such limit.
     resolver_timeout_s: float = 15.0
+    # Seconds between samples of the event loop's lag (openproc_event_loop_lag_seconds); 0 turns sampling off.
+    loop_lag_sample_s: float = 0.01
     # Seconds /readyz gives the database and the bus (one reconnecting) to answer before it says not ready.
     ready_timeout_s: float = 2.0
     # How far back officers may date what they enter (the gap is reported as input delay).
@@ -110,6 +114,18 @@ class Settings(BaseSettings):
     # Seconds between the signer's rounds (each signs the grown tree, after proving it extends the last one).
     ledger_checkpoint_interval_s: float = 1.0
     ledger_signing_key: SecretStr | None = None
+    # Witnesses that cosign the checkpoints (c2sp.org/tlog-witness): their base URLs (the submission prefix,
+    # before /add-checkpoint) and, in the same order, their verifier keys (`openproc witness key`), comma-separated.
+    # Empty: no witness. Each new checkpoint is submitted in the background; a cosignature is stored only once it
+    # verifies with the witness's key, and /ledger/checkpoint serves it appended to the checkpoint.
+    ledger_witness_urls: str = ""
+    ledger_witness_keys: str = ""
+    # Seconds one submission to a witness may take (connection, proof, answer); a witness that is down or silent
+    # costs its own background task this long, never a signing.
+    ledger_witness_timeout_s: PositiveFloat = 5.0
+    # Seconds after which an unchanged checkpoint is submitted again, so that a quiet log keeps a fresh cosignature
+    # and a verifier can tell it from a frozen one (whose cosignatures only grow old).
+    ledger_witness_refresh_s: PositiveFloat = 60.0
 
     @field_validator("metrics_allowed_networks")
     @classmethod
@@ -124,6 +140,24 @@ class Settings(BaseSettings):
         if self.metrics_allowed_networks.strip() == "*":
             return None
         return [ip_network(item.strip()) for item in self.metrics_allowed_networks.split(",")]
+
+    @model_validator(mode="after")
+    def _witnesses_pair_up(self) -> Self:
+        self.witnesses()  # a ValueError names what does not fit
+        return self
+
+    def witnesses(self) -> list[tuple[str, CosignatureKey]]:
+        """(base URL, verifier key) of each witness the log submits its checkpoints to."""
+        urls = [url.strip() for url in self.ledger_witness_urls.split(",") if url.strip()]
+        keys = [key.strip() for key in self.ledger_witness_keys.split(",") if key.strip()]
+        if len(urls) != len(keys):
+            raise ValueError(
+                f"LEDGER_WITNESS_URLS names {len(urls)} witnesses, LEDGER_WITNESS_KEYS {len(keys)} keys: one key each"
+            )
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError(f"LEDGER_WITNESS_URLS: {url!r} is not an http(s) URL")
+        return [(url, CosignatureKey(key)) for url, key in zip(urls, keys, strict=True)]
 
     @field_validator("rate_limit_url")
     @classmethod

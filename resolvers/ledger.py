@@ -6,13 +6,14 @@ siblings the new leaf completes and writes the new nodes, inside the event's own
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger import leaf, merkle
+from ledger import leaf, merkle, tiles
 from ledger.last_signed import LastSigned, Signed
 from ledger.note import Signer, checkpoint_body, verify
 from models import Event, LedgerCheckpoint, LedgerLeaf, LedgerNode
@@ -20,6 +21,7 @@ from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 
 LEAVES_PAGE = 1_000
+BIGINT_MAX = 2**63 - 1  # leaf indices and tree sizes are BIGINT columns
 
 
 def leaf_bytes(event: Event) -> bytes:
@@ -52,6 +54,10 @@ async def append(session: AsyncSession, event: Event) -> None:
     """Add the event's leaf and the subtree hashes it completes (call inside the event's transaction)."""
     index = event.seq - 1
     content = leaf_bytes(event)
+    if len(content) > tiles.MAX_ENTRY:
+        # Every leaf must fit a tlog-tiles entry; input limits keep leaves far smaller, so this is a bug: the
+        # transaction fails rather than append what could never be served right.
+        raise ValueError(f"event {event.seq}: a leaf of {len(content)} bytes does not fit a tlog-tiles entry")
     siblings = await _nodes(session, merkle.left_siblings_of(index))
     session.add(LedgerLeaf(leaf_index=index, seq=event.seq, leaf=content))
     created = merkle.appended(index, content, lambda level, position: siblings[(level, position)])
@@ -130,9 +136,51 @@ async def events(sessions: Sessions, start: int, end: int) -> Sequence[Event]:
         ).all()
 
 
-async def latest_checkpoint(sessions: Sessions) -> LedgerCheckpoint | None:
+def _tile_rows(wanted: tiles.Tile) -> Select[bytes]:
+    """An entry bundle's leaves, or a tile's hashes: the stored subtrees of tree level 8·L (primary-key ranges)."""
+    if wanted.level is None:
+        return (
+            select(LedgerLeaf.leaf)
+            .where(LedgerLeaf.leaf_index >= wanted.start, LedgerLeaf.leaf_index < wanted.end)
+            .order_by(LedgerLeaf.leaf_index)
+        )
+    return (
+        select(LedgerNode.hash)
+        .where(LedgerNode.level == wanted.tree_level, LedgerNode.index >= wanted.start, LedgerNode.index < wanted.end)
+        .order_by(LedgerNode.index)
+    )
+
+
+async def tile(sessions: Sessions, wanted: tiles.Tile) -> list[bytes] | None:
+    """A tlog-tile's hashes or an entry bundle's leaves, in one query; None unless the latest checkpoint's tree
+    holds the whole tile, so that every tile served agrees with a checkpoint a client can fetch, whatever has
+    been appended since."""
+    if wanted.tree_size > BIGINT_MAX:
+        return None  # beyond any tree the columns can hold (and beyond what PostgreSQL takes as a parameter)
+    signed = select(func.coalesce(func.max(LedgerCheckpoint.size), 0)).scalar_subquery()
     async with sessions() as session:
-        return await session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
+        rows = (await session.scalars(_tile_rows(wanted).where(signed >= wanted.tree_size))).all()
+    # Fewer rows than the checkpoint says exist: a damaged table. Never a short tile, which no client could tell.
+    return list(rows) if len(rows) == wanted.width else None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint as served: the log's signed note with the witnesses' cosignature lines appended (still one
+    valid signed note: a verifier ignores the signatures of keys it does not know)."""
+
+    size: int
+    root: bytes
+    note: str
+    created_at: datetime
+
+
+async def latest_checkpoint(sessions: Sessions) -> Checkpoint | None:
+    async with sessions() as session:
+        row = await session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
+    if row is None:
+        return None
+    return Checkpoint(row.size, row.root, row.note + (row.cosignatures or ""), row.created_at)
 
 
 class ForkRefused(Exception):

@@ -263,17 +263,35 @@ class _Applier:
             )
 
 
+def recorded_in_parts(changed: dict[str, list[str]], limit_bytes: int) -> list[dict[str, list[str]]]:
+    """`changed` split, in order, into parts whose names take at most `limit_bytes` (UTF-8) each, every part with
+    every kind: one leaf must fit a tlog-tiles entry (65,535 bytes), and a city's whole reference document names
+    thousands of officers."""
+    parts: list[dict[str, list[str]]] = [{kind: [] for kind in changed}]
+    used = 0
+    for kind, names in changed.items():
+        for name in names:
+            size = len(name.encode()) + 3  # the quotes and the comma around it
+            if used + size > limit_bytes and used:
+                parts.append({kind: [] for kind in changed})
+                used = 0
+            parts[-1][kind].append(name)
+            used += size
+    return parts
+
+
+# What the names of one reference_updated event may take, far below a leaf's 65,535 bytes with its envelope.
+NAMES_PER_EVENT_BYTES = 32_000
+
+
 async def apply(session: AsyncSession, actor: Officer, data: ReferenceData) -> dict[str, list[str]]:
-    """Apply a reference document as `actor` (an administrator) and record it as one event."""
+    """Apply a reference document as `actor` (an administrator) and record it as one event (several for a
+    document naming more than fits one leaf)."""
     require_role(actor, OfficerRole.ADMINISTRATOR)
     changed = await _Applier(session).apply(data)
-    await events.append(
-        session,
-        payloads.ReferenceUpdated(changed=changed),
-        case=None,
-        actor=actor,
-        occurred_at=datetime.now(UTC),
-    )
+    now = datetime.now(UTC)
+    for part in recorded_in_parts(changed, NAMES_PER_EVENT_BYTES):
+        await events.append(session, payloads.ReferenceUpdated(changed=part), case=None, actor=actor, occurred_at=now)
     return changed
 
 

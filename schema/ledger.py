@@ -22,7 +22,10 @@ def _b64(data: bytes) -> str:
 class Checkpoint:
     size: int = strawberry.field(description="Number of leaves (events) the checkpoint covers.")
     root_hash: str = strawberry.field(description="The RFC 6962 Merkle tree hash of those leaves, base64.")
-    note: str = strawberry.field(description="The signed note itself, to verify with the published key.")
+    note: str = strawberry.field(
+        description="The signed note itself, to verify with the published key; witnesses' cosignatures (C2SP "
+        "tlog-cosignature), once they have cosigned it, are further signature lines."
+    )
     signed_at: datetime = strawberry.field(description="When it was signed (Asia/Seoul).")
 
 

@@ -293,7 +293,12 @@ class Connection:
         try:
             context = self.context_for(self.token, self.client_of(self.websocket))
             payload = await operations.execute(operation, context)
-            self.offer(protocol.next_message(operation_id, payload))
+            answer = protocol.next_message(operation_id, payload)
+            if sys.getsizeof(answer) > self.limits.send_buffer_bytes:
+                # It could never be queued: offering it would cut the whole socket off as too far behind.
+                self.error(operation_id, protocol.answer_too_large(self.limits.send_buffer_bytes))
+                return
+            self.offer(answer)
             self.offer(protocol.complete_message(operation_id))
         finally:
             self.tasks.pop(operation_id, None)

@@ -105,5 +105,12 @@ def internal_error() -> list[dict[str, Any]]:
     return [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
 
 
+def answer_too_large(limit_bytes: int) -> list[dict[str, Any]]:
+    """The refusal of a query or mutation whose answer alone is more than a socket may hold (the operation ends,
+    the socket stays): over HTTP the same document is answered."""
+    message = f"the answer is larger than the {limit_bytes:,} bytes a socket may hold: ask for less, or use HTTP"
+    return [{"message": message, "extensions": {"code": "ANSWER_TOO_LARGE", "limitBytes": limit_bytes}}]
+
+
 def too_many_subscriptions() -> list[dict[str, Any]]:
     return [{"message": "too many subscriptions on this connection", "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]

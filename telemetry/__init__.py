@@ -42,10 +42,27 @@ LEDGER_REFUSALS = Counter(
     "openproc_ledger_signing_refusals_total",
     "Rounds in which the signer refused to sign a tree that contradicts a checkpoint it signed before",
 )
+# Labelled by the witness's key name, from the log's configuration (LEDGER_WITNESS_KEYS), and a fixed set of
+# reasons (openproc/witness_feed.py): nothing a witness answers can add a label.
+LEDGER_COSIGNATURES = Counter(
+    "openproc_ledger_cosignatures_total",
+    "Checkpoints a witness cosigned: cosignature verified with the configured key and stored",
+    ["witness"],
+)
+LEDGER_WITNESS_FAILURES = Counter(
+    "openproc_ledger_witness_failures_total",
+    "Submissions of a checkpoint to a witness that brought no cosignature, by reason",
+    ["witness", "reason"],
+)
 BUS_LAG = Histogram(
     "openproc_bus_lag_seconds",
     "From an event's recording to this process's hub reading it",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+LOOP_LAG = Histogram(
+    "openproc_event_loop_lag_seconds",
+    "How late the event loop woke a sampler sleeping a fixed interval: how long other work held the loop",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this process")
 BUS_RECONNECTS = Gauge("openproc_bus_reconnects", "Times this process's bus connection was re-established")

@@ -5,13 +5,16 @@ import json
 import logging
 import re
 import signal
+import time
 
 import httpx
 import pytest
 import websockets
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import make_url
 
 from openproc.app import create_app
+from openproc.loop_lag import LoopLagSampler
 from openproc.observability import configure_logging
 from openproc.settings import Settings
 from telemetry import OPERATION_NAMES, request_id
@@ -129,3 +132,26 @@ async def test_a_stopping_server_tells_watchers_to_reconnect(write_url: str) -> 
         assert await asyncio.to_thread(running.process.wait, 15) in (0, -signal.SIGTERM)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1012, "service restart: reconnect (to another replica)"
+
+
+def _loop_lag(bucket: str) -> float:
+    name = "openproc_event_loop_lag_seconds"
+    return REGISTRY.get_sample_value(f"{name}_bucket", {"le": bucket}) or 0.0
+
+
+async def test_a_held_event_loop_shows_in_the_lag_histogram() -> None:
+    sampler = LoopLagSampler(interval_s=0.005)
+    await sampler.start()
+    try:
+        async with asyncio.timeout(5):
+            await sampler.sampled.wait()
+        over = _loop_lag("+Inf") - _loop_lag("0.1")
+        sampler.sampled.clear()
+        # What a request must never do, done here on purpose: hold the loop.
+        time.sleep(0.3)  # noqa: ASYNC251
+        async with asyncio.timeout(5):
+            await sampler.sampled.wait()
+    finally:
+        await sampler.stop()
+    assert sampler.last_s >= 0.25
+    assert _loop_lag("+Inf") - _loop_lag("0.1") >= over + 1, "the histogram counts it above 100 ms"

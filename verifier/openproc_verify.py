@@ -12,6 +12,8 @@ it; `monitor` replays every leaf, recomputes the root,
 and compares every event the server now serves with the leaf it was hashed as; `pages` does what `monitor` does
 and then compares what every public case page shows (over GraphQL) with what the leaves signed: each case's
 status, result and closing time, and each step's status, comment or return reason, signing time and signer.
+With `--witness-key` (repeatable), the checkpoint any of these uses must also carry a valid cosignature (C2SP
+tlog-cosignature `cosignature/v1`) by each of those witnesses, and how old each cosignature is gets reported.
 Any mismatch exits with status 1 and says what failed. Needs Python 3.11+, `cryptography` (Ed25519) and
 `rfc8785` (canonical JSON).
 """
@@ -24,7 +26,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +186,50 @@ def verify_note(note: str, key: str) -> tuple[str, int, bytes]:
     raise Mismatch(f"the checkpoint carries no signature by {name}")
 
 
+class MissingCosignature(Mismatch):
+    """The checkpoint carries no cosignature by a required witness (yet: it is cosigned shortly after signing)."""
+
+
+# A witness's clock may run a little ahead of this machine's; a cosignature from further in the future is refused.
+FUTURE_SKEW_S = 300
+
+
+def verify_cosignature(note: str, witness_key: str) -> int:
+    """C2SP tlog-cosignature `cosignature/v1` (Ed25519, signature type 0x04) by the witness of `witness_key`
+    (`name+hexid+base64(0x04‖key)`) on this checkpoint; returns its timestamp (POSIX seconds)."""
+    name, key_id, encoded = witness_key.split("+", 2)
+    raw = base64.b64decode(encoded)
+    if raw[:1] != b"\x04" or len(raw) != 33:
+        raise Mismatch(f"the witness key of {name} is not a cosignature/v1 (Ed25519, type 0x04) key")
+    if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != key_id:
+        raise Mismatch(f"the witness key of {name}: its ID does not match its name and bytes")
+    public = Ed25519PublicKey.from_public_bytes(raw[1:])
+    # signed-note: the text ends at the last blank line; everything after it is signature lines.
+    text, separator, signatures = note.rpartition("\n\n")
+    if not separator:
+        raise Mismatch("the checkpoint has no signature block")
+    body = (text + "\n").encode()
+    for line in signatures.splitlines():
+        if not line.startswith("\u2014 "):
+            continue
+        signer, _, blob = line[2:].rpartition(" ")
+        data = base64.b64decode(blob)
+        if signer != name or data[:4].hex() != key_id:
+            continue
+        # key ID (4) ‖ timestamp (8, big-endian) ‖ Ed25519 signature over the header, the time line and the body.
+        if len(data) != 4 + 8 + 64:
+            raise Mismatch(f"the cosignature by {name} is not a cosignature/v1 signature")
+        timestamp = int.from_bytes(data[4:12], "big")
+        try:
+            public.verify(data[12:], f"cosignature/v1\ntime {timestamp}\n".encode() + body)
+        except InvalidSignature as error:
+            raise Mismatch(f"the cosignature by {name} is invalid") from error
+        if timestamp == 0 or timestamp > time.time() + FUTURE_SKEW_S:
+            raise Mismatch(f"the cosignature by {name} has no timestamp or one in the future ({timestamp})")
+        return timestamp
+    raise MissingCosignature(f"the checkpoint carries no cosignature by witness {name}")
+
+
 def verify_inclusion(index: int, size: int, leaf: bytes, path: list[bytes], root: bytes) -> bool:
     if index >= size:
         return False
@@ -226,11 +272,48 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
 
 
 class Verifier:
-    def __init__(self, server: str, key: str, state: Path) -> None:
+    def __init__(
+        self,
+        server: str,
+        key: str,
+        state: Path,
+        witness_keys: list[str] | None = None,
+        witness_wait_s: float = 0,
+        witness_max_age_s: float | None = None,
+    ) -> None:
         self.server, self.key, self.state = server, key, state
+        self.witness_keys, self.witness_wait_s, self.witness_max_age_s = (
+            witness_keys or [],
+            witness_wait_s,
+            witness_max_age_s,
+        )
+        # Witness name → the timestamp of its cosignature on the last checkpoint verified.
+        self.cosigned_at: dict[str, int] = {}
+
+    def witnessed_note(self) -> str:
+        """The served checkpoint once it carries every required cosignature: a witness cosigns a checkpoint
+        shortly after the log signs it, so one just signed is fetched again, for up to --witness-wait seconds."""
+        deadline = time.monotonic() + self.witness_wait_s
+        while True:
+            note = get(self.server, "/ledger/checkpoint").decode()
+            try:
+                cosigned = {key.split("+", 1)[0]: verify_cosignature(note, key) for key in self.witness_keys}
+            except MissingCosignature:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
+                continue
+            for name, timestamp in cosigned.items():
+                if self.witness_max_age_s is not None and time.time() - timestamp > self.witness_max_age_s:
+                    raise Mismatch(
+                        f"witness {name} cosigned this checkpoint {time.time() - timestamp:.0f} s ago, more than"
+                        f" {self.witness_max_age_s:.0f} s: the log (or the witness) has stopped"
+                    )
+            self.cosigned_at = cosigned
+            return note
 
     def checkpoint(self) -> tuple[int, bytes]:
-        note = get(self.server, "/ledger/checkpoint").decode()
+        note = self.witnessed_note()
         _, size, root = verify_note(note, self.key)
         if self.state.exists():
             known = json.loads(self.state.read_text())
@@ -347,6 +430,25 @@ def main(argv: list[str] | None = None) -> int:
         default=Path.home() / ".openproc-verify" / "checkpoint.json",
         help="where the last verified checkpoint is kept",
     )
+    parser.add_argument(
+        "--witness-key",
+        action="append",
+        default=[],
+        help="a witness's verifier key (NAME+ID+KEY, type 0x04): the checkpoint must carry its valid cosignature;"
+        " repeatable",
+    )
+    parser.add_argument(
+        "--witness-wait",
+        type=float,
+        default=10,
+        help="seconds to wait for a just-signed checkpoint to be cosigned by the witnesses (default 10)",
+    )
+    parser.add_argument(
+        "--witness-max-age",
+        type=float,
+        default=None,
+        help="refuse a cosignature older than this many seconds (a frozen log's cosignatures only grow old)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("checkpoint", help="verify the latest checkpoint and its consistency with the last one")
     inclusion = commands.add_parser("inclusion", help="prove events are in the latest checkpoint")
@@ -354,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("monitor", help="replay every leaf and every served event against the signed root")
     commands.add_parser("pages", help="monitor, then compare every public case page with what the leaves signed")
     args = parser.parse_args(argv)
-    verifier = Verifier(args.server, args.key, args.state)
+    verifier = Verifier(args.server, args.key, args.state, args.witness_key, args.witness_wait, args.witness_max_age)
     try:
         if args.command == "checkpoint":
             size, root = verifier.checkpoint()
@@ -370,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     except Mismatch as error:
         print(f"MISMATCH: {error}", file=sys.stderr)
         return 1
+    for name, timestamp in verifier.cosigned_at.items():
+        at = datetime.fromtimestamp(timestamp, UTC).isoformat()
+        print(f"witness {name}: cosigned {time.time() - timestamp:.0f} s ago ({at})")
     return 0
 
 

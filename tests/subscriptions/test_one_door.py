@@ -172,3 +172,20 @@ async def test_one_anonymous_budget_covers_both_doors(write_url: str, officers: 
     assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert refused["errors"][0]["extensions"]["retryAfter"] > 0
     assert all(body == {"data": {"__typename": "Query"}} for body in officer), "a live token is not charged"
+
+
+async def test_an_answer_larger_than_a_socket_may_hold_is_refused_and_the_socket_stays(write_url: str) -> None:
+    query = "{ cases(first: 100) { edges { node { receiptNo title location } } } }"
+    async with server(write_url, WS_SEND_BUFFER_BYTES="8000") as small, httpx.AsyncClient() as client:
+        over_http = (await client.post(small.http, json={"query": query})).json()
+        async with websockets.connect(small.ws, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await socket.recv()
+            await socket.send(json.dumps({"id": "big", "type": "subscribe", "payload": {"query": query}}))
+            refused = json.loads(await asyncio.wait_for(socket.recv(), 30))
+            await socket.send(json.dumps({"id": "small", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
+            answered = json.loads(await asyncio.wait_for(socket.recv(), 30))
+    assert len(over_http["data"]["cases"]["edges"]) == 100, "HTTP answers it"
+    assert (refused["id"], refused["type"]) == ("big", "error")
+    assert refused["payload"][0]["extensions"] == {"code": "ANSWER_TOO_LARGE", "limitBytes": 8000}
+    assert answered == {"id": "small", "type": "next", "payload": {"data": {"__typename": "Query"}}}

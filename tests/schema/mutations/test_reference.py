@@ -1,5 +1,7 @@
 """Administrators keep reference data as documents: a new task type is data, not code."""
 
+import json
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from openproc.database import create_engine
@@ -109,3 +111,20 @@ async def test_export_and_import_round_trip(write_url: str, desk: Desk) -> None:
     assert len(result["officers"]) > 100
     assert again == exported
     assert "fee: 관계 법령과 시 조례가" in exported, "the demo's fees travel with the task types"
+
+
+def test_a_large_import_is_recorded_in_parts_that_each_fit_a_leaf() -> None:
+    changed = {
+        "legalReferences": ["건축법 제11조"],
+        "departments": [],
+        "officers": [f"S{number:06d}" for number in range(5_000)],
+        "taskTypes": ["BLD-PMT"],
+    }
+
+    parts = reference.recorded_in_parts(changed, 10_000)
+
+    assert len(parts) > 1
+    assert all(set(part) == set(changed) for part in parts), "every part names every kind"
+    assert all(len(json.dumps(part, ensure_ascii=False).encode()) < 12_000 for part in parts)
+    assert {kind: [name for part in parts for name in part[kind]] for kind in changed} == changed, "all, in order"
+    assert reference.recorded_in_parts({"officers": []}, 10_000) == [{"officers": []}], "an empty import: one event"
