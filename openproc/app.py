@@ -127,7 +127,7 @@ class OpenApp(Starlette):
 def ledger_signer(settings: Settings) -> Signer:
     """The checkpoints' key: LEDGER_SIGNING_KEY, else the one kept in DATA_DIR (made there the first time)."""
     return load_signer(
-        settings.ledger_origin,
+        settings.origin,
         settings.ledger_signing_key.get_secret_value() if settings.ledger_signing_key else None,
         settings.data_dir / "ledger-signing.key",
     )

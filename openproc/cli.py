@@ -30,7 +30,7 @@ from openproc.observability import configure_logging
 from openproc.oversight import Round, run_round
 from openproc.settings import Settings
 from openproc.witness_server import WITNESS_KEY_FILE, WITNESS_STATE_FILE, create_witness_app
-from resolvers import auth, reference, webhooks
+from resolvers import auth, ledger_check, reference, webhooks
 from resolvers.errors import Forbidden, InvalidInput, WorkflowError
 from schema.time import SEOUL
 from seed import generator, loader
@@ -156,6 +156,29 @@ def serve(
 def ledger_key() -> None:
     """Print the ledger's public verifier key (making the signing key in DATA_DIR if none is configured yet)."""
     print(ledger_signer(Settings()).verifier_key)
+
+
+@app.command("ledger-check")
+def check_ledger(
+    most: Annotated[int, typer.Option(help="How many differences of each kind to list at most.")] = 20,
+) -> None:
+    """Check that every event row and every case page says what the ledger's leaves say; exit 1 if not."""
+    settings = Settings()
+
+    async def run() -> ledger_check.Checked:
+        engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 1}))
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await ledger_check.check(session, most)
+        finally:
+            await engine.dispose()
+
+    checked = asyncio.run(run())
+    for difference in checked.differences:
+        console.print(difference)
+    if checked.differences:
+        raise typer.Exit(1)
+    print(f"ok: {checked.leaves} events match their leaves; {checked.cases} cases show what the leaves say")
 
 
 witness_app = typer.Typer(

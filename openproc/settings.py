@@ -1,3 +1,4 @@
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -110,7 +111,8 @@ class Settings(BaseSettings):
     response_cache_s: float = 0.0
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
-    ledger_origin: str = "openproc.example/ledger"
+    # Without an origin it is this server's own address, `<HOST>:<PORT>/ledger` (see `origin`).
+    ledger_origin: str | None = None
     # Seconds between the signer's rounds (each signs the grown tree, after proving it extends the last one).
     ledger_checkpoint_interval_s: float = 1.0
     ledger_signing_key: SecretStr | None = None
@@ -168,6 +170,17 @@ class Settings(BaseSettings):
 
     # What the lower layers are built with: they hold no defaults of their own, so a setting cannot be ignored by
     # one door that built its own with the defaults.
+    @property
+    def origin(self) -> str:
+        """The checkpoints' origin: LEDGER_ORIGIN, else the ledger's prefix without its scheme as tlog-tiles
+        recommends, named by the configured HOST and PORT (the host name when HOST is every address), so that
+        `openproc ledger-key` and the server agree whatever `serve --port` says. A public deployment sets
+        LEDGER_ORIGIN to its public name; changing the origin starts a new log for verifiers."""
+        if self.ledger_origin:
+            return self.ledger_origin
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"[{host}]:{self.port}/ledger" if ":" in host else f"{host}:{self.port}/ledger"
+
     def policy(self) -> Policy:
         return Policy(
             backdate_limit=timedelta(days=self.backdate_limit_days),

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url
@@ -65,3 +66,17 @@ def test_a_busy_port_is_named_before_the_slow_start(database_url: str) -> None:
         line = one_line(openproc("serve", "--port", str(port), DATABASE_URL=database_url))
     assert f"127.0.0.1:{port} is not free" in line
     assert "PORT" in line
+
+
+def test_the_ledger_is_named_after_the_deployment(database_url: str, tmp_path: Path) -> None:
+    """Without LEDGER_ORIGIN the key is named after the server's own address, as tlog-tiles recommends; with it,
+    after the name the deployment gives."""
+    common = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    own = openproc("ledger-key", **common, HOST="127.0.0.1", PORT="8123")
+    everywhere = openproc("ledger-key", **common, HOST="0.0.0.0", PORT="8123")
+    public = openproc("ledger-key", **common, LEDGER_ORIGIN="open.seoul.go.kr/ledger")
+
+    assert own.stdout.startswith("127.0.0.1:8123/ledger+"), own.stderr
+    assert everywhere.stdout.startswith(f"{socket.gethostname()}:8123/ledger+"), everywhere.stderr
+    assert public.stdout.startswith("open.seoul.go.kr/ledger+"), public.stderr
+    assert len({own.stdout.split("+")[2], public.stdout.split("+")[2]}) == 1, "one key, named as configured"

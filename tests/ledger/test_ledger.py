@@ -4,7 +4,10 @@ standalone verifier catches tampering done directly in PostgreSQL."""
 import asyncio
 import base64
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -144,6 +147,19 @@ async def audited() -> AsyncIterator[tuple[ServerProcess, Officers, str]]:
             yield running, Officers(url), key
 
 
+def _self_check(database: Officers) -> tuple[int, str, list[str]]:
+    """`openproc ledger-check` on the tampered database, the server's own check beside the outside verifier's:
+    its exit status, what it printed, and the differences it listed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "openproc.cli", "ledger-check"],
+        env={**os.environ, "DATABASE_URL": database.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, [line for line in done.stderr.splitlines() if "XDG_RUNTIME_DIR" not in line]
+
+
 def _verify(running: ServerProcess, key: str, state: Path, command: str = "monitor") -> int:
     return independent.main(
         ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), command]
@@ -189,6 +205,7 @@ async def test_the_verifier_catches_a_rewritten_event(
         assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "10"]) == 1
         assert "event 10 as served now differs" in capsys.readouterr().err
         assert await asyncio.to_thread(independent.main, [*inclusion, "inclusion", "--seq", "11"]) == 0
+        assert await asyncio.to_thread(_self_check, database) == (1, "", ["event 10 differs from its leaf"])
     finally:
         await database.fetch("UPDATE event SET payload = $1::jsonb WHERE seq = 10", original)
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0
@@ -212,6 +229,8 @@ async def test_the_verifier_catches_a_rewritten_case_page(
         assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0, "the events are intact"
         assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
         assert f"case {step['receipt_no']}, step {step['sequence']} shows a comment" in capsys.readouterr().err
+        altered = f"case {step['receipt_no']}, step {step['sequence']} shows a comment the ledger did not sign"
+        assert await asyncio.to_thread(_self_check, database) == (1, "", [altered])
     finally:
         await database.fetch("UPDATE step SET comment = $2 WHERE id = $1", step["id"], step["comment"])
 
@@ -222,9 +241,14 @@ async def test_the_verifier_catches_a_rewritten_case_page(
     try:
         assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
         assert f"case {closed['receipt_no']} shows a result" in capsys.readouterr().err
+        altered = f"case {closed['receipt_no']} shows a result or closing time the ledger did not sign"
+        assert await asyncio.to_thread(_self_check, database) == (1, "", [altered])
     finally:
         await database.fetch('UPDATE "case" SET result = $2 WHERE id = $1', closed["id"], closed["result"])
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
+    status, printed, differences = await asyncio.to_thread(_self_check, database)
+    assert (status, differences) == (0, [])
+    assert re.fullmatch(r"ok: \d+ events match their leaves; \d+ cases show what the leaves say\n", printed)
 
 
 async def test_the_verifier_catches_a_rewritten_leaf(

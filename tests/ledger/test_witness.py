@@ -189,6 +189,7 @@ async def log(
             db_pool_size=2,
             data_dir=data_dir,
             ledger_signing_key=SecretStr(LOG_SEED),
+            ledger_origin=ORIGIN,
             ledger_witness_urls=",".join(address for address, _ in witnesses),
             ledger_witness_keys=",".join(key for _, key in witnesses),
             **settings,
@@ -469,6 +470,7 @@ async def test_the_verifier_requires_the_witness_cosignature(
     settings = {
         "DATA_DIR": str(tmp_path / "log"),
         "LEDGER_SIGNING_KEY": LOG_SEED,
+        "LEDGER_ORIGIN": ORIGIN,
         "LEDGER_WITNESS_URLS": f"http://127.0.0.1:{port}",
         "LEDGER_WITNESS_KEYS": vkey,
     }

@@ -14,6 +14,7 @@ import websockets
 from strawberry.relay import to_base64
 
 from bench.hostile import nested_fragments
+from openproc.settings import Settings
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, Desk, db_id
 from tests.subscriptions.servers import ServerProcess, Watcher, server
@@ -81,7 +82,7 @@ async def test_both_doors_answer_and_refuse_alike(live: ServerProcess, name: str
     if name != "the ledger's key":
         assert over_http["errors"], "each refusal in the catalogue is a refusal"
     else:
-        assert over_http["data"]["ledger"]["publicKey"].startswith("openproc.example/ledger+")
+        assert over_http["data"]["ledger"]["publicKey"].startswith(f"{Settings().origin}+")
 
 
 @pytest.mark.parametrize(
