@@ -8,7 +8,6 @@ seen the log grow consistently to.
 """
 
 import base64
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger.note import SIGNATURE_PREFIX, VerifierKey, split
+from ledger.note import SIGNATURE_PREFIX, NoteKey, VerifierKey, split
 
 COSIGNATURE_V1 = b"\x04"
 # key ID (4) ‖ timestamp (8) ‖ Ed25519 signature (64)
@@ -32,32 +30,17 @@ def message(checkpoint_text: str, timestamp: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class Cosigner:
+class Cosigner(NoteKey):
     """A witness's signing key and name."""
 
-    name: str
-    key: Ed25519PrivateKey
-
-    @property
-    def public_bytes(self) -> bytes:
-        return self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-    @property
-    def key_id(self) -> bytes:
-        return hashlib.sha256(self.name.encode() + b"\n" + COSIGNATURE_V1 + self.public_bytes).digest()[:4]
-
-    @property
-    def verifier_key(self) -> str:
-        """`<name>+<hex key ID>+<base64(0x04 ‖ public key)>`: what a log and a verifier are configured with."""
-        encoded = base64.b64encode(COSIGNATURE_V1 + self.public_bytes).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+    TYPE = COSIGNATURE_V1
 
     def cosign(self, checkpoint_text: str, timestamp: int) -> str:
         """The signature line (newline included) cosigning a checkpoint whose text is `checkpoint_text`."""
         if not 0 < timestamp < 2**63:
             raise ValueError("a cosignature's timestamp is a positive POSIX time below 2^63")
         signature = self.key.sign(message(checkpoint_text, timestamp))
-        blob = self.key_id + timestamp.to_bytes(8, "big") + signature
+        blob = self.key_hash + timestamp.to_bytes(8, "big") + signature
         return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(blob).decode()}\n"
 
 

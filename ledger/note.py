@@ -4,6 +4,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -14,7 +15,10 @@ SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space open every signature line
 
 
 @dataclass(frozen=True)
-class Signer:
+class NoteKey:
+    """A named Ed25519 key of a signed note; `TYPE` is its signature type (0x01 a log's, 0x04 a witness's)."""
+
+    TYPE: ClassVar[bytes]
     name: str
     key: Ed25519PrivateKey
 
@@ -24,12 +28,20 @@ class Signer:
 
     @property
     def key_hash(self) -> bytes:
-        return hashlib.sha256(self.name.encode() + b"\n" + ED25519 + self.public_bytes).digest()[:4]
+        """The key ID signature lines carry: SHA-256(name ‖ "\\n" ‖ type ‖ public key)[:4]."""
+        return hashlib.sha256(self.name.encode() + b"\n" + self.TYPE + self.public_bytes).digest()[:4]
 
     @property
     def verifier_key(self) -> str:
         """The public key in the signed-note verifier format: `<name>+<hex key hash>+<base64(type ‖ key)>`."""
-        return f"{self.name}+{self.key_hash.hex()}+{base64.b64encode(ED25519 + self.public_bytes).decode()}"
+        return f"{self.name}+{self.key_hash.hex()}+{base64.b64encode(self.TYPE + self.public_bytes).decode()}"
+
+
+@dataclass(frozen=True)
+class Signer(NoteKey):
+    """The log's key: it signs checkpoints."""
+
+    TYPE = ED25519
 
     def sign(self, body: str) -> str:
         signature = self.key.sign(body.encode())

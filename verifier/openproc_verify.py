@@ -152,6 +152,22 @@ class SignedFacts:
             raise Mismatch(f"{where} shows a signing time or signer the ledger did not sign")
 
 
+def signatures_by(note: str, name: str, key_hash: str) -> tuple[str, list[bytes]]:
+    """A signed note's text (without its final newline) and the decoded signatures of the lines by `name` whose
+    key hash is `key_hash`: signed-note's text ends at the last blank line, signature lines follow it."""
+    text, separator, lines = note.rpartition("\n\n")
+    if not separator:
+        raise Mismatch("the checkpoint has no signature block")
+    found = []
+    for line in lines.splitlines():
+        if line.startswith("\u2014 "):
+            signer, _, blob = line[2:].rpartition(" ")
+            data = base64.b64decode(blob)
+            if signer == name and data[:4].hex() == key_hash:
+                found.append(data)
+    return text, found
+
+
 def verify_note(note: str, key: str) -> tuple[str, int, bytes]:
     """C2SP signed note with an Ed25519 key `name+hexhash+base64(0x01‖key)`; returns (origin, size, root)."""
     name, key_hash, encoded = key.split("+", 2)
@@ -161,17 +177,9 @@ def verify_note(note: str, key: str) -> tuple[str, int, bytes]:
     public = Ed25519PublicKey.from_public_bytes(raw[1:])
     if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != key_hash:
         raise Mismatch("the key's hash does not match its name and bytes")
-    text, separator, signatures = note.partition("\n\n")
-    if not separator:
-        raise Mismatch("the checkpoint has no signature block")
+    text, signed = signatures_by(note, name, key_hash)
     body = (text + "\n").encode()
-    for line in signatures.splitlines():
-        if not line.startswith("\u2014 "):
-            continue
-        signer, _, blob = line[2:].rpartition(" ")
-        data = base64.b64decode(blob)
-        if signer != name or data[:4].hex() != key_hash:
-            continue
+    for data in signed:
         try:
             public.verify(data[4:], body)
         except InvalidSignature as error:
@@ -204,18 +212,9 @@ def verify_cosignature(note: str, witness_key: str) -> int:
     if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != key_id:
         raise Mismatch(f"the witness key of {name}: its ID does not match its name and bytes")
     public = Ed25519PublicKey.from_public_bytes(raw[1:])
-    # signed-note: the text ends at the last blank line; everything after it is signature lines.
-    text, separator, signatures = note.rpartition("\n\n")
-    if not separator:
-        raise Mismatch("the checkpoint has no signature block")
+    text, signed = signatures_by(note, name, key_id)
     body = (text + "\n").encode()
-    for line in signatures.splitlines():
-        if not line.startswith("\u2014 "):
-            continue
-        signer, _, blob = line[2:].rpartition(" ")
-        data = base64.b64decode(blob)
-        if signer != name or data[:4].hex() != key_id:
-            continue
+    for data in signed:
         # key ID (4) ‖ timestamp (8, big-endian) ‖ Ed25519 signature over the header, the time line and the body.
         if len(data) != 4 + 8 + 64:
             raise Mismatch(f"the cosignature by {name} is not a cosignature/v1 signature")
