@@ -246,6 +246,33 @@ async def test_the_verifier_catches_a_rewritten_case_page(
     finally:
         await database.fetch('UPDATE "case" SET result = $2 WHERE id = $1', closed["id"], closed["result"])
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
+
+    (document,) = await database.fetch(
+        'SELECT d.id, d.title, c.receipt_no FROM document d JOIN "case" c ON c.id = d.case_id '
+        "WHERE d.is_public ORDER BY d.id LIMIT 1"
+    )
+    (action,) = await database.fetch(
+        'SELECT a.id, a.scheduled_for, c.receipt_no FROM scheduled_action a JOIN "case" c ON c.id = a.case_id '
+        "WHERE a.status = 'scheduled' ORDER BY a.id LIMIT 1"
+    )
+    await database.fetch("UPDATE document SET title = '허가 검토 의견 없음' WHERE id = $1", document["id"])
+    await database.fetch(
+        "UPDATE scheduled_action SET scheduled_for = scheduled_for + interval '30 days' WHERE id = $1", action["id"]
+    )
+    try:
+        assert await asyncio.to_thread(_self_check, database) == (
+            1,
+            "",
+            [
+                f"case {document['receipt_no']}, document {document['id']} is not what the ledger signed",
+                f"case {action['receipt_no']}, next action {action['id']} is not what the ledger signed",
+            ],
+        )
+    finally:
+        await database.fetch("UPDATE document SET title = $2 WHERE id = $1", document["id"], document["title"])
+        await database.fetch(
+            "UPDATE scheduled_action SET scheduled_for = $2 WHERE id = $1", action["id"], action["scheduled_for"]
+        )
     status, printed, differences = await asyncio.to_thread(_self_check, database)
     assert (status, differences) == (0, [])
     assert re.fullmatch(r"ok: \d+ events match their leaves; \d+ cases show what the leaves say\n", printed)
