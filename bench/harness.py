@@ -87,6 +87,22 @@ def db_id(global_id: str) -> int:
     return int(base64.b64decode(global_id).decode().split(":", 1)[1])
 
 
+async def listening(process: subprocess.Popen[bytes], url: str, status: int, what: str, log_path: Path) -> None:
+    """Until `url` answers `status` (the child is ready), within 60 s; exits the bench if the child dies first."""
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(timeout=2) as probe:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"{what} exited with {process.returncode}; see {log_path}")
+            try:
+                if (await probe.get(url)).status_code == status:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"{what} did not start within 60 s; see {log_path}")
+
+
 class Server:
     """One `openproc serve --no-demo` process on a loopback port; its output goes to `log`."""
 
@@ -120,18 +136,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(timeout=2) as probe:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise SystemExit(f"the server exited with {self.process.returncode}; see {self.log_path}")
-                try:
-                    if (await probe.get(f"http://{HOST}:{self.port}/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise SystemExit(f"the server did not start within 60 s; see {self.log_path}")
+        await listening(self.process, f"http://{HOST}:{self.port}/healthz", 200, "the server", self.log_path)
 
     def kill9(self) -> None:
         assert self.process is not None

@@ -35,6 +35,7 @@ from bench.harness import (
     clerk,
     fetch,
     last_sequence,
+    listening,
     open_cases,
     percentile,
 )
@@ -67,19 +68,9 @@ class Witness:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(timeout=2) as probe:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise SystemExit(f"the witness exited with {self.process.returncode}; see {self.log_path}")
-                try:
-                    # Any answer from the monitoring route: the witness is listening.
-                    if (await probe.get(f"http://{HOST}:{self.port}/{'0' * 64}/checkpoint")).status_code == 404:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise SystemExit(f"the witness did not start within 60 s; see {self.log_path}")
+        # Any answer from the monitoring route (404: no log cosigned yet) says the witness is listening.
+        monitor = f"http://{HOST}:{self.port}/{'0' * 64}/checkpoint"
+        await listening(self.process, monitor, 404, "the witness", self.log_path)
 
     async def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
