@@ -1,7 +1,9 @@
 """Leaf bytes: an event's public content as canonical JSON (RFC 8785), version-tagged.
 
-Version 1 holds the sequence, type, case, step and actor ids, both instants (ISO 8601, UTC) and the public payload.
-Nothing from the applicant table ever goes into a leaf, so correcting private data never breaks a proof.
+A leaf holds the sequence, type, case, step and actor ids, both instants (ISO 8601, UTC) and the public payload.
+Version 2 (docs/ledger.md) added what a registration and a resumption change on the case page; leaves already
+hashed keep the version they were written with. Nothing from the applicant table ever goes into a leaf, so
+correcting private data never breaks a proof.
 """
 
 from datetime import UTC, datetime
@@ -9,7 +11,7 @@ from typing import Any
 
 import rfc8785
 
-VERSION = 1
+VERSION = 2
 
 
 def instant(moment: datetime) -> str:
@@ -25,9 +27,10 @@ def content(
     occurred_at: datetime,
     recorded_at: datetime,
     payload: dict[str, Any],
+    version: int = VERSION,
 ) -> dict[str, Any]:
     return {
-        "v": VERSION,
+        "v": version,
         "seq": seq,
         "type": type,
         "case": case_id,

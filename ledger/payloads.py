@@ -3,7 +3,7 @@
 An event's payload is the acting officer, the case and step as they stand after it, and the members its kind adds,
 declared here as one class per kind. `resolvers.events.append` takes an instance and derives the stored type from
 it, the seed builds its history from the same classes, and GraphQL describes each `EventType` value by its class's
-docstring. docs/ledger.md and docs/ledger/leaf-v1.schema.json publish the shapes for those who rebuild leaves;
+docstring. docs/ledger.md and docs/ledger/leaf-v2.schema.json publish the shapes for those who rebuild leaves;
 tests/ledger/test_payloads.py holds them to these classes.
 
 Members are camelCase in JSON; instants are UTC in `leaf.instant`'s form. Members a kind marks optional are
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from ledger.leaf import instant
-from models.enums import CaseStatus, DocumentKind, EventType, RescheduleReason, StepStatus
+from models.enums import CaseStatus, DocumentKind, EventType, RescheduleReason, StepRole, StepStatus
 
 Instant = Annotated[datetime, PlainSerializer(instant, return_type=str)]
 
@@ -59,6 +59,23 @@ class StepShown(Shape):
     status: StepStatus
     officer_id: int
     due_at: Instant | None
+
+
+class PlannedStep(Shape):
+    """A step of the approval line as registered, before any work on it."""
+
+    sequence: int
+    name: str
+    role: StepRole
+    officer_id: int
+    due_at: Instant | None
+
+
+class StepDue(Shape):
+    """A step's due time after it moved."""
+
+    sequence: int
+    due_at: Instant
 
 
 class ActionShown(Shape):
@@ -128,6 +145,9 @@ class CaseRegistered(Details):
     changes_case_status = True
     task_type: str = Field(description="The task type's code.")
     department_id: int
+    title: str
+    location: str
+    line: list[PlannedStep] = Field(description="The approval line, every step in order.")
 
 
 class ApplicationSubmitted(CaseRegistered):
@@ -178,6 +198,7 @@ class CaseResumed(Details):
     type = EventType.CASE_RESUMED
     changes_case_status = True
     paused_working_hours: float
+    later_steps: list[StepDue] = Field(description="The steps after the returned one, their due times moved too.")
 
 
 class CaseClosed(Details):

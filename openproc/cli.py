@@ -175,7 +175,8 @@ def check_ledger(
 
     checked = asyncio.run(run())
     for difference in checked.differences:
-        console.print(difference)
+        # One difference per line, unwrapped and taken literally: scripts and tests read them.
+        console.print(difference, soft_wrap=True, markup=False, highlight=False)
     if checked.differences:
         raise typer.Exit(1)
     print(f"ok: {checked.leaves} events match their leaves; {checked.cases} cases show what the leaves say")

@@ -36,6 +36,13 @@ def shown_step(step: Step) -> payloads.StepShown:
     )
 
 
+def planned(step: Step) -> payloads.PlannedStep:
+    """A step as the registration's line shows it."""
+    return payloads.PlannedStep(
+        sequence=step.sequence, name=step.name, role=step.role, officer_id=step.officer_id, due_at=step.due_at
+    )
+
+
 async def append(
     session: AsyncSession,
     details: payloads.Details,

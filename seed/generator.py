@@ -649,7 +649,13 @@ class _Generator:
                 case.received_at,
                 -1,
                 Change(
-                    intake(task_type=spec.code, department_id=case.department_id),
+                    intake(
+                        task_type=spec.code,
+                        department_id=case.department_id,
+                        title=case.title,
+                        location=case.location,
+                        line=[self._planned(step, first=step is steps[0]) for step in steps],
+                    ),
                     case.received_at,
                     None if online else handler,
                     running,
@@ -786,6 +792,18 @@ class _Generator:
             LedgerNodeRow(level=level, index=index, hash=digest) for level, index, digest in merkle.build(hashes)
         )
         self.history.clear()
+
+    @staticmethod
+    def _planned(step: StepRow, first: bool) -> payloads.PlannedStep:
+        """A step as registration planned it: simulated steps get their due time when they start, and only the
+        first starts at registration."""
+        return payloads.PlannedStep(
+            sequence=step.sequence,
+            name=step.name,
+            role=StepRole(step.role),
+            officer_id=step.officer_id,
+            due_at=step.due_at if first else None,
+        )
 
     def _step_row(
         self,

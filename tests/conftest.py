@@ -114,7 +114,10 @@ def privacy_scan() -> Iterator[None]:
         pytest.fail(RECORDER.report(), pytrace=False)
     if LEAVES.failures:
         shown = "\n".join(LEAVES.failures[:20])
-        pytest.fail(f"{len(LEAVES.failures)} ledger leaves do not follow docs/ledger/leaf-v1.schema.json:\n{shown}")
+        pytest.fail(
+            f"{len(LEAVES.failures)} ledger leaves do not follow the published format of their version"
+            f" (docs/ledger/):\n{shown}"
+        )
 
 
 def _described(request: httpx.Request) -> str:

@@ -1,5 +1,6 @@
-"""Every ledger leaf any test wrote, checked against the published leaf format (docs/ledger/leaf-v1.schema.json)
-when its database is dropped: the seeded history and every event the suite's mutations and rounds appended."""
+"""Every ledger leaf any test wrote, checked against the published leaf format of its version
+(docs/ledger/leaf-v<v>.schema.json) when its database is dropped: the seeded history and every event the suite's
+mutations and rounds appended."""
 
 import json
 from dataclasses import dataclass, field
@@ -8,12 +9,21 @@ from typing import Any
 
 import jsonschema_rs
 
-SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "ledger" / "leaf-v1.schema.json"
+from ledger.leaf import VERSION
+
+FORMATS = Path(__file__).resolve().parents[1] / "docs" / "ledger"
+# Every version ever published, each a schema of its own; leaves keep the version they were hashed with.
+SCHEMAS = {version: FORMATS / f"leaf-v{version}.schema.json" for version in range(1, VERSION + 1)}
+SCHEMA = SCHEMAS[VERSION]
 
 
 @dataclass
 class LeafFormat:
-    validator: Any = field(default_factory=lambda: jsonschema_rs.validator_for(json.loads(SCHEMA.read_text())))
+    validators: dict[int, Any] = field(
+        default_factory=lambda: {
+            version: jsonschema_rs.validator_for(json.loads(path.read_text())) for version, path in SCHEMAS.items()
+        }
+    )
     checked: int = 0
     types: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
@@ -23,7 +33,11 @@ class LeafFormat:
             value = json.loads(leaf)
             self.checked += 1
             self.types.add(str(value.get("type")))
-            errors = [f"{error.instance_path}: {error.message}" for error in self.validator.iter_errors(value)]
+            validator = self.validators.get(value.get("v"))
+            if validator is None:
+                self.failures.append(f"{name} leaf of event {value.get('seq')}: no published version {value.get('v')}")
+                continue
+            errors = [f"{error.instance_path}: {error.message}" for error in validator.iter_errors(value)]
             if errors:
                 self.failures.append(f"{name} leaf of event {value.get('seq')}: {'; '.join(errors[:3])}")
 

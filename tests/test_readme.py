@@ -179,7 +179,9 @@ async def test_every_shell_line_runs_as_written(served: Served) -> None:
     assert re.search(r"^3\t현장조사\t\w+\tU3RlcDo4Nzcx\tS000214\t", result.stdout, re.M), "officer find"
     assert "7. 국장 결재: signed by" in result.stderr, "walk"
     assert "closed: 허가" in result.stderr, "walk"
-    assert len(re.findall(r"^ok: ", result.stdout, re.M)) == 4, "the verifier's four checks"
+    assert len(re.findall(r"^ok: ", result.stdout, re.M)) == 6, "the verifier's six checks"
+    assert "ok: 20 case pages show what" in result.stdout, "pages --sample 20"
+    assert "ok: 1 case pages show what" in result.stdout, "pages --case"
     if "make bench" in lines:
         assert "case detail" in result.stdout, "make bench"
 

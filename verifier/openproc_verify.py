@@ -5,13 +5,19 @@
     python verifier/openproc_verify.py --server … --key … inclusion --seq 17 42
     python verifier/openproc_verify.py --server … --key … monitor
     python verifier/openproc_verify.py --server … --key … pages
+    python verifier/openproc_verify.py --server … --key … pages --sample 50
+    python verifier/openproc_verify.py --server … --key … pages --case 2026-BLD-PMT-00018
 
 `checkpoint` verifies the latest checkpoint's signature and its consistency with the last one this verifier
 stored (in --state); `inclusion` proves that given events, exactly as the server serves them now, are leaves of
-it; `monitor` replays every leaf, recomputes the root,
-and compares every event the server now serves with the leaf it was hashed as; `pages` does what `monitor` does
-and then compares what every public case page shows (over GraphQL) with what the leaves signed: each case's
-status, result and closing time, and each step's status, comment or return reason, signing time and signer.
+it; `monitor` replays every leaf, recomputes the root, and compares every event the server now serves with the
+leaf it was hashed as; `pages` does what `monitor` does and then compares every public case page (over GraphQL)
+with what the leaves signed, field by field: the case (status, title, location, receipt, due and closing times,
+result, task type, department), each step of its line (status, name, role, officer, start, due and signing
+times, signer, comment or return reason), its public documents and its next actions. `pages --sample N` checks N
+case pages drawn at random against the events the server lists for each, every one proven to be in the signed
+tree as served: far faster, but blind to an event the server leaves out of a case's history; `pages --case
+RECEIPT_NO` does the same for the cases named (an applicant's own, say).
 With `--witness-key` (repeatable), the checkpoint any of these uses must also carry a valid cosignature (C2SP
 tlog-cosignature `cosignature/v1`) by each of those witnesses, and how old each cosignature is gets reported.
 Any mismatch exits with status 1 and says what failed. Needs Python 3.11+, `cryptography` (Ed25519) and
@@ -22,6 +28,7 @@ import argparse
 import base64
 import hashlib
 import json
+import random
 import sys
 import time
 import urllib.request
@@ -71,16 +78,34 @@ def graphql(server: str, query: str, variables: dict[str, Any]) -> Any:
     return answer["data"]
 
 
-CASE_PAGES = """
-query($after: String) {
-  cases(first: 100, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    edges { node { id receiptNo status closedAt result steps { id sequence status comment signedAt signer { id } } } }
-  }
-}
+# Every public field of a case page that the leaves speak for (docs/ledger.md, "What a case page must show").
+CASE_FIELDS = """
+id receiptNo title location status receivedAt dueAt closedAt result taskType { code } department { id }
+steps { id sequence name role status startedAt dueAt signedAt comment officer { id } signer { id } }
+documents { id title kind registeredAt registeredBy { id } }
+nextActions { id description scheduledFor status completedAt }
 """
-# Leaf types that close a case, with its `result`.
+CASE_PAGES = (
+    "query($after: String) { cases(first: 50, after: $after) { pageInfo { hasNextPage endCursor } edges { node {"
+    + CASE_FIELDS
+    + "} } } }"
+)
+CASE_IDS = (
+    "query($after: String) { cases(first: 100, after: $after) { pageInfo { hasNextPage endCursor }"
+    " edges { node { id } } } }"
+)
+CASE_BY_RECEIPT = "query($receiptNo: String!) { case(receiptNo: $receiptNo) { id } }"
+CASE_PAGE = "query($id: ID!) { node(id: $id) { ... on Case {" + CASE_FIELDS + "} } }"
+CASE_EVENTS = (
+    "query($id: ID!, $after: Int) { node(id: $id) { ... on Case { events(first: 100, after: $after) {"
+    " pageInfo { hasNextPage } edges { node { sequence } } } } } }"
+)
+# The leaf format versions this verifier knows (docs/ledger/leaf-v<v>.schema.json).
+VERSIONS = (1, 2)
+# Leaf types that register a case, and that close it with its `result`.
+REGISTERING = {"case_registered", "application_submitted"}
 CLOSING = {"case_closed", "case_rejected", "case_withdrawn"}
+ACTION_STATUS = {"action_completed": "done", "action_cancelled": "cancelled"}
 
 
 def database_id(global_id: str) -> int:
@@ -95,61 +120,178 @@ def same_instant(served: str | None, signed: str | None) -> bool:
     return datetime.fromisoformat(served) == datetime.fromisoformat(signed)
 
 
+def officer_id(officer: dict[str, Any] | None) -> int | None:
+    return None if officer is None else database_id(officer["id"])
+
+
 class SignedFacts:
-    """What the leaves say a case page must show: the last word of the signed events on each case and step."""
+    """What the leaves say the case pages must show: the last word of the signed events on each case, step
+    (by case and sequence), document and next action. Fed leaves in sequence order."""
 
     def __init__(self) -> None:
-        self.case_status: dict[int, str] = {}
-        self.closing: dict[int, dict[str, Any]] = {}
-        self.step_status: dict[int, str] = {}
-        # A step's text: the comment it was signed with or the reason it was returned for, whichever came last.
-        self.step_text: dict[int, str | None] = {}
-        self.signing: dict[int, dict[str, Any]] = {}
+        self.cases: dict[int, dict[str, Any]] = {}
+        self.steps: dict[int, dict[int, dict[str, Any]]] = {}
+        self.documents: dict[int, dict[int, dict[str, Any]]] = {}
+        self.actions: dict[int, dict[int, dict[str, Any]]] = {}
 
     def add(self, leaf: bytes) -> None:
         event = json.loads(leaf)
-        payload, case, step = event["payload"], event["case"], event["step"]
-        if case is not None and payload.get("case"):
-            self.case_status[case] = payload["case"]["status"]
-        if case is not None and event["type"] in CLOSING:
-            self.closing[case] = event
-        if step is not None and payload.get("step"):
-            self.step_status[step] = payload["step"]["status"]
-        if event["type"] == "step_signed":
-            self.step_text[step], self.signing[step] = payload["comment"], event
-        elif event["type"] == "step_returned":
-            self.step_text[step] = payload["reason"]
+        kind, payload, case_id = event["type"], event["payload"], event["case"]
+        if case_id is None:
+            return
+        case = self.cases.setdefault(case_id, {})
+        steps = self.steps.setdefault(case_id, {})
+        if "case" in payload:
+            case["status"], case["dueAt"] = payload["case"]["status"], payload["case"]["dueAt"]
+        if kind in REGISTERING:
+            case["registered"] = event
+            if "line" in payload:  # version 2 on
+                case["line"] = True
+            for planned in payload.get("line", []):
+                steps[planned["sequence"]] = {
+                    "name": planned["name"],
+                    "role": planned["role"],
+                    "officerId": planned["officerId"],
+                    "dueAt": planned["dueAt"],
+                    "status": "pending",
+                }
+        if kind in CLOSING:
+            case["closing"] = event
+            for step in steps.values():
+                if step.get("status") not in ("signed", "skipped"):
+                    step["status"] = "skipped"
+        shown = payload.get("step")
+        if shown is not None:
+            step = steps.setdefault(shown["sequence"], {})
+            step.update(
+                id=event["step"],
+                name=shown["name"],
+                status=shown["status"],
+                officerId=shown["officerId"],
+                dueAt=shown["dueAt"],
+            )
+            if kind in REGISTERING or kind == "step_started":
+                step["startedAt"] = event["occurredAt"]
+            if kind == "step_signed":
+                step["text"], step["signing"] = payload["comment"], event
+            elif kind == "step_returned":
+                step["text"] = payload["reason"]
+        for moved in payload.get("laterSteps", []):
+            steps.setdefault(moved["sequence"], {})["dueAt"] = moved["dueAt"]
+        if kind == "document_registered":
+            document = payload["document"]
+            self.documents.setdefault(case_id, {})[document["id"]] = {
+                **document,
+                "at": event["occurredAt"],
+                "by": event["actor"],
+            }
+        if kind.startswith("action_"):
+            action = payload["action"]
+            self.actions.setdefault(case_id, {})[action["id"]] = {
+                **action,
+                "status": ACTION_STATUS.get(kind, "scheduled"),
+                "completedAt": event["occurredAt"] if kind == "action_completed" else None,
+            }
 
-    def check(self, case: dict[str, Any]) -> None:
-        """Raises Mismatch where the served page differs from the signed facts."""
-        case_id, where = database_id(case["id"]), f"case {case['receiptNo']}"
-        signed_status = self.case_status.get(case_id)
-        if signed_status is None:
-            raise Mismatch(f"{where} is served but no signed event concerns it")
-        if case["status"].lower() != signed_status:
-            raise Mismatch(f"{where} shows status {case['status']}, the ledger signed {signed_status}")
-        closing = self.closing.get(case_id)
+    def differences(self, page: dict[str, Any]) -> list[str]:
+        """Where the served page differs from the signed facts: the case's first difference, each step's first,
+        and each document and next action that differs (the same list `openproc ledger-check` gives)."""
+        case_id, where = database_id(page["id"]), f"case {page['receiptNo']}"
+        steps = self.steps.get(case_id, {})
+        found = [f"{where} {problem}"] if (problem := self._case_problem(page, steps)) else []
+        for step in page["steps"]:
+            if problem := _step_problem(step, steps.get(step["sequence"], {})):
+                found.append(f"{where}, step {step['sequence']} {problem}")
+        found += [f"{where}, document {key} is not what the ledger signed" for key in self._documents_differing(page)]
+        found += [f"{where}, next action {key} is not what the ledger signed" for key in self._actions_differing(page)]
+        return found
+
+    def _case_problem(self, page: dict[str, Any], steps: dict[int, dict[str, Any]]) -> str | None:
+        case = self.cases.get(database_id(page["id"]), {})
+        registered, closing = case.get("registered"), case.get("closing")
+        if registered is None or "status" not in case:
+            return "is served but no signed event concerns it"
+        said = registered["payload"]
+        if page["status"].lower() != case["status"]:
+            return f"shows status {page['status'].lower()}, the ledger signed {case['status']}"
         if closing is not None and (
-            case["result"] != closing["payload"]["result"] or not same_instant(case["closedAt"], closing["occurredAt"])
+            page["result"] != closing["payload"]["result"] or not same_instant(page["closedAt"], closing["occurredAt"])
         ):
-            raise Mismatch(f"{where} shows a result or closing time the ledger did not sign")
-        for step in case["steps"]:
-            self._check_step(step, f"{where}, step {step['sequence']}")
+            return "shows a result or closing time the ledger did not sign"
+        if (
+            not same_instant(page["receivedAt"], registered["occurredAt"])
+            or page["taskType"]["code"] != said["taskType"]
+            or database_id(page["department"]["id"]) != said["departmentId"]
+        ):
+            return "shows a receipt time, task type or department the ledger did not sign"
+        if "title" in said and (page["title"], page["location"]) != (said["title"], said["location"]):
+            return "shows a title or location the ledger did not sign"
+        if not same_instant(page["dueAt"], case["dueAt"]):
+            return "shows a due time the ledger did not sign"
+        if case.get("line") and sorted(step["sequence"] for step in page["steps"]) != sorted(steps):
+            return "shows an approval line the ledger did not sign"
+        return None
 
-    def _check_step(self, step: dict[str, Any], where: str) -> None:
-        step_id = database_id(step["id"])
-        signed_status = self.step_status.get(step_id)
-        if step["status"] in ("SIGNED", "RETURNED") and step["status"].lower() != signed_status:
-            raise Mismatch(f"{where} shows status {step['status']}, the ledger signed {signed_status}")
-        if step["comment"] != self.step_text.get(step_id):
-            raise Mismatch(f"{where} shows a comment the ledger did not sign")
-        signing = self.signing.get(step_id)
-        signer = database_id(step["signer"]["id"]) if step["signer"] else None
-        if signing is None:
-            if step["signedAt"] is not None or signer is not None:
-                raise Mismatch(f"{where} shows a signature the ledger has no event for")
-        elif not same_instant(step["signedAt"], signing["occurredAt"]) or signer != signing["actor"]:
-            raise Mismatch(f"{where} shows a signing time or signer the ledger did not sign")
+    def _documents_differing(self, page: dict[str, Any]) -> list[int]:
+        """The page lists exactly the public documents the leaves registered, each as registered."""
+        signed = {key: fact for key, fact in self.documents.get(database_id(page["id"]), {}).items() if fact["public"]}
+        served = {database_id(document["id"]): document for document in page["documents"]}
+        return [
+            key
+            for key in sorted(signed.keys() | served.keys())
+            if (fact := signed.get(key)) is None
+            or (document := served.get(key)) is None
+            or document["kind"].lower() != fact["kind"]
+            or document["title"] != fact["title"]
+            or not same_instant(document["registeredAt"], fact["at"])
+            or officer_id(document["registeredBy"]) != fact["by"]
+        ]
+
+    def _actions_differing(self, page: dict[str, Any]) -> list[int]:
+        """The page lists exactly the next actions the leaves scheduled, each as its last leaf left it."""
+        signed = self.actions.get(database_id(page["id"]), {})
+        served = {database_id(action["id"]): action for action in page["nextActions"]}
+        return [
+            key
+            for key in sorted(signed.keys() | served.keys())
+            if (fact := signed.get(key)) is None
+            or (action := served.get(key)) is None
+            or action["description"] != fact["description"]
+            or not same_instant(action["scheduledFor"], fact["scheduledFor"])
+            or action["status"].lower() != fact["status"]
+            or not same_instant(action["completedAt"], fact["completedAt"])
+        ]
+
+
+def _step_problem(step: dict[str, Any], fact: dict[str, Any]) -> str | None:
+    """A step's first difference from what the leaves say of it, in the order docs/ledger.md lists the rules."""
+    signing, status = fact.get("signing"), fact.get("status")
+    if "id" in fact and database_id(step["id"]) != fact["id"]:
+        return "is not the step the ledger signed"
+    if (status is not None or step["status"] in ("SIGNED", "RETURNED")) and step["status"].lower() != status:
+        return f"shows status {step['status'].lower()}, the ledger signed {status}"
+    if step["comment"] != fact.get("text"):
+        return "shows a comment the ledger did not sign"
+    signed = (signing["occurredAt"], signing["actor"]) if signing else (None, None)
+    if not same_instant(step["signedAt"], signed[0]) or officer_id(step["signer"]) != signed[1]:
+        return "shows a signing time or signer the ledger did not sign"
+    if not same_instant(step["startedAt"], fact.get("startedAt")):
+        return "shows a start time the ledger did not sign"
+    if "name" in fact and (
+        step["name"] != fact["name"]
+        or officer_id(step["officer"]) != fact["officerId"]
+        or ("role" in fact and step["role"].lower() != fact["role"])
+    ):
+        return "shows a name, role or officer the ledger did not sign"
+    if "dueAt" in fact and not same_instant(step["dueAt"], fact["dueAt"]):
+        return "shows a due time the ledger did not sign"
+    return None
+
+
+def _report(differences: list[str]) -> None:
+    """Every difference found, one per line."""
+    if differences:
+        raise Mismatch("\n".join(differences))
 
 
 def signatures_by(note: str, name: str, key_hash: str) -> tuple[str, list[bytes]]:
@@ -344,7 +486,11 @@ class Verifier:
             event = by_sequence.get(index + 1)
             if event is None:
                 raise Mismatch(f"event {index + 1} is in the ledger but the server no longer serves it")
-            if rfc8785.dumps({"v": 1, **event}) != leaf:
+            # A leaf keeps the format version it was hashed with; the event is encoded again in that version.
+            version = json.loads(leaf).get("v")
+            if version not in VERSIONS:
+                raise Mismatch(f"leaf {index} is of format version {version}, which this verifier does not know")
+            if rfc8785.dumps({"v": version, **event}) != leaf:
                 raise Mismatch(f"event {index + 1} as served now differs from what was hashed into the ledger")
 
     def inclusion(self, sequences: list[int]) -> None:
@@ -354,12 +500,7 @@ class Verifier:
             index = sequence - 1
             if not 0 <= index < size:
                 raise Mismatch(f"event {sequence} is not in the signed tree of {size} leaves")
-            (leaf,) = self.leaves(index, index + 1)
-            self.served_as_hashed(index, [leaf])
-            reply = get_json(self.server, f"/ledger/proof/inclusion?leaf_index={index}&tree_size={size}")
-            path = [base64.b64decode(node) for node in reply["audit_path"]]
-            if not verify_inclusion(index, size, leaf, path, root):
-                raise Mismatch(f"event {sequence} is not proven to be in the tree of {size} leaves")
+            self._proven_leaf(sequence, size, root)
 
     def monitor(self, read: Callable[[bytes], None] | None = None, signed: tuple[int, bytes] | None = None) -> int:
         """Replay every leaf of the `signed` checkpoint (else the latest one), handing each to `read`."""
@@ -383,10 +524,11 @@ class Verifier:
             raise Mismatch(f"the leaves do not hash to the signed root of the tree of {size}")
         return size
 
-    def case_pages(self) -> Iterator[dict[str, Any]]:
+    def _listed(self, query: str, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every case node of a `cases` listing, page after page."""
         after = None
         while True:
-            page = graphql(self.server, CASE_PAGES, {"after": after})["cases"]
+            page = graphql(self.server, query, {**variables, "after": after})["cases"]
             yield from (edge["node"] for edge in page["edges"])
             if not page["pageInfo"]["hasNextPage"]:
                 return
@@ -408,15 +550,66 @@ class Verifier:
         return end
 
     def pages(self) -> tuple[int, int]:
-        """Every public case page against the facts the leaves signed; returns (leaves, cases)."""
-        pages = list(self.case_pages())
+        """Every public case page against the facts all the leaves signed; returns (leaves, cases)."""
+        pages = list(self._listed(CASE_PAGES, {}))
         # What the pages show happened by now: compare them with a tree that holds all of it.
         signed = self.signed_through(self.log_end(self.checkpoint()[0]))
         facts = SignedFacts()
         size = self.monitor(facts.add, signed)
-        for case in pages:
-            facts.check(case)
+        _report([difference for case in pages for difference in facts.differences(case)])
         return size, len(pages)
+
+    def sample(self, count: int, seed: int | None) -> list[str]:
+        """The global IDs of `count` cases drawn at random from every case the server lists."""
+        ids = [node["id"] for node in self._listed(CASE_IDS, {})]
+        return random.Random(seed).sample(ids, min(count, len(ids)))
+
+    def receipts(self, receipts: list[str]) -> list[str]:
+        """The global IDs of the cases with these receipt numbers."""
+        ids = []
+        for receipt in receipts:
+            found = graphql(self.server, CASE_BY_RECEIPT, {"receiptNo": receipt})["case"]
+            if found is None:
+                raise Mismatch(f"the server shows no case {receipt}")
+            ids.append(found["id"])
+        return ids
+
+    def case_pages(self, ids: list[str]) -> tuple[int, int]:
+        """Each given case page against the facts of the events the server lists for it, each event proven to be
+        in the signed tree exactly as served; returns (leaves, cases). Unlike `pages`, this cannot see an event of
+        the case that the server leaves out of the case's history."""
+        proven, found = 0, []
+        for case_id in ids:
+            page = graphql(self.server, CASE_PAGE, {"id": case_id})["node"]
+            sequences = self._case_events(case_id)
+            size, root = self.signed_through(max(sequences, default=0))
+            facts = SignedFacts()
+            for sequence in sequences:
+                facts.add(self._proven_leaf(sequence, size, root))
+            found += facts.differences(page)
+            proven += len(sequences)
+        _report(found)
+        return proven, len(ids)
+
+    def _case_events(self, case_id: str) -> list[int]:
+        sequences: list[int] = []
+        while True:
+            history = graphql(self.server, CASE_EVENTS, {"id": case_id, "after": max(sequences, default=None)})
+            events = history["node"]["events"]
+            sequences += [edge["node"]["sequence"] for edge in events["edges"]]
+            if not events["pageInfo"]["hasNextPage"]:
+                return sequences
+
+    def _proven_leaf(self, sequence: int, size: int, root: bytes) -> bytes:
+        """Event `sequence`'s leaf, proven to be in the tree of `size` and to be the event as served now."""
+        index = sequence - 1
+        (leaf,) = self.leaves(index, index + 1)
+        self.served_as_hashed(index, [leaf])
+        reply = get_json(self.server, f"/ledger/proof/inclusion?leaf_index={index}&tree_size={size}")
+        path = [base64.b64decode(node) for node in reply["audit_path"]]
+        if not verify_inclusion(index, size, leaf, path, root):
+            raise Mismatch(f"event {sequence} is not proven to be in the tree of {size} leaves")
+        return leaf
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,7 +646,23 @@ def main(argv: list[str] | None = None) -> int:
     inclusion = commands.add_parser("inclusion", help="prove events are in the latest checkpoint")
     inclusion.add_argument("--seq", type=int, nargs="+", required=True, help="event sequence numbers")
     commands.add_parser("monitor", help="replay every leaf and every served event against the signed root")
-    commands.add_parser("pages", help="monitor, then compare every public case page with what the leaves signed")
+    pages = commands.add_parser(
+        "pages", help="monitor, then compare every public case page with what the leaves signed"
+    )
+    pages.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="instead, compare N case pages drawn at random with their own events, each proven in the signed tree",
+    )
+    pages.add_argument("--seed", type=int, help="the random draw's seed, to repeat a sample")
+    pages.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="RECEIPT_NO",
+        help="instead, compare this case's page with its own events, each proven in the signed tree; repeatable",
+    )
     args = parser.parse_args(argv)
     verifier = Verifier(args.server, args.key, args.state, args.witness_key, args.witness_wait, args.witness_max_age)
     try:
@@ -464,12 +673,17 @@ def main(argv: list[str] | None = None) -> int:
             verifier.inclusion(args.seq)
             print(f"ok: events {', '.join(map(str, args.seq))} are in the ledger")
         elif args.command == "pages":
-            leaves, cases = verifier.pages()
+            if args.case or args.sample is not None:
+                chosen = verifier.receipts(args.case) if args.case else verifier.sample(args.sample, args.seed)
+                leaves, cases = verifier.case_pages(chosen)
+            else:
+                leaves, cases = verifier.pages()
             print(f"ok: {cases} case pages show what {leaves} signed leaves say")
         else:
             print(f"ok: all {verifier.monitor()} leaves and events match the signed root")
     except Mismatch as error:
-        print(f"MISMATCH: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"MISMATCH: {line}", file=sys.stderr)
         return 1
     for name, timestamp in verifier.cosigned_at.items():
         at = datetime.fromtimestamp(timestamp, UTC).isoformat()

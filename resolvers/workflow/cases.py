@@ -32,13 +32,22 @@ async def resume(session: AsyncSession, actor: Officer, policy: Policy, case_id:
     calendar = await holidays(session)
     paused = working_hours_between(case.clock_paused_at, moment, calendar)
     case.due_at = add_working_hours(case.due_at, paused, calendar)
-    if step.due_at is not None:
-        step.due_at = add_working_hours(step.due_at, paused, calendar)
+    # The pause moves every due time still ahead: the returned step's and those of the steps after it, which
+    # registration planned from the receipt.
+    later = [row for row in line if row.sequence > step.sequence]
+    for row in [step, *later]:
+        if row.due_at is not None:
+            row.due_at = add_working_hours(row.due_at, paused, calendar)
     step.status = StepStatus.IN_PROGRESS
     case.status, case.clock_paused_at = CaseStatus.IN_PROGRESS, None
     await events.append(
         session,
-        payloads.CaseResumed(paused_working_hours=round(paused, 2)),
+        payloads.CaseResumed(
+            paused_working_hours=round(paused, 2),
+            later_steps=[
+                payloads.StepDue(sequence=row.sequence, due_at=row.due_at) for row in later if row.due_at is not None
+            ],
+        ),
         case=case,
         step=step,
         actor=actor,

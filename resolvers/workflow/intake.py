@@ -218,7 +218,13 @@ async def _instantiate(
     await session.flush()
     await events.append(
         session,
-        kind(task_type=task_type.code, department_id=department.id),
+        kind(
+            task_type=task_type.code,
+            department_id=department.id,
+            title=case.title,
+            location=case.location,
+            line=[events.planned(step) for step in steps],
+        ),
         case=case,
         step=steps[0] if steps else None,
         actor=actor,

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -160,9 +161,9 @@ def _self_check(database: Officers) -> tuple[int, str, list[str]]:
     return done.returncode, done.stdout, [line for line in done.stderr.splitlines() if "XDG_RUNTIME_DIR" not in line]
 
 
-def _verify(running: ServerProcess, key: str, state: Path, command: str = "monitor") -> int:
+def _verify(running: ServerProcess, key: str, state: Path, command: str = "monitor", *arguments: str) -> int:
     return independent.main(
-        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), command]
+        ["--server", f"http://127.0.0.1:{running.port}", "--key", key, "--state", str(state), command, *arguments]
     )
 
 
@@ -211,68 +212,137 @@ async def test_the_verifier_catches_a_rewritten_event(
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0
 
 
-async def test_the_verifier_catches_a_rewritten_case_page(
+@dataclass(frozen=True)
+class Tamper:
+    """A served column altered directly in the database, on a case no other tamper touches ($1: the cases
+    taken). `pick` returns the row's id, its case's receipt number, the key the difference names (a step's sequence,
+    a document's or action's id) and the original value; `alter` and `restore` take the id (and that value)."""
+
+    pick: str
+    alter: str
+    restore: str
+    reported: str
+
+
+_STEP = 'SELECT s.id, c.receipt_no, s.sequence, {column} FROM step s JOIN "case" c ON c.id = s.case_id WHERE '
+_CASE = 'SELECT c.id, c.receipt_no, NULL, {column} FROM "case" c WHERE '
+_NOT_TAKEN = " AND c.id <> ALL($1::int[]) ORDER BY 1 LIMIT 1"
+TAMPERS = [
+    Tamper(
+        _STEP.format(column="s.comment") + "s.status = 'signed'" + _NOT_TAKEN,
+        "UPDATE step SET comment = '적법하게 처리함' WHERE id = $1",
+        "UPDATE step SET comment = $2 WHERE id = $1",
+        "case {receipt}, step {key} shows a comment the ledger did not sign",
+    ),
+    Tamper(
+        _STEP.format(column="s.due_at") + "s.status = 'pending'" + _NOT_TAKEN,
+        "UPDATE step SET due_at = coalesce(due_at, now()) + interval '3 days' WHERE id = $1",
+        "UPDATE step SET due_at = $2 WHERE id = $1",
+        "case {receipt}, step {key} shows a due time the ledger did not sign",
+    ),
+    Tamper(
+        _STEP.format(column="s.officer_id") + "s.status = 'pending'" + _NOT_TAKEN,
+        "UPDATE step SET officer_id = (SELECT min(id) FROM officer WHERE id <> step.officer_id) WHERE id = $1",
+        "UPDATE step SET officer_id = $2 WHERE id = $1",
+        "case {receipt}, step {key} shows a name, role or officer the ledger did not sign",
+    ),
+    Tamper(
+        _STEP.format(column="s.started_at") + "s.status = 'in_progress'" + _NOT_TAKEN,
+        "UPDATE step SET started_at = started_at - interval '1 hour' WHERE id = $1",
+        "UPDATE step SET started_at = $2 WHERE id = $1",
+        "case {receipt}, step {key} shows a start time the ledger did not sign",
+    ),
+    Tamper(
+        _CASE.format(column="c.result") + "c.status = 'rejected'" + _NOT_TAKEN,
+        "UPDATE \"case\" SET result = '허가' WHERE id = $1",
+        'UPDATE "case" SET result = $2 WHERE id = $1',
+        "case {receipt} shows a result or closing time the ledger did not sign",
+    ),
+    Tamper(
+        _CASE.format(column="c.title") + "true" + _NOT_TAKEN,
+        "UPDATE \"case\" SET title = '공원 부지 용도 변경' WHERE id = $1",
+        'UPDATE "case" SET title = $2 WHERE id = $1',
+        "case {receipt} shows a title or location the ledger did not sign",
+    ),
+    Tamper(
+        _CASE.format(column="c.location") + "true" + _NOT_TAKEN,
+        "UPDATE \"case\" SET location = '서울특별시 중구 세종대로 110' WHERE id = $1",
+        'UPDATE "case" SET location = $2 WHERE id = $1',
+        "case {receipt} shows a title or location the ledger did not sign",
+    ),
+    Tamper(
+        _CASE.format(column="c.due_at") + "c.closed_at IS NULL" + _NOT_TAKEN,
+        "UPDATE \"case\" SET due_at = due_at + interval '7 days' WHERE id = $1",
+        'UPDATE "case" SET due_at = $2 WHERE id = $1',
+        "case {receipt} shows a due time the ledger did not sign",
+    ),
+    Tamper(
+        'SELECT d.id, c.receipt_no, d.id, d.title FROM document d JOIN "case" c ON c.id = d.case_id WHERE d.is_public'
+        + _NOT_TAKEN,
+        "UPDATE document SET title = '허가 검토 의견 없음' WHERE id = $1",
+        "UPDATE document SET title = $2 WHERE id = $1",
+        "case {receipt}, document {key} is not what the ledger signed",
+    ),
+    Tamper(
+        'SELECT d.id, c.receipt_no, d.id, d.is_public FROM document d JOIN "case" c ON c.id = d.case_id'
+        " WHERE d.is_public" + _NOT_TAKEN,
+        "UPDATE document SET is_public = false WHERE id = $1",
+        "UPDATE document SET is_public = $2 WHERE id = $1",
+        "case {receipt}, document {key} is not what the ledger signed",
+    ),
+    Tamper(
+        'SELECT a.id, c.receipt_no, a.id, a.scheduled_for FROM scheduled_action a JOIN "case" c ON c.id = a.case_id'
+        " WHERE a.status = 'scheduled'" + _NOT_TAKEN,
+        "UPDATE scheduled_action SET scheduled_for = scheduled_for + interval '30 days' WHERE id = $1",
+        "UPDATE scheduled_action SET scheduled_for = $2 WHERE id = $1",
+        "case {receipt}, next action {key} is not what the ledger signed",
+    ),
+]
+
+
+def _mismatches(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return sorted(line.removeprefix("MISMATCH: ") for line in capsys.readouterr().err.splitlines())
+
+
+async def test_both_checks_catch_every_rewritten_column_of_a_case_page(
     audited: tuple[ServerProcess, Officers, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The step comment a case page shows, altered in the database, is caught against the signed leaves (issue
-    17: the ledger's events were intact, so `monitor` alone could not see it)."""
+    """Columns a case page shows, altered in the database, are caught against the signed leaves (issue 17: the
+    ledger's events were intact, so `monitor` alone could not see them): the same differences by the server's own
+    `ledger-check`, by the outside verifier's full replay (`pages`) and by its case-by-case proofs (`pages --case`)."""
     running, database, key = audited
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
     assert re.search(r"^ok: \d+ case pages show what \d+ signed leaves say$", capsys.readouterr().out, re.M)
 
-    (step,) = await database.fetch(
-        'SELECT s.id, s.comment, c.receipt_no, s.sequence FROM step s JOIN "case" c ON c.id = s.case_id '
-        "WHERE s.status = 'signed' ORDER BY s.id LIMIT 1"
-    )
-    await database.fetch("UPDATE step SET comment = '적법하게 처리함' WHERE id = $1", step["id"])
+    taken: list[int] = []
+    altered: list[tuple[Tamper, int, object]] = []
+    expected = []
     try:
+        for tamper in TAMPERS:
+            (row,) = await database.fetch(tamper.pick, taken)
+            target, receipt, key_shown, original = row
+            taken.append(await database.fetchval(f"SELECT id FROM \"case\" WHERE receipt_no = '{receipt}'"))
+            await database.fetch(tamper.alter, target)
+            altered.append((tamper, target, original))
+            expected.append(tamper.reported.format(receipt=receipt, key=key_shown))
+        receipts = sorted({line.split(",")[0].split()[1] for line in expected})
         assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json") == 0, "the events are intact"
         assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
-        assert f"case {step['receipt_no']}, step {step['sequence']} shows a comment" in capsys.readouterr().err
-        altered = f"case {step['receipt_no']}, step {step['sequence']} shows a comment the ledger did not sign"
-        assert await asyncio.to_thread(_self_check, database) == (1, "", [altered])
+        assert _mismatches(capsys) == sorted(expected)
+        by_case = [argument for receipt in receipts for argument in ("--case", receipt)]
+        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages", *by_case) == 1
+        assert _mismatches(capsys) == sorted(expected)
+        status, printed, differences = await asyncio.to_thread(_self_check, database)
+        assert (status, printed, sorted(differences)) == (1, "", sorted(expected))
     finally:
-        await database.fetch("UPDATE step SET comment = $2 WHERE id = $1", step["id"], step["comment"])
+        for tamper, target, original in reversed(altered):
+            await database.fetch(tamper.restore, target, original)
 
-    (closed,) = await database.fetch(
-        "SELECT id, result, receipt_no FROM \"case\" WHERE status = 'rejected' ORDER BY id LIMIT 1"
-    )
-    await database.fetch("UPDATE \"case\" SET result = '허가' WHERE id = $1", closed["id"])
-    try:
-        assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 1
-        assert f"case {closed['receipt_no']} shows a result" in capsys.readouterr().err
-        altered = f"case {closed['receipt_no']} shows a result or closing time the ledger did not sign"
-        assert await asyncio.to_thread(_self_check, database) == (1, "", [altered])
-    finally:
-        await database.fetch('UPDATE "case" SET result = $2 WHERE id = $1', closed["id"], closed["result"])
     assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages") == 0
-
-    (document,) = await database.fetch(
-        'SELECT d.id, d.title, c.receipt_no FROM document d JOIN "case" c ON c.id = d.case_id '
-        "WHERE d.is_public ORDER BY d.id LIMIT 1"
-    )
-    (action,) = await database.fetch(
-        'SELECT a.id, a.scheduled_for, c.receipt_no FROM scheduled_action a JOIN "case" c ON c.id = a.case_id '
-        "WHERE a.status = 'scheduled' ORDER BY a.id LIMIT 1"
-    )
-    await database.fetch("UPDATE document SET title = '허가 검토 의견 없음' WHERE id = $1", document["id"])
-    await database.fetch(
-        "UPDATE scheduled_action SET scheduled_for = scheduled_for + interval '30 days' WHERE id = $1", action["id"]
-    )
-    try:
-        assert await asyncio.to_thread(_self_check, database) == (
-            1,
-            "",
-            [
-                f"case {document['receipt_no']}, document {document['id']} is not what the ledger signed",
-                f"case {action['receipt_no']}, next action {action['id']} is not what the ledger signed",
-            ],
-        )
-    finally:
-        await database.fetch("UPDATE document SET title = $2 WHERE id = $1", document["id"], document["title"])
-        await database.fetch(
-            "UPDATE scheduled_action SET scheduled_for = $2 WHERE id = $1", action["id"], action["scheduled_for"]
-        )
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages", *by_case) == 0
+    assert f"ok: {len(receipts)} case pages show what" in capsys.readouterr().out
+    assert await asyncio.to_thread(_verify, running, key, tmp_path / "state.json", "pages", "--sample", "5") == 0
+    assert "ok: 5 case pages show what" in capsys.readouterr().out
     status, printed, differences = await asyncio.to_thread(_self_check, database)
     assert (status, differences) == (0, [])
     assert re.fullmatch(r"ok: \d+ events match their leaves; \d+ cases show what the leaves say\n", printed)

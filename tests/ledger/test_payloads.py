@@ -1,4 +1,4 @@
-"""The published payload shapes (docs/ledger.md, docs/ledger/leaf-v1.schema.json) are the ones ledger/payloads.py
+"""The published payload shapes (docs/ledger.md, docs/ledger/leaf-v2.schema.json) are the ones ledger/payloads.py
 declares: the same members, required alike, at every depth, for every kind of event."""
 
 import json

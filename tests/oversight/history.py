@@ -55,7 +55,7 @@ class History:
 EXAMPLES: dict[EventType, payloads.Details] = {
     EventType.STEP_SIGNED: payloads.StepSigned(comment=None),
     EventType.STEP_RETURNED: payloads.StepReturned(reason="보완 요구"),
-    EventType.CASE_RESUMED: payloads.CaseResumed(paused_working_hours=0),
+    EventType.CASE_RESUMED: payloads.CaseResumed(paused_working_hours=0, later_steps=[]),
     EventType.CASE_REJECTED: payloads.CaseRejected(result="시설기준 미달"),
     EventType.CASE_WITHDRAWN: payloads.CaseWithdrawn(result="민원인 취하"),
     EventType.CASE_CLOSED: payloads.CaseClosed(result="수리"),

@@ -60,8 +60,9 @@ def _backfill() -> None:
             "FROM event ORDER BY seq"
         )
     ).all()
+    # Those events have the payloads of leaf format 1, whatever version later code writes.
     leaves = [
-        leaf.encode(leaf.content(seq, type, case_id, step_id, actor, occurred, recorded, payload))
+        leaf.encode(leaf.content(seq, type, case_id, step_id, actor, occurred, recorded, payload, version=1))
         for seq, type, case_id, step_id, actor, occurred, recorded, payload in rows
     ]
     leaf_table = sa.table("ledger_leaf", sa.column("leaf_index"), sa.column("seq"), sa.column("leaf"))

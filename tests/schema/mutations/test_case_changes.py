@@ -36,8 +36,17 @@ async def test_supplements_pause_the_clock_and_resuming_gives_the_time_back(desk
     assert refused_sign["code"] == "INVALID_STATE"
     assert resumed["case"]["status"] == "IN_PROGRESS"
     assert datetime.fromisoformat(resumed["case"]["dueAt"]) > datetime.fromisoformat(case["dueAt"])
-    types = [event["type"] for event in await desk.events_of(case["receiptNo"])]
-    assert types[-2:] == ["STEP_RETURNED", "CASE_RESUMED"]
+    # Every due time still ahead moves: the returned step's and those registration planned after it.
+    before = {row["sequence"]: datetime.fromisoformat(row["dueAt"]) for row in case["steps"]}
+    after = {row["sequence"]: datetime.fromisoformat(row["dueAt"]) for row in resumed["case"]["steps"]}
+    assert all(after[sequence] > before[sequence] for sequence in before if sequence >= step["sequence"])
+    assert all(after[sequence] == before[sequence] for sequence in before if sequence < step["sequence"])
+    history = await desk.events_of(case["receiptNo"])
+    assert [event["type"] for event in history[-2:]] == ["STEP_RETURNED", "CASE_RESUMED"]
+    # The resumption's event says where the later steps' due times went, so the ledger covers them.
+    moved = {row["sequence"]: datetime.fromisoformat(row["dueAt"]) for row in history[-1]["payload"]["laterSteps"]}
+    assert moved == {sequence: due for sequence, due in after.items() if sequence > step["sequence"]}
+    assert moved
 
 
 async def test_resuming_a_case_that_waits_for_nothing_is_refused(desk: Desk) -> None:
