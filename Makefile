@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-prediction bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -132,6 +132,11 @@ bench-hostile: install-dev
 ## Ledger: proof generation at 1,000,000 leaves and the cost of one append.
 bench-ledger: install-dev
 	$(BIN)/python -m bench.ledger
+
+## Prediction calibration on held-out history (a fresh database at ARGS="--scale demo|seoul", dropped after):
+## how often the real completion fell inside the predicted 80 % range. ARGS="--held-out-days 60".
+bench-prediction: install-dev
+	$(BIN)/python -m bench.prediction $(ARGS)
 
 ## Oversight at the seoul scale (DATABASE_URL seeded with `make seed-seoul`): one round, dashboard queries, search.
 bench-oversight: install-dev

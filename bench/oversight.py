@@ -45,7 +45,8 @@ QUERIES = {
       { delays(first: 20) { totalCount edges { node { kind dueAt lagHours case { receiptNo } } } } }""",
     "case with clock and prediction": """
       query ($receiptNo: String!) { case(receiptNo: $receiptNo) {
-        clock { state usedDays leftDays } prediction { expectedAt earliestAt latestAt samples } } }""",
+        clock { state usedDays leftDays } predictionOutlook
+        prediction { expectedAt earliestAt latestAt samples } } }""",
 }
 
 
@@ -60,7 +61,7 @@ async def main(repeat: int) -> None:
     sessions = create_sessionmaker(engine)
     try:
         started = time.perf_counter()
-        done = await run_round(sessions, timedelta(hours=settings.input_delay_hours))
+        done = await run_round(sessions, timedelta(hours=settings.input_delay_hours), settings.prediction_min_samples)
         print(
             f"oversight round: {time.perf_counter() - started:.1f} s ({done.delays.processing:,} processing and "
             f"{done.delays.input:,} input delays, {done.milestones} milestones reported)"

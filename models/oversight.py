@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import ARRAY, BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -67,7 +67,8 @@ class Milestone(Base):
 
 
 class StepDurationNorm(Base):
-    """How long each step of a task type's line has taken, from signed history (hours from start to signature).
+    """How long each step of a task type's line has taken, from signed history: the 0th, 5th, …, 100th percentiles
+    of the working hours from start to signature (`resolvers.oversight.prediction.QUANTILES`).
 
     Refreshed by the oversight loop; predictions read it instead of scanning history per request.
     """
@@ -77,7 +78,5 @@ class StepDurationNorm(Base):
     task_type_id: Mapped[int] = mapped_column(ForeignKey("task_type.id", ondelete="CASCADE"), primary_key=True)
     sequence: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     samples: Mapped[int] = mapped_column(Integer)
-    p10_hours: Mapped[float] = mapped_column(Float)
-    p50_hours: Mapped[float] = mapped_column(Float)
-    p90_hours: Mapped[float] = mapped_column(Float)
+    quantile_hours: Mapped[list[float]] = mapped_column(ARRAY(Float))
     refreshed_at: Mapped[datetime]

@@ -189,6 +189,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         sessions,
         interval_s=settings.oversight_interval_s,
         input_threshold=policy.input_delay,
+        min_samples=settings.prediction_min_samples,
         on_events=on_commit,
     )
     loop_lag = LoopLagSampler(interval_s=settings.loop_lag_sample_s)

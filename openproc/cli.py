@@ -271,7 +271,11 @@ def oversight() -> None:
     async def once() -> Round:
         engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 2}))
         try:
-            return await run_round(create_sessionmaker(engine), timedelta(hours=settings.input_delay_hours))
+            return await run_round(
+                create_sessionmaker(engine),
+                timedelta(hours=settings.input_delay_hours),
+                settings.prediction_min_samples,
+            )
         finally:
             await engine.dispose()
 

@@ -27,10 +27,10 @@ class Round:
         return self.delays.total + self.milestones
 
 
-async def run_round(sessions: Sessions, input_threshold: timedelta) -> Round:
+async def run_round(sessions: Sessions, input_threshold: timedelta, min_samples: int) -> Round:
     found = await delays.check(sessions, input_threshold)
     async with sessions() as session, session.begin():
-        await prediction.refresh_norms(session)
+        await prediction.refresh_norms(session, min_samples)
     return Round(found, await counters.check_milestones(sessions))
 
 
@@ -43,9 +43,11 @@ class OversightLoop:
         *,
         interval_s: float,
         input_threshold: timedelta,
+        min_samples: int,
         on_events: Callable[[], Awaitable[None]],
     ) -> None:
         self.sessions, self.interval_s, self.input_threshold = sessions, interval_s, input_threshold
+        self.min_samples = min_samples
         self.on_events = on_events
         self._task: asyncio.Task[None] | None = None
 
@@ -62,7 +64,7 @@ class OversightLoop:
     async def _run(self) -> None:
         while True:
             try:
-                done = await run_round(self.sessions, self.input_threshold)
+                done = await run_round(self.sessions, self.input_threshold, self.min_samples)
                 if done.events:
                     logger.info(
                         "oversight round: %d processing and %d input delays, %d milestones",

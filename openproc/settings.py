@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     # long after the fact an officer's entry counts as an input delay (입력지연).
     oversight_interval_s: float = 300.0
     input_delay_hours: float = 24.0
+    # A completion is predicted only from steps signed at least this often before (fewer: no reliable estimate).
+    prediction_min_samples: int = 10
     # Public queries over cases answered by one SQL statement building the JSON (readpath/); off: Strawberry
     # resolves every field (the same answers, slower; for comparison).
     compiled_reads: bool = True

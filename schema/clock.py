@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers.oversight.clock import Clock, ClockState
-from resolvers.oversight.prediction import Prediction
+from resolvers.oversight.prediction import CompletionRange, PredictionOutlook
 from schema.described import described
 from schema.time import local
 
@@ -46,10 +46,28 @@ class StatutoryClock:
         )
 
 
+described(
+    PredictionOutlook,
+    "Whether a completion can be predicted for the case, and why not.",
+    {
+        PredictionOutlook.PREDICTED: "`prediction` gives the range.",
+        PredictionOutlook.CLOSED: "The case is closed.",
+        PredictionOutlook.AWAITING_CLOSURE: "Every step is signed; only the recording of the result remains.",
+        PredictionOutlook.AWAITING_APPLICANT: "The case waits for the applicant's supplements, which only they "
+        "can time.",
+        PredictionOutlook.TOO_LITTLE_HISTORY: "A remaining step was signed too few times before "
+        "(PREDICTION_MIN_SAMPLES) for a reliable estimate.",
+        PredictionOutlook.BEYOND_HISTORY: "The step under way has already taken longer than nine in ten of its kind "
+        "before: no reliable estimate.",
+    },
+)
+
+
 @strawberry.type(
-    description="When an open case should be decided, from how long its remaining steps took in past cases of its "
-    "task type (percentiles of their start-to-signature hours, summed). Time spent waiting for supplements is "
-    "not predicted."
+    description="When an open case should be decided, from the working hours its remaining steps took in past "
+    "cases of its task type: each remaining step at the same percentile of its history (the step under way at "
+    "the percentile of the past steps that took longer than it has so far), laid on the working calendar. "
+    "Time spent waiting for supplements is not predicted."
 )
 class CompletionPrediction:
     expected_at: datetime = strawberry.field(description="With every remaining step at its median.")
@@ -58,10 +76,12 @@ class CompletionPrediction:
     samples: int = strawberry.field(description="The fewest past signatures behind any remaining step's figures.")
 
     @classmethod
-    def of(cls, prediction: Prediction) -> CompletionPrediction:
+    def of(cls, predicted: CompletionRange | None) -> CompletionPrediction | None:
+        if predicted is None:
+            return None
         return cls(
-            expected_at=local(prediction.expected_at),
-            earliest_at=local(prediction.earliest_at),
-            latest_at=local(prediction.latest_at),
-            samples=prediction.samples,
+            expected_at=local(predicted.expected_at),
+            earliest_at=local(predicted.earliest_at),
+            latest_at=local(predicted.latest_at),
+            samples=predicted.samples,
         )

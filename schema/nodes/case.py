@@ -12,7 +12,7 @@ from resolvers import case as case_resolvers
 from resolvers.dataloaders import ALL_HOLIDAYS
 from resolvers.events import list_events
 from resolvers.oversight.clock import clock_of
-from resolvers.oversight.prediction import predict
+from resolvers.oversight.prediction import Prediction, PredictionOutlook, predict
 from resolvers.own_case import all_documents
 from resolvers.pagination import Page
 from schema import scheduled_action as scheduled_action_schema
@@ -83,14 +83,23 @@ class Case(relay.Node):
         holidays = await info.context.loaders.holidays.load(ALL_HOLIDAYS)
         return StatutoryClock.of(clock_of(self._row, task_type.statutory_days, holidays, datetime.now(UTC)))
 
-    @strawberry.field(description="Predicted completion; null once closed, or while a remaining step has no history.")
+    @strawberry.field(
+        description="Predicted completion; null unless `predictionOutlook` is PREDICTED (it says why not)."
+    )
     async def prediction(self, info: Info) -> CompletionPrediction | None:
+        return CompletionPrediction.of((await self._prediction(info)).range)
+
+    @strawberry.field(description="Whether a completion is predicted for the case, and why not.")
+    async def prediction_outlook(self, info: Info) -> PredictionOutlook:
+        return (await self._prediction(info)).outlook
+
+    async def _prediction(self, info: Info) -> Prediction:
         if self.closed_at is not None:
-            return None
+            return Prediction(PredictionOutlook.CLOSED)
         line = await info.context.loaders.steps_by_case_id.load(self.id)
         norms = await info.context.loaders.step_duration_norms_by_task_type_id.load(self.task_type_id)
-        predicted = predict(line, norms, datetime.now(UTC))
-        return None if predicted is None else CompletionPrediction.of(predicted)
+        holidays = await info.context.loaders.holidays.load(ALL_HOLIDAYS)
+        return predict(self._row, line, norms, holidays, datetime.now(UTC))
 
     @strawberry.field(description="Delays found on this case (processing and input), oldest first.")
     async def delays(self, info: Info) -> list[Annotated["Delay", strawberry.lazy("schema.nodes.delay")]]:

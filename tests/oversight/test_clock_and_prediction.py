@@ -3,12 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import select
 
 from models import Case, CaseStatus, Step, StepDurationNorm, StepRole, StepStatus
 from resolvers.dataloaders import Sessions
 from resolvers.oversight.clock import ClockState, clock_of
-from resolvers.oversight.prediction import predict, refresh_norms
-from resolvers.statutory_clock import due_at
+from resolvers.oversight.prediction import QUANTILES, PredictionOutlook, predict, refresh_norms
+from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, working_hours_between
+from resolvers.workflow.rows import holidays
 from tests.helpers import post
 from tests.oversight.history import History, seoul
 
@@ -56,45 +58,106 @@ def test_a_closed_clock_is_stopped_at_closure() -> None:
     assert (clock.state, clock.used_days, clock.left_days) == (ClockState.STOPPED, 3.0, 7.0)
 
 
-def _norm(sequence: int, p10: float, p50: float, p90: float, samples: int) -> StepDurationNorm:
-    return StepDurationNorm(sequence=sequence, p10_hours=p10, p50_hours=p50, p90_hours=p90, samples=samples)
+def _norm(sequence: int, low: float, high: float, samples: int = 40) -> StepDurationNorm:
+    """Durations spread evenly from `low` to `high` working hours: the percentile p is low + p·(high − low)."""
+    hours = [low + level * (high - low) for level in QUANTILES]
+    return StepDurationNorm(sequence=sequence, quantile_hours=hours, samples=samples)
 
 
-def test_prediction_sums_the_remaining_steps() -> None:
-    now = datetime(2026, 1, 5, tzinfo=UTC)
-    line = [
+# Monday 2 March 2026, 09:00 in Seoul: a working week ahead (삼일절 fell on the Sunday before; its substitute
+# holiday is Monday the 2nd, so the test's calendar is told it is not one).
+MONDAY = datetime(2026, 3, 2, 9, tzinfo=SEOUL)
+OPEN = Case(closed_at=None)
+
+
+def _line(used: float) -> list[Step]:
+    return [
         Step(sequence=1, status=StepStatus.SIGNED, role=StepRole.RECEIPT),
-        Step(sequence=2, status=StepStatus.IN_PROGRESS, role=StepRole.REVIEW, started_at=now - timedelta(hours=10)),
+        Step(
+            sequence=2, status=StepStatus.IN_PROGRESS, role=StepRole.REVIEW, started_at=MONDAY - timedelta(hours=used)
+        ),
         Step(sequence=3, status=StepStatus.PENDING, role=StepRole.TEAM_LEAD),
     ]
-    norms = [_norm(1, 1, 2, 3, 50), _norm(2, 8, 24, 72, 40), _norm(3, 2, 5, 30, 45)]
-    predicted = predict(line, norms, now)
+
+
+def _close(moment: datetime, hours_after_monday: float) -> bool:
+    """Whether `moment` is that many working hours after MONDAY (to the millisecond: percentiles interpolate)."""
+    return abs(moment - add_working_hours(MONDAY, hours_after_monday, frozenset())) < timedelta(milliseconds=1)
+
+
+def test_prediction_adds_the_remaining_steps_in_working_hours() -> None:
+    # Step 2 took 0–40 working hours before, step 3 0–20. Step 2 has been under way since Friday 17:00 (64
+    # calendar hours, one working hour): the past steps 2 that took at least that long set its figures.
+    norms = [_norm(1, 0, 4), _norm(2, 0, 40), _norm(3, 0, 20, samples=25)]
+    predicted = predict(OPEN, _line(used=64), norms, frozenset(), MONDAY).range
     assert predicted is not None
-    # Step 2 has used 10 of its hours: 14 (median) + 5 more; at least 0 (its p10 is gone) + 2; at most 62 + 30.
-    assert predicted.expected_at == now + timedelta(hours=19)
-    assert predicted.earliest_at == now + timedelta(hours=2)
-    assert predicted.latest_at == now + timedelta(hours=92)
-    assert predicted.samples == 40
-    assert predict(line, norms[:2], now) is None, "no history for step 3: no prediction"
-    assert predict(line[:1], norms, now) is None, "nothing remains"
+    # Given one hour used, step 2's p-th percentile is 1 + 39·p hours, so 39·p remain; step 3 adds 20·p.
+    assert _close(predicted.earliest_at, 5.9)
+    assert _close(predicted.expected_at, 29.5)
+    assert _close(predicted.latest_at, 53.1)
+    assert predicted.samples == 25
+    # 29.5 working hours from Monday 09:00 is Thursday 15:30: a completion falls in office hours.
+    assert abs(predicted.expected_at - datetime(2026, 3, 5, 15, 30, tzinfo=SEOUL)) < timedelta(milliseconds=1)
 
 
-async def test_norms_come_from_signed_history(oversight_sessions: Sessions, made: History) -> None:
+def test_no_dates_are_invented() -> None:
+    norms = [_norm(1, 0, 4), _norm(2, 0, 40), _norm(3, 0, 20)]
+    under_way = _line(used=0)
+    # Under way for 35 working hours, fewer than one in ten past steps 2 took longer (36 h and more): predicted.
+    under_way[1].started_at = datetime(2026, 2, 23, 15, tzinfo=SEOUL)
+    assert predict(OPEN, under_way, norms, frozenset(), MONDAY).outlook is PredictionOutlook.PREDICTED
+    # Under way for five working days (40 h): longer than nine in ten before it. No reliable estimate.
+    under_way[1].started_at = datetime(2026, 2, 23, 9, tzinfo=SEOUL)
+    beyond = predict(OPEN, under_way, norms, frozenset(), MONDAY)
+    assert (beyond.outlook, beyond.range) == (PredictionOutlook.BEYOND_HISTORY, None)
+    assert predict(OPEN, _line(1), norms[:2], frozenset(), MONDAY).outlook is PredictionOutlook.TOO_LITTLE_HISTORY
+    returned = _line(1)
+    returned[1].status = StepStatus.RETURNED
+    assert predict(OPEN, returned, norms, frozenset(), MONDAY).outlook is PredictionOutlook.AWAITING_APPLICANT
+    assert predict(OPEN, _line(1)[:1], norms, frozenset(), MONDAY).outlook is PredictionOutlook.AWAITING_CLOSURE
+    closed = predict(Case(closed_at=MONDAY), _line(1), norms, frozenset(), MONDAY)
+    assert (closed.outlook, closed.range) == (PredictionOutlook.CLOSED, None)
+
+
+async def _durations(sessions: Sessions, task_type: int, sequence: int) -> list[float]:
+    """The working hours the signed steps of a task type's step took, by the Python clock."""
+    async with sessions() as session:
+        calendar = await holidays(session)
+        rows = (
+            await session.execute(
+                select(Step.started_at, Step.signed_at)
+                .join(Case, Case.id == Step.case_id)
+                .where(Case.task_type_id == task_type, Step.sequence == sequence, Step.status == StepStatus.SIGNED)
+            )
+        ).all()
+    return sorted(working_hours_between(started, signed, calendar) for started, signed in rows if started and signed)
+
+
+async def test_norms_are_working_hour_percentiles_of_signed_history(
+    oversight_sessions: Sessions, made: History
+) -> None:
     async with oversight_sessions() as session, session.begin():
-        await refresh_norms(session)
+        await refresh_norms(session, min_samples=3)
     async with oversight_sessions() as session:
         receipt = await session.get(StepDurationNorm, (made.task_types["A"], 1))
         review = await session.get(StepDurationNorm, (made.task_types["A"], 2))
-    # Task type A's receipts took 4, 2 and 3 hours; its reviews 72 and 432 (c7's is still open).
+    # Task type A's receipts were signed three times, its reviews twice: too few for a norm at three.
+    assert review is None
     assert receipt is not None
-    assert (receipt.samples, round(receipt.p10_hours, 6), receipt.p50_hours, round(receipt.p90_hours, 6)) == (
-        3,
-        2.2,
-        3.0,
-        3.8,
-    )
+    durations = await _durations(oversight_sessions, made.task_types["A"], 1)
+    assert receipt.samples == len(durations) == 3
+    # Receipts started at 09:00 and signed at 13:00, 11:00 and 12:00: 3, 2 and 3 working hours (lunch is not).
+    assert durations == [2.0, 3.0, 3.0]
+    assert [round(hours, 6) for hours in receipt.quantile_hours] == [
+        round(2.0 + min(level * 2, 1.0), 6) for level in QUANTILES
+    ]
+    async with oversight_sessions() as session, session.begin():
+        await refresh_norms(session, min_samples=1)
+    async with oversight_sessions() as session:
+        review = await session.get(StepDurationNorm, (made.task_types["A"], 2))
     assert review is not None
-    assert (review.samples, review.p50_hours, round(review.p90_hours, 6)) == (2, 252.0, 396.0)
+    reviews = await _durations(oversight_sessions, made.task_types["A"], 2)
+    assert (review.quantile_hours[0], review.quantile_hours[-1]) == (reviews[0], reviews[-1])
 
 
 CASE = """
@@ -102,6 +165,7 @@ query ($receiptNo: String!) {
   case(receiptNo: $receiptNo) {
     clock { state allowedDays usedDays leftDays pausedSince }
     prediction { expectedAt earliestAt latestAt samples }
+    predictionOutlook
   }
 }
 """
@@ -111,19 +175,26 @@ async def test_the_case_shows_its_clock_and_prediction(
     watchdog: httpx.AsyncClient, oversight_sessions: Sessions, made: History
 ) -> None:
     async with oversight_sessions() as session, session.begin():
-        await refresh_norms(session)
-    before = datetime.now(UTC)
+        await refresh_norms(session, min_samples=1)
+        calendar = await holidays(session)
+    asked = datetime.now(UTC)
     c7 = (await post(watchdog, CASE, receiptNo="TEST-c7"))["case"]
-    after = datetime.now(UTC)
-    # c7's review started ten hours ago; A's reviews have a median of 252 hours, a 90th percentile of 396.
-    expected = datetime.fromisoformat(c7["prediction"]["expectedAt"])
-    assert before + timedelta(hours=242) - timedelta(seconds=5) <= expected <= after + timedelta(hours=242)
-    latest = datetime.fromisoformat(c7["prediction"]["latestAt"])
-    assert before + timedelta(hours=386) - timedelta(seconds=5) <= latest <= after + timedelta(hours=386)
-    assert c7["prediction"]["samples"] == 2
+    # c7's review, its last step, started ten calendar hours ago; A's two past reviews set its figures, given the
+    # working hours it has used since.
+    reviews = await _durations(oversight_sessions, made.task_types["A"], 2)
+    used = working_hours_between(asked - timedelta(hours=10), asked, calendar)
+    floor = max(min((used - reviews[0]) / (reviews[1] - reviews[0]), 1.0), 0.0)
+    for field, level in (("earliestAt", 0.1), ("expectedAt", 0.5), ("latestAt", 0.9)):
+        at = floor + level * (1 - floor)
+        remaining = reviews[0] + at * (reviews[1] - reviews[0]) - used
+        shown = working_hours_between(asked, datetime.fromisoformat(c7["prediction"][field]), calendar)
+        assert abs(shown - remaining) < 0.01, field
+    assert (c7["predictionOutlook"], c7["prediction"]["samples"]) == ("PREDICTED", 2)
     assert c7["clock"]["state"] == "RUNNING"
 
     c2 = (await post(watchdog, CASE, receiptNo="TEST-c2"))["case"]
-    assert c2["prediction"] is None, "closed"
+    assert (c2["prediction"], c2["predictionOutlook"]) == (None, "CLOSED")
     assert c2["clock"]["state"] == "STOPPED"
     assert c2["clock"]["leftDays"] < 0, "decided after its deadline"
+    c4 = (await post(watchdog, CASE, receiptNo="TEST-c4"))["case"]
+    assert (c4["prediction"], c4["predictionOutlook"]) == (None, "TOO_LITTLE_HISTORY"), "B's reviews: none signed"
