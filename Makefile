@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-prediction bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -137,6 +137,11 @@ bench-ledger: install-dev
 ## how often the real completion fell inside the predicted 80 % range. ARGS="--held-out-days 60".
 bench-prediction: install-dev
 	$(BIN)/python -m bench.prediction $(ARGS)
+
+## What the input-delay rule finds in a seeded history (ARGS="--scale demo|seoul"): late entries by the old and
+## the current rule, sittings and delays, without recording anything.
+bench-input-delays: install-dev
+	$(BIN)/python -m bench.input_delays $(ARGS)
 
 ## Oversight at the seoul scale (DATABASE_URL seeded with `make seed-seoul`): one round, dashboard queries, search.
 bench-oversight: install-dev

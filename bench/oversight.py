@@ -61,7 +61,7 @@ async def main(repeat: int) -> None:
     sessions = create_sessionmaker(engine)
     try:
         started = time.perf_counter()
-        done = await run_round(sessions, timedelta(hours=settings.input_delay_hours), settings.prediction_min_samples)
+        done = await run_round(sessions, settings.policy(), settings.prediction_min_samples)
         print(
             f"oversight round: {time.perf_counter() - started:.1f} s ({done.delays.processing:,} processing and "
             f"{done.delays.input:,} input delays, {done.milestones} milestones reported)"

@@ -102,15 +102,23 @@ class ProcessingDelay(Shape):
     due_at: Instant
 
 
-class InputDelay(Shape):
-    """An entry recorded longer after the fact than the input-delay threshold."""
+class LateEntry(Shape):
+    """One entry of a late sitting: when it happened, when it was entered, the working hours between."""
 
-    kind: Literal["input"]
     event_sequence: int
     occurred_at: Instant
     recorded_at: Instant
     lag_hours: float
+
+
+class InputDelay(Shape):
+    """One officer's sitting of entries, on one case, recorded longer after the fact than the input-delay
+    threshold (working hours)."""
+
+    kind: Literal["input"]
     officer: OfficerShown
+    lag_hours: float = Field(description="The longest lag of the entries, in working hours.")
+    entries: list[LateEntry]
 
 
 class DelayShown(Shape):

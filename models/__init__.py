@@ -27,7 +27,7 @@ from models.legal_reference import LegalReference
 from models.officer import Officer
 from models.officer_token import OfficerToken
 from models.opinion import Opinion
-from models.oversight import Delay, DelayWatermark, Milestone, StepDurationNorm
+from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, StepDurationNorm
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
@@ -40,6 +40,7 @@ __all__ = [
     "Case",
     "CaseStatus",
     "Delay",
+    "DelayEntry",
     "DelayKind",
     "DelayWatermark",
     "Department",

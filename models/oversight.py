@@ -10,10 +10,12 @@ from models.enums import DelayKind, checked
 
 
 class Delay(Base):
-    """A processing delay (a step or case past its due time) or an input delay (an event entered late).
+    """A processing delay (a step or case past its due time) or an input delay (entries made late).
 
-    `subject` names what was late ("step:12", "case:7", "event:301"): each is reported once, however often the
-    check runs, so replicas and repeated runs never append a second DelayDetected event for it.
+    `subject` names what was late ("step:12", "case:7", "input:301" for the sitting on one case whose first late
+    entry is event 301; "event:301" in rounds before sittings): each is reported once, however often the check
+    runs, so replicas and repeated runs never append a second DelayDetected event for it. An input delay's entries
+    are its `DelayEntry` rows.
     """
 
     __tablename__ = "delay"
@@ -23,12 +25,12 @@ class Delay(Base):
     kind: Mapped[DelayKind] = mapped_column(checked(DelayKind))
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id", ondelete="CASCADE"))
-    # The late-entered event, for input delays.
+    # The first late entry, for input delays.
     late_event_seq: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("event.seq"))
     # Who answers for it: the step's officer or the late event's actor; null for a case past its deadline.
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
-    # Processing delays: the deadline missed. Input delays: when it happened, entered `lag_hours` later.
+    # Processing delays: the deadline missed. Input delays: the longest lag of its entries, in working hours.
     due_at: Mapped[datetime | None]
     lag_hours: Mapped[float | None] = mapped_column(Float)
     detected_at: Mapped[datetime]
@@ -41,6 +43,17 @@ class Delay(Base):
         Index("ix_delay_detected_at_id", "detected_at", "id"),
         Index("ix_delay_department_id_detected_at", "department_id", "detected_at"),
     )
+
+
+class DelayEntry(Base):
+    """A late entry and the input delay that reports it: each entry is reported once (the primary key)."""
+
+    __tablename__ = "delay_entry"
+
+    event_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("event.seq"), primary_key=True)
+    delay_id: Mapped[int] = mapped_column(ForeignKey("delay.id", ondelete="CASCADE"), index=True)
+    # Working hours from when it happened to when it was entered.
+    lag_hours: Mapped[float] = mapped_column(Float)
 
 
 class DelayWatermark(Base):

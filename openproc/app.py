@@ -188,7 +188,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     oversight = OversightLoop(
         sessions,
         interval_s=settings.oversight_interval_s,
-        input_threshold=policy.input_delay,
+        policy=policy,
         min_samples=settings.prediction_min_samples,
         on_events=on_commit,
     )

@@ -3,7 +3,7 @@
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -271,11 +271,7 @@ def oversight() -> None:
     async def once() -> Round:
         engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 2}))
         try:
-            return await run_round(
-                create_sessionmaker(engine),
-                timedelta(hours=settings.input_delay_hours),
-                settings.prediction_min_samples,
-            )
+            return await run_round(create_sessionmaker(engine), settings.policy(), settings.prediction_min_samples)
         finally:
             await engine.dispose()
 

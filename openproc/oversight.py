@@ -9,10 +9,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import counters, delays, prediction
+from resolvers.workflow.checks import Policy
 
 logger = logging.getLogger("openproc.oversight")
 
@@ -27,8 +27,8 @@ class Round:
         return self.delays.total + self.milestones
 
 
-async def run_round(sessions: Sessions, input_threshold: timedelta, min_samples: int) -> Round:
-    found = await delays.check(sessions, input_threshold)
+async def run_round(sessions: Sessions, policy: Policy, min_samples: int) -> Round:
+    found = await delays.check(sessions, policy)
     async with sessions() as session, session.begin():
         await prediction.refresh_norms(session, min_samples)
     return Round(found, await counters.check_milestones(sessions))
@@ -42,11 +42,11 @@ class OversightLoop:
         sessions: Sessions,
         *,
         interval_s: float,
-        input_threshold: timedelta,
+        policy: Policy,
         min_samples: int,
         on_events: Callable[[], Awaitable[None]],
     ) -> None:
-        self.sessions, self.interval_s, self.input_threshold = sessions, interval_s, input_threshold
+        self.sessions, self.interval_s, self.policy = sessions, interval_s, policy
         self.min_samples = min_samples
         self.on_events = on_events
         self._task: asyncio.Task[None] | None = None
@@ -64,7 +64,7 @@ class OversightLoop:
     async def _run(self) -> None:
         while True:
             try:
-                done = await run_round(self.sessions, self.input_threshold, self.min_samples)
+                done = await run_round(self.sessions, self.policy, self.min_samples)
                 if done.events:
                     logger.info(
                         "oversight round: %d processing and %d input delays, %d milestones",

@@ -1,3 +1,4 @@
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -16,6 +17,8 @@ from resolvers.rate_limit import RateLimiter, budgets
 from resolvers.webhook_targets import Targets
 from resolvers.workflow.checks import Policy
 from subscriptions.limits import Limits
+
+logger = logging.getLogger("openproc.settings")
 
 
 class Settings(BaseSettings):
@@ -98,10 +101,17 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: str = ""
     # Webhooks: first retry after this many seconds, doubling up to five minutes.
     webhook_backoff_s: float = 1.0
-    # The oversight round (delays, prediction norms, milestones): seconds between rounds, 0 for none; and how
-    # long after the fact an officer's entry counts as an input delay (입력지연).
+    # The oversight round (delays, prediction norms, milestones): seconds between rounds, 0 for none.
     oversight_interval_s: float = 300.0
-    input_delay_hours: float = 24.0
+    # An officer's entry recorded more than this many working hours after the fact is an input delay (입력지연):
+    # hours of the statutory clock's calendar (09–12 and 13–18 on working days), so a weekend never counts.
+    input_delay_working_hours: float = 8.0
+    # Late entries of one officer recorded less than this many minutes apart are one sitting, reported as one delay
+    # per case: an officer catching up on a backlog at one desk session is one lapse, not one per keystroke.
+    input_sitting_gap_minutes: float = 30.0
+    # Deprecated (calendar hours): when set, a third of it is taken as working hours (24 → 8, a day to a working
+    # day) and a warning is logged. Removed after 2027-06-30.
+    input_delay_hours: float | None = None
     # A completion is predicted only from steps signed at least this often before (fewer: no reliable estimate).
     prediction_min_samples: int = 10
     # Public queries over cases answered by one SQL statement building the JSON (readpath/); off: Strawberry
@@ -184,9 +194,18 @@ class Settings(BaseSettings):
         return f"[{host}]:{self.port}/ledger" if ":" in host else f"{host}:{self.port}/ledger"
 
     def policy(self) -> Policy:
+        working_hours = self.input_delay_working_hours
+        if self.input_delay_hours is not None:
+            working_hours = self.input_delay_hours / 3
+            logger.warning(
+                "INPUT_DELAY_HOURS is deprecated (removed after 2027-06-30): set INPUT_DELAY_WORKING_HOURS; "
+                "using %.2f working hours",
+                working_hours,
+            )
         return Policy(
             backdate_limit=timedelta(days=self.backdate_limit_days),
-            input_delay=timedelta(hours=self.input_delay_hours),
+            input_delay_hours=working_hours,
+            sitting_gap=timedelta(minutes=self.input_sitting_gap_minutes),
             webhook_targets=Targets.parse(self.webhook_allowed_hosts),
         )
 

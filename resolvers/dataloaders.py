@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from models import (
     Case,
     Delay,
+    DelayEntry,
     Department,
     Document,
     Event,
@@ -142,6 +143,11 @@ class Loaders:
         self.delay_by_id: DataLoader[int, Delay | None] = one_by_id(sessions, Delay)
         self.delays_by_case_id: DataLoader[int, list[Delay]] = many_by(
             sessions, Delay.case_id, _by_column(Delay, Delay.case_id, Delay.detected_at, Delay.id)
+        )
+        self.late_entries_by_delay_id: DataLoader[int, list[Event]] = many_by(
+            sessions,
+            DelayEntry.delay_id,
+            _by_column(Event, DelayEntry.delay_id, Event.seq).join(Event, Event.seq == DelayEntry.event_seq),
         )
         self.step_duration_norms_by_task_type_id: DataLoader[int, list[StepDurationNorm]] = many_by(
             sessions,

@@ -83,7 +83,7 @@ async def officer_ranking(
     ] = 10,
 ) -> list[OfficerRanking]:
     ranks = await ranking.timely_input_ranking(
-        info.context, _month(month), info.context.policy.input_delay, first, minimum_entries
+        info.context, _month(month), info.context.policy.input_delay_hours, first, minimum_entries
     )
     return [OfficerRanking.of(rank) for rank in ranks]
 

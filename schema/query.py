@@ -177,7 +177,7 @@ class Query:
     officer_ranking: list[OfficerRanking] = strawberry.field(
         resolver=oversight.officer_ranking,
         description="Officers ranked by timely input in a month: the share of their entries made within the "
-        "input-delay threshold of the fact, then how many they made.",
+        "input-delay threshold of the fact (working hours), then how soon (their median lag), then how many.",
         directives=[Cost(weight=AGGREGATE_COST)],
     )
     counters: PublicCounters = strawberry.field(

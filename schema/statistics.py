@@ -150,9 +150,11 @@ class GroupStatistics:
 class OfficerRanking:
     rank: int = strawberry.field(description="1 for the most timely.")
     entries: int = strawberry.field(description="Changes the officer entered that happened in the month.")
-    timely_entries: int = strawberry.field(description="Of those, entered within the input-delay threshold.")
+    timely_entries: int = strawberry.field(
+        description="Of those, entered within the input-delay threshold (INPUT_DELAY_WORKING_HOURS working hours)."
+    )
     timely_rate: float = strawberry.field(description="`timelyEntries / entries`.")
-    median_lag_hours: float = strawberry.field(description="Median hours between the fact and its entry.")
+    median_lag_hours: float = strawberry.field(description="Median working hours between the fact and its entry.")
     officer_id: strawberry.Private[int]
 
     @classmethod

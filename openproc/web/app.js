@@ -7,7 +7,7 @@ const CASE = `query Case($receiptNo: String!) {
     receiptNo title location status receivedAt dueAt closedAt result isOverdue
     clock { state allowedDays usedDays leftDays pausedSince }
     prediction { expectedAt earliestAt latestAt samples }
-    delays { kind dueAt lagHours explanation step { name } }
+    delays { kind dueAt lagHours lateEntries { sequence } explanation step { name } }
     taskType { name legalReferences { law article title url } }
     department { name phone }
     currentStep { name officer { name title email phone } }
@@ -116,7 +116,9 @@ function delayItem(d) {
   const li = document.createElement("li");
   const kind = document.createElement("strong");
   kind.textContent = d.kind === "PROCESSING" ? "처리 지연" : "입력 지연";
-  const what = d.kind === "PROCESSING" ? `기한 ${when(d.dueAt)} 경과` : `실제 처리보다 ${d.lagHours.toFixed(1)}시간 늦게 입력`;
+  const what = d.kind === "PROCESSING"
+    ? `기한 ${when(d.dueAt)} 경과`
+    : `입력 ${d.lateEntries.length}건, 실제 처리보다 근무시간 최대 ${d.lagHours.toFixed(1)}시간 늦게 입력`;
   li.append(kind, ` ${what}${d.step ? ` (${d.step.name})` : ""} · ${d.explanation ? `사유: ${d.explanation}` : "사유 미공개"}`);
   return li;
 }

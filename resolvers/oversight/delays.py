@@ -4,6 +4,11 @@
 recorded once (its `subject` is unique) together with a public DelayDetected event, in batches of one
 transaction; the watermark row is locked first, so concurrent checkers (replicas) take turns instead of
 reporting the same delay twice.
+
+An entry is late when it was recorded more than INPUT_DELAY_WORKING_HOURS working hours after the fact, counted
+by the statutory clock's calendar (a step signed Friday 17:50 and entered Monday 08:30 lost ten minutes, not 62
+hours). Late entries of one officer recorded less than INPUT_SITTING_GAP_MINUTES apart are one sitting, and a
+sitting is one delay per case it touched, listing its entries (each entry is reported once: `delay_entry`).
 """
 
 from collections.abc import Sequence
@@ -18,6 +23,7 @@ from models import (
     Case,
     CaseStatus,
     Delay,
+    DelayEntry,
     DelayKind,
     DelayWatermark,
     Event,
@@ -32,7 +38,8 @@ from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
 from resolvers.workflow.access import require_case_handler, require_worker
-from resolvers.workflow.checks import required_public_text
+from resolvers.workflow.checks import Policy, required_public_text
+from resolvers.working_time import working_hours
 
 # Appending events holds the event counter's lock until commit: small batches keep signings waiting briefly.
 BATCH = 100
@@ -144,56 +151,143 @@ async def _processing_batch(session: AsyncSession, now: datetime) -> int:
     return len(steps) + len(cases)
 
 
-async def _input_batch(session: AsyncSession, now: datetime, threshold: timedelta, watermark: DelayWatermark) -> int:
-    """Officers' entries recorded more than `threshold` after they happened, in the next window of events."""
-    upto = watermark.last_event_seq + EVENT_WINDOW
-    late = (
-        await session.execute(
-            select(Event, Case, Officer)
-            .join(Case, Case.id == Event.case_id)
-            .join(Officer, Officer.id == Event.actor_officer_id)
-            .where(
-                Event.seq > watermark.last_event_seq,
-                Event.seq <= upto,
-                Event.recorded_at - Event.occurred_at > threshold,
-                _not_reported(func.concat("event:", Event.seq)),
-            )
-            .order_by(Event.seq)
-            .limit(BATCH)
+@dataclass(frozen=True)
+class LateEntry:
+    """An entry recorded late, as the check reads it (lag in working hours)."""
+
+    seq: int
+    case_id: int
+    step_id: int | None
+    officer_id: int
+    occurred_at: datetime
+    recorded_at: datetime
+    lag_hours: float
+
+
+def sittings_of(entries: Sequence[LateEntry], gap: timedelta) -> list[list[LateEntry]]:
+    """Late entries grouped into sittings: one officer's, each recorded less than `gap` after the one before."""
+    sittings: list[list[LateEntry]] = []
+    last_of: dict[int, list[LateEntry]] = {}
+    for entry in sorted(entries, key=lambda entry: (entry.recorded_at, entry.seq)):
+        current = last_of.get(entry.officer_id)
+        if current is not None and entry.recorded_at - current[-1].recorded_at < gap:
+            current.append(entry)
+        else:
+            last_of[entry.officer_id] = [entry]
+            sittings.append(last_of[entry.officer_id])
+    return sittings
+
+
+async def late_entries(session: AsyncSession, start: int, upto: int, policy: Policy) -> list[LateEntry]:
+    """Officers' entries among events (start, upto] recorded more than the threshold in working hours after the
+    fact, not reported yet."""
+    lag = working_hours(Event.occurred_at, Event.recorded_at)
+    rows = await session.execute(
+        select(
+            Event.seq,
+            Event.case_id,
+            Event.step_id,
+            Event.actor_officer_id,
+            Event.occurred_at,
+            Event.recorded_at,
+            lag,
         )
-    ).all()
-    if len(late) == BATCH:
-        # More may follow in this window: resume right after the last one reported.
-        highest: int | None = late[-1][0].seq
-    else:
-        highest = await session.scalar(select(func.max(Event.seq)).where(Event.seq <= upto))
-    for event, case, officer in late:
-        lag = (event.recorded_at - event.occurred_at).total_seconds() / 3600
+        .where(
+            Event.seq > start,
+            Event.seq <= upto,
+            Event.actor_officer_id.is_not(None),
+            Event.case_id.is_not(None),
+            # Working hours never exceed elapsed ones: the cheap test first.
+            Event.recorded_at - Event.occurred_at > timedelta(hours=policy.input_delay_hours),
+            lag > policy.input_delay_hours,
+            ~exists().where(DelayEntry.event_seq == Event.seq),
+        )
+        .order_by(Event.seq)
+    )
+    found = []
+    for seq, case_id, step_id, officer_id, occurred_at, recorded_at, lag_hours in rows:
+        # The query keeps only entries with both.
+        assert case_id is not None
+        assert officer_id is not None
+        found.append(LateEntry(seq, case_id, step_id, officer_id, occurred_at, recorded_at, lag_hours))
+    return found
+
+
+async def _report_sitting(session: AsyncSession, now: datetime, entries: list[LateEntry]) -> int:
+    """One delay per case the sitting's entries touched; returns how many."""
+    officer = await session.get(Officer, entries[0].officer_id)
+    assert officer is not None, "an entry's actor is an officer"
+    by_case: dict[int, list[LateEntry]] = {}
+    for entry in entries:
+        by_case.setdefault(entry.case_id, []).append(entry)
+    for case_id, late in by_case.items():
+        case = await session.get(Case, case_id)
+        assert case is not None, "foreign key guarantees the case"
+        steps = {entry.step_id for entry in late}
+        step = await session.get(Step, steps.pop()) if len(steps) == 1 and None not in steps else None
+        longest = round(max(entry.lag_hours for entry in late), 2)
         delay = Delay(
-            subject=f"event:{event.seq}",
+            subject=f"input:{late[0].seq}",
             kind=DelayKind.INPUT,
-            case_id=case.id,
-            step_id=event.step_id,
-            late_event_seq=event.seq,
+            case_id=case_id,
+            step_id=step.id if step else None,
+            late_event_seq=late[0].seq,
             officer_id=officer.id,
             department_id=officer.department_id,
-            lag_hours=round(lag, 2),
+            lag_hours=longest,
             detected_at=now,
         )
         shown = payloads.InputDelay(
             kind="input",
-            event_sequence=event.seq,
-            occurred_at=event.occurred_at,
-            recorded_at=event.recorded_at,
-            lag_hours=round(lag, 2),
             officer=events.shown(officer),
+            lag_hours=longest,
+            entries=[
+                payloads.LateEntry(
+                    event_sequence=entry.seq,
+                    occurred_at=entry.occurred_at,
+                    recorded_at=entry.recorded_at,
+                    lag_hours=round(entry.lag_hours, 2),
+                )
+                for entry in late
+            ],
         )
-        await _record(session, delay, case, None, shown)
-    watermark.last_event_seq = max(watermark.last_event_seq, highest or 0)
-    return len(late)
+        await _record(session, delay, case, step, shown)
+        await session.flush()
+        session.add_all(
+            DelayEntry(event_seq=entry.seq, delay_id=delay.id, lag_hours=round(entry.lag_hours, 2)) for entry in late
+        )
+    return len(by_case)
 
 
-async def check(sessions: Sessions, input_threshold: timedelta) -> DelayCheck:
+async def _input_batch(session: AsyncSession, now: datetime, policy: Policy, watermark: DelayWatermark) -> int:
+    """Input delays among the next window of events, a sitting at a time, up to BATCH delays; moves the watermark
+    past what is settled. A sitting is settled once no later entry can join it: its last entry is a sitting gap
+    before the window's last event (or before now, at the log's end)."""
+    start = watermark.last_event_seq
+    log_end = await session.scalar(select(func.max(Event.seq))) or 0
+    upto = min(start + EVENT_WINDOW, log_end)
+    if upto <= start:
+        return 0
+    horizon = now if upto == log_end else await session.scalar(select(Event.recorded_at).where(Event.seq == upto))
+    assert horizon is not None, "events are gapless"
+    sittings = sittings_of(await late_entries(session, start, upto, policy), policy.sitting_gap)
+    settled = [sitting for sitting in sittings if sitting[-1].recorded_at + policy.sitting_gap <= horizon]
+    if not settled and upto - start == EVENT_WINDOW:
+        settled = sittings  # a sitting longer than a whole window: report it rather than wait for ever
+    waiting = [sitting for sitting in sittings if all(sitting is not done for done in settled)]
+    settled.sort(key=lambda sitting: sitting[0].seq)
+    reported = 0
+    for index, sitting in enumerate(settled):
+        if reported >= BATCH:
+            waiting += settled[index:]
+            break
+        reported += await _report_sitting(session, now, sitting)
+    # Everything before the first entry of a sitting still waiting is done (reported entries are skipped later).
+    watermark.last_event_seq = min((sitting[0].seq - 1 for sitting in waiting), default=upto)
+    return reported
+
+
+async def check(sessions: Sessions, policy: Policy) -> DelayCheck:
     """Report every delay not reported yet; returns how many of each kind were found."""
     found = DelayCheck(processing=0, input=0)
     while True:
@@ -202,11 +296,11 @@ async def check(sessions: Sessions, input_threshold: timedelta) -> DelayCheck:
             assert watermark is not None, "the migration creates the watermark row"
             now = datetime.now(UTC)
             processing = await _processing_batch(session, now)
-            last_seq = await session.scalar(select(func.max(Event.seq))) or 0
-            scanned_all = watermark.last_event_seq >= last_seq
-            late_input = 0 if scanned_all else await _input_batch(session, now, input_threshold, watermark)
+            before = watermark.last_event_seq
+            late_input = await _input_batch(session, now, policy, watermark)
+            moved = watermark.last_event_seq != before
         found = DelayCheck(found.processing + processing, found.input + late_input)
-        if processing < BATCH and scanned_all:
+        if processing < BATCH and late_input == 0 and not moved:
             return found
 
 

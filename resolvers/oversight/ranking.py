@@ -2,14 +2,15 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import Float, cast, extract, func, select
+from sqlalchemy import Float, cast, func, select
 
 from models import Event
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.statutory_clock import SEOUL
+from resolvers.working_time import working_hours
 
 MAX_RANKED = 100
 
@@ -35,30 +36,27 @@ def month_window(month: date) -> tuple[datetime, datetime]:
 
 
 async def timely_input_ranking(
-    context: Context, month: date, threshold: timedelta, first: int, minimum_entries: int
+    context: Context, month: date, threshold_hours: float, first: int, minimum_entries: int
 ) -> Sequence[OfficerRank]:
-    """Officers with at least `minimum_entries` entries that happened in `month`, by the share they entered
-    within `threshold` of the fact, then by how many they entered."""
+    """Officers with at least `minimum_entries` entries that happened in `month`, by the share they entered within
+    `threshold_hours` working hours of the fact, then by how soon they entered them (the median lag, in working
+    hours), and only then by how many: among officers who were all on time, the quicker ranks first."""
     if not 1 <= first <= MAX_RANKED:
         raise InvalidInput("first", f"must be between 1 and {MAX_RANKED}, got {first}")
     if minimum_entries < 1:
         raise InvalidInput("minimumEntries", "must be at least 1")
     start, end = month_window(month)
-    lag = Event.recorded_at - Event.occurred_at
+    lag = working_hours(Event.occurred_at, Event.recorded_at)
     entries = func.count().label("entries")
-    timely = func.count().filter(lag <= threshold).label("timely")
+    timely = func.count().filter(lag <= threshold_hours).label("timely")
     share = cast(timely, Float) / entries
+    median = func.percentile_cont(0.5).within_group(lag)
     statement = (
-        select(
-            Event.actor_officer_id,
-            entries,
-            timely,
-            func.percentile_cont(0.5).within_group(cast(extract("epoch", lag), Float) / 3_600),
-        )
+        select(Event.actor_officer_id, entries, timely, median)
         .where(Event.actor_officer_id.is_not(None), Event.occurred_at >= start, Event.occurred_at < end)
         .group_by(Event.actor_officer_id)
         .having(func.count() >= minimum_entries)
-        .order_by(share.desc(), entries.desc(), Event.actor_officer_id)
+        .order_by(share.desc(), median, entries.desc(), Event.actor_officer_id)
         .limit(first)
     )
     async with context.sessions() as session:

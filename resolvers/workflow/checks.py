@@ -14,8 +14,11 @@ class Policy:
 
     # How far back an officer may date what they enter (the gap is reported as input delay): BACKDATE_LIMIT_DAYS.
     backdate_limit: timedelta
-    # An entry recorded longer than this after the fact is an input delay (입력지연): INPUT_DELAY_HOURS.
-    input_delay: timedelta
+    # An entry recorded more than this many working hours (the statutory clock's calendar) after the fact is an
+    # input delay (입력지연): INPUT_DELAY_WORKING_HOURS.
+    input_delay_hours: float
+    # Late entries of one officer recorded less than this apart are one sitting: INPUT_SITTING_GAP_MINUTES.
+    sitting_gap: timedelta
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
     # Where webhooks may point: public addresses, and the internal receivers the operator allows.

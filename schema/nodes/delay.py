@@ -38,8 +38,9 @@ described(
     "What was late.",
     {
         models.DelayKind.PROCESSING: "A step or case went past its due time (처리지연), still open or closed late.",
-        models.DelayKind.INPUT: "An officer entered a change long after it happened (입력지연); the threshold is the "
-        "server's INPUT_DELAY_HOURS.",
+        models.DelayKind.INPUT: "An officer entered changes long after they happened (입력지연): one sitting's "
+        "late entries on one case, each recorded more than the server's INPUT_DELAY_WORKING_HOURS working hours "
+        "after the fact.",
     },
 )
 
@@ -50,11 +51,15 @@ class Delay(relay.Node):
     kind: models.DelayKind = strawberry.field(description="Processing or input delay.")
     due_at: datetime | None = strawberry.field(description="The deadline that was missed (processing delays).")
     lag_hours: float | None = strawberry.field(
-        description="Hours between when it happened and when it was entered (input delays)."
+        description="Working hours between when it happened and when it was entered, the longest of its entries "
+        "(input delays; delays found before 2026-12 counted calendar hours)."
     )
     detected_at: datetime = strawberry.field(description="When the round found it (Asia/Seoul).")
     detected_sequence: int = strawberry.field(description="Sequence of the DELAY_DETECTED event announcing it.")
-    late_event_sequence: int | None = strawberry.field(description="Sequence of the late-entered event (input delays).")
+    late_event_sequence: int | None = strawberry.field(
+        description="Sequence of the first late-entered event (input delays).",
+        deprecation_reason="Use `lateEntries` instead; removed after 2027-06-30.",
+    )
     explanation: str | None = strawberry.field(description="The department's public explanation, if given.")
     explained_at: datetime | None = strawberry.field(description="When the explanation was given.")
     case_id: strawberry.Private[int]
@@ -105,7 +110,20 @@ class Delay(relay.Node):
         row = await info.context.loaders.officer_by_id.load(self.explained_by_id)
         return None if row is None else officer_schema.Officer.from_model(row)
 
-    @strawberry.field(description="The late-entered event itself (input delays).")
+    @strawberry.field(
+        description="Every late entry of the sitting on this case, in sequence order (input delays; empty for "
+        "processing delays)."
+    )
+    async def late_entries(self, info: Info) -> list[Annotated["Event", strawberry.lazy("schema.nodes.event")]]:
+        return [
+            event_schema.Event.from_model(row)
+            for row in await info.context.loaders.late_entries_by_delay_id.load(self.id)
+        ]
+
+    @strawberry.field(
+        description="The first late-entered event (input delays).",
+        deprecation_reason="Use `lateEntries` instead; removed after 2027-06-30.",
+    )
     async def late_event(self, info: Info) -> Annotated["Event", strawberry.lazy("schema.nodes.event")] | None:
         if self.late_event_sequence is None:
             return None

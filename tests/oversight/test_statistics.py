@@ -1,11 +1,12 @@
 """Dashboard figures over the hand-made history of tests/oversight/history.py, worked out by hand."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from openproc.settings import Settings
 from resolvers.context import Context
 from resolvers.oversight.ranking import timely_input_ranking
 from resolvers.oversight.statistics import Grouping, Period, Window, statistics
@@ -14,7 +15,7 @@ from tests.helpers import execute, global_id, post_expecting_errors
 from tests.oversight.history import History, seoul
 
 WINDOW = Window(seoul(1, 1, 0), seoul(3, 1, 0))
-THRESHOLD = timedelta(hours=24)
+THRESHOLD = Settings().policy().input_delay_hours  # working hours
 
 
 async def test_figures_by_task_type(oversight_context: Context, made: History) -> None:
@@ -84,7 +85,8 @@ async def test_department_scope_takes_its_subunits(oversight_context: Context, m
 async def test_ranking_of_timely_input(oversight_context: Context, made: History) -> None:
     o1, o2, o3 = (made.officers[name] for name in ("O1", "O2", "O3"))
     ranked = await timely_input_ranking(oversight_context, date(2025, 1, 1), THRESHOLD, 7, 10)
-    # O2: thirteen entries (twelve and the return), all on time; O1: nine of ten; O3 has too few entries.
+    # O2: thirteen entries (twelve and the return), all on time; O1: nine of ten (one was entered sixteen working
+    # hours late); O3 has too few entries.
     assert [(rank.rank, rank.officer_id, rank.entries, rank.timely) for rank in ranked] == [
         (1, o2, 13, 13),
         (2, o1, 10, 9),
@@ -92,7 +94,10 @@ async def test_ranking_of_timely_input(oversight_context: Context, made: History
     assert ranked[1].timely_rate == 0.9
     assert ranked[1].median_lag_hours == 1.0
     everyone = await timely_input_ranking(oversight_context, date(2025, 1, 1), THRESHOLD, 7, 1)
-    assert [rank.officer_id for rank in everyone] == [o2, o3, o1]
+    # All on time, O3 and O2 are ranked by how soon: O3 made two of three entries on a weekend, entered within the
+    # hour, so its median lag is 0 working hours against O2's 1; volume comes last.
+    assert [rank.officer_id for rank in everyone] == [o3, o2, o1]
+    assert [rank.median_lag_hours for rank in everyone] == [0.0, 1.0, 1.0]
     assert await timely_input_ranking(oversight_context, date(2025, 3, 1), THRESHOLD, 7, 1) == []
 
 
