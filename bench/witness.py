@@ -79,6 +79,7 @@ class Witness:
                 await asyncio.to_thread(self.process.wait, 20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                await asyncio.to_thread(self.process.wait, 10)
 
 
 class Poller:

@@ -6,7 +6,7 @@ const CASE = `query Case($receiptNo: String!) {
   case(receiptNo: $receiptNo) {
     receiptNo title location status receivedAt dueAt closedAt result isOverdue
     clock { state allowedDays usedDays leftDays pausedSince }
-    prediction { expectedAt earliestAt latestAt samples }
+    prediction { expectedAt earliestAt latestAt samples } predictionOutlook
     delays { kind dueAt lagHours lateEntries { sequence } explanation step { name } }
     taskType { name legalReferences { law article title url } }
     department { name phone }
@@ -28,7 +28,12 @@ const FEED = `subscription Feed {
 const STATUS = { RECEIVED: "접수", IN_PROGRESS: "처리 중", AWAITING_SUPPLEMENT: "보완 대기", COMPLETED: "처리 완료",
   REJECTED: "반려", WITHDRAWN: "취하" };
 const STEP = { PENDING: "대기", IN_PROGRESS: "진행 중", SIGNED: "결재 완료", RETURNED: "보완 요구", SKIPPED: "생략" };
-const ACTION = { SCHEDULED: "예정", DONE: "완료", CANCELLED: "취소" };
+const ACTION = { DONE: "완료", CANCELLED: "취소" };
+// Why a case has no completion estimate (Case.predictionOutlook).
+const OUTLOOK = { CLOSED: "처리 종결", AWAITING_CLOSURE: "모든 결재 완료, 결과 등록만 남음",
+  AWAITING_APPLICANT: "민원인의 보완 제출을 기다리는 중이라 예상할 수 없음",
+  TOO_LITTLE_HISTORY: "같은 업무의 과거 처리 기록이 적어 예상하지 않음",
+  BEYOND_HISTORY: "현재 단계가 과거 사례 대부분보다 오래 걸려 믿을 만한 예상이 없음" };
 const EVENT = { CASE_REGISTERED: "접수", APPLICATION_SUBMITTED: "온라인 신청", STEP_STARTED: "단계 시작",
   STEP_SIGNED: "결재", STEP_RETURNED: "보완 요구", STEP_REASSIGNED: "담당자 변경", CASE_RESUMED: "처리 재개",
   CASE_REJECTED: "반려", CASE_WITHDRAWN: "취하", CASE_CLOSED: "처리 완료", DOCUMENT_REGISTERED: "문서 등록",
@@ -63,7 +68,13 @@ function render(c) {
   $("case").hidden = false;
   $("case-title").textContent = `${c.title} (${c.receiptNo})`;
   $("task").textContent = `${c.taskType.name} · ${c.location}`;
-  $("state").textContent = STATUS[c.status] + (c.result ? ` — ${c.result}` : "") + (c.isOverdue ? " · 기한 경과" : "");
+  // The result often repeats the status ("반려"): say it once.
+  const result = c.result && c.result !== STATUS[c.status] ? ` — ${c.result}` : "";
+  $("state").textContent = STATUS[c.status] + result + (c.isOverdue ? " · 기한 경과" : "");
+  // What the applicant must supply: the returning officer's reason, where the case waits on them.
+  const returned = c.status === "AWAITING_SUPPLEMENT" && c.steps.find((s) => s.status === "RETURNED");
+  $("supplement").hidden = $("supplement-label").hidden = !returned;
+  $("supplement").textContent = returned ? `${returned.comment} (${returned.name}, ${returned.officer.name} ${returned.officer.title})` : "";
   $("department").textContent = `${c.department.name} (${c.department.phone})`;
   // Whose turn it is: the first step not yet signed (its officer may not have started it yet).
   const turn = c.steps.find((s) => s.status !== "SIGNED" && s.status !== "SKIPPED");
@@ -71,13 +82,12 @@ function render(c) {
   $("holder").textContent = o ? `${(c.currentStep || turn).name}: ${o.name} ${o.title}${o.email ? ` · ${o.email} · ${o.phone}` : ""}` : "—";
   $("received").textContent = when(c.receivedAt);
   $("due").textContent = when(c.dueAt) + (c.closedAt ? ` (종결 ${when(c.closedAt)})` : "");
-  $("clock").textContent = clockText(c.clock);
-  // A prediction needs enough past signatures for every remaining step; without one, say nothing.
-  $("prediction").hidden = $("prediction-label").hidden = !c.prediction;
-  if (c.prediction) {
-    const p = c.prediction;
-    $("prediction").textContent = `${day(p.expectedAt)} 전후 (빠르면 ${day(p.earliestAt)}, 늦으면 ${day(p.latestAt)}; 과거 결재 ${p.samples}건 이상 기준)`;
-  }
+  $("clock").textContent = clockText(c.clock, overrun(c.dueAt, c.closedAt));
+  // A range when the history supports one; otherwise why there is none, never an invented date.
+  const p = c.prediction;
+  $("prediction").textContent = p
+    ? `${day(p.expectedAt)} 전후 (빠르면 ${day(p.earliestAt)}, 늦으면 ${day(p.latestAt)}; 과거 결재 ${p.samples}건 이상 기준)`
+    : OUTLOOK[c.predictionOutlook];
   $("delays").replaceChildren(...(c.delays.length ? c.delays.map(delayItem) : [item("없음")]));
   const laws = $("laws"); laws.replaceChildren();
   c.taskType.legalReferences.forEach((l, i) => {
@@ -93,19 +103,27 @@ function render(c) {
     li.querySelector("strong").textContent = `${s.sequence}. ${s.name}`;
     li.querySelector(".badge").textContent = STEP[s.status] + (s.isOverdue ? " · 지연" : "");
     li.querySelector(".who").textContent = `${s.officer.name} ${s.officer.title}` + (s.signer && s.signer.name !== s.officer.name ? ` (결재: ${s.signer.name})` : "");
-    li.querySelector(".when").textContent = s.signedAt ? `결재 ${when(s.signedAt)}` : `기한 ${when(s.dueAt)}`;
+    li.querySelector(".when").textContent = s.signedAt ? `결재 ${when(s.signedAt)}` : s.dueAt ? `기한 ${when(s.dueAt)}` : "시작 전";
+    if (s.comment) li.append(document.createElement("br"), `${s.status === "RETURNED" ? "보완 요청" : "의견"}: ${s.comment}`);
     return li;
   }));
-  $("actions").replaceChildren(...(c.nextActions.length ? c.nextActions.map((a) => item(`${when(a.scheduledFor)} ${a.description} (${ACTION[a.status]})`)) : [item("없음")]));
+  $("actions").replaceChildren(...(c.nextActions.length ? c.nextActions.map((a) => item(`${when(a.scheduledFor)} ${a.description}${ACTION[a.status] ? ` (${ACTION[a.status]})` : ""}`)) : [item("없음")]));
   $("documents").replaceChildren(...(c.documents.length ? c.documents.map((d) => item(`${d.title} · ${when(d.registeredAt)}`)) : [item("없음")]));
   const events = c.events.edges.map((e) => e.node);
   $("history").replaceChildren(...events.reverse().map(historyItem));
   if (events.length) lastSequence = Math.max(lastSequence || 0, events[0].sequence);
 }
 
+// How long past its deadline a case went (or is), to the minute, while that is under a day: "-0.0일" says nothing.
+function overrun(dueAt, closedAt) {
+  const minutes = Math.floor(((closedAt ? new Date(closedAt) : new Date()) - new Date(dueAt)) / 60000);
+  if (minutes <= 0 || minutes >= 24 * 60) return null;
+  return minutes < 60 ? `${minutes}분` : `${Math.floor(minutes / 60)}시간 ${minutes % 60}분`;
+}
+
 // Working days, as the Civil Petitions Act counts them (the server does the counting).
-function clockText(k) {
-  const left = k.leftDays >= 0 ? `${days(k.leftDays)} 남음` : `기한 ${days(-k.leftDays)} 초과`;
+function clockText(k, late) {
+  const left = k.leftDays >= 0 ? `${days(k.leftDays)} 남음` : `기한 ${late || days(-k.leftDays)} 초과`;
   const used = `법정 처리기간 ${k.allowedDays}일 중 ${days(k.usedDays)} 경과`;
   if (k.state === "PAUSED") return `보완 대기로 멈춤 (${when(k.pausedSince)}부터) — ${used}, ${left}`;
   if (k.state === "STOPPED") return `처리 종결 — ${used}` + (k.leftDays < 0 ? `, ${left}` : "");

@@ -223,8 +223,10 @@ async def _report_sitting(session: AsyncSession, now: datetime, entries: list[La
     for case_id, late in by_case.items():
         case = await session.get(Case, case_id)
         assert case is not None, "foreign key guarantees the case"
+        # The delay names a step only when every entry concerns it.
         steps = {entry.step_id for entry in late}
-        step = await session.get(Step, steps.pop()) if len(steps) == 1 and None not in steps else None
+        step_id = steps.pop() if len(steps) == 1 else None
+        step = None if step_id is None else await session.get(Step, step_id)
         longest = round(max(entry.lag_hours for entry in late), 2)
         delay = Delay(
             subject=f"input:{late[0].seq}",

@@ -12,6 +12,7 @@ from schema import schema
 NOT_COMPILED = {
     ("Case", "clock"): "computed in Python over the working-day calendar (resolvers/statutory_clock.py)",
     ("Case", "prediction"): "computed in Python from the oversight round's processing-time norms",
+    ("Case", "predictionOutlook"): "computed in Python with the prediction it explains",
     ("Case", "delays"): "read from the oversight round's delay records, with their own loaders",
     ("Case", "auditDocuments"): "auditors only: the compiled path serves anonymous reads",
 }

@@ -77,6 +77,7 @@ async def server(database_url: str, **settings: str) -> AsyncIterator[ServerProc
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()  # reaped, so nothing is left running behind the test
 
 
 class Watcher:

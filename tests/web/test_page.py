@@ -28,7 +28,9 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 WEB = Path(__file__).resolve().parents[2] / "openproc" / "web"
 OPERATION = re.compile(r"\s*(query|mutation|subscription)\b|\s*\{")
 SEOUL = ZoneInfo("Asia/Seoul")
-RUNNING_CLOCK = re.compile(r"법정 처리기간 \d+일 중 \d+\.\d일 경과, (\d+\.\d일 남음|기한 \d+\.\d일 초과)")
+RUNNING_CLOCK = re.compile(
+    r"법정 처리기간 \d+일 중 \d+\.\d일 경과, (\d+\.\d일 남음|기한 (\d+\.\d일|\d+분|\d+시간 \d+분) 초과)"
+)
 PHONE: ViewportSize = {"width": 420, "height": 900}
 
 # Steps late now, as the lateSteps resolver defines them: in progress, past due, on a case whose clock runs,
@@ -73,7 +75,20 @@ query Series($from: DateTime!, $to: DateTime!, $departmentId: ID) {
   }
 }
 """
-CLOCK = "query Clock($receiptNo: String!) { case(receiptNo: $receiptNo) { prediction { samples } } }"
+CLOCK = "query Clock($receiptNo: String!) { case(receiptNo: $receiptNo) { prediction { samples } predictionOutlook } }"
+# The page's words for each PredictionOutlook (openproc/web/app.js), for the cases without a range.
+NO_RANGE = {
+    "AWAITING_APPLICANT": "민원인의 보완 제출을 기다리는 중이라 예상할 수 없음",
+    "TOO_LITTLE_HISTORY": "같은 업무의 과거 처리 기록이 적어 예상하지 않음",
+    "BEYOND_HISTORY": "현재 단계가 과거 사례 대부분보다 오래 걸려 믿을 만한 예상이 없음",
+}
+# A case waiting for the applicant's supplements, with the reason its officer gave.
+AWAITING = """
+SELECT c.receipt_no, s.comment, s.name
+FROM "case" c JOIN step s ON s.case_id = c.id AND s.status = 'returned'
+WHERE c.status = 'awaiting_supplement'
+ORDER BY c.id LIMIT 1
+"""
 
 
 def last_twelve_months() -> dict[str, str]:
@@ -166,17 +181,21 @@ async def test_the_case_shows_its_statutory_clock_and_delays_and_counts_the_view
     await expect(page.locator("#clock")).to_contain_text("법정 처리기간")
     clock = await page.locator("#clock").inner_text()
     delay_rows = await page.locator("#delays li").all_text_contents()
-    prediction_shown = await page.locator("#prediction").is_visible()
+    prediction_text = await page.locator("#prediction").inner_text()
     await page.screenshot(path=str(OUTPUT / "page-case-clock.png"), full_page=True)
     views_after = await officers.fetchval('SELECT view_count FROM "case" WHERE receipt_no = $1', receipt_no)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{live.port}") as client:
-        predicted = (await post(client, CLOCK, receiptNo=receipt_no))["case"]["prediction"]
+        outlook = (await post(client, CLOCK, receiptNo=receipt_no))["case"]
 
     # then
     assert RUNNING_CLOCK.fullmatch(clock), clock
     assert len(delay_rows) == delays
     assert all("지연" in row for row in delay_rows)
-    assert prediction_shown == (predicted is not None)
+    if outlook["prediction"] is None:
+        assert prediction_text == NO_RANGE[outlook["predictionOutlook"]], "no invented date: the reason instead"
+    else:
+        assert "전후" in prediction_text
+        assert f"과거 결재 {outlook['prediction']['samples']}건" in prediction_text
     assert views_after == views_before + 1
 
 
@@ -278,3 +297,30 @@ async def test_the_simulator_moves_demo_cases_forward(live: ServerProcess, offic
         )
         == 0
     ), "its tokens are revoked when it ends"
+
+
+@needs_chromium
+async def test_an_applicant_asked_for_supplements_sees_what_is_missing(
+    browser: Browser, live: ServerProcess, officers: Officers
+) -> None:
+    # given: a case waiting for its applicant's supplements
+    found = await officers.fetch(AWAITING)
+    assert found, "the demo data has cases returned for supplements"
+    receipt_no, reason, step = found[0]["receipt_no"], found[0]["comment"], found[0]["name"]
+
+    # when: the applicant looks it up
+    page = await browser.new_page(viewport=PHONE)
+    await page.goto(f"http://127.0.0.1:{live.port}/")
+    await look_up(page, receipt_no)
+    await expect(page.locator("#supplement")).to_be_visible()
+    supplement = await page.locator("#supplement").inner_text()
+    state = await page.locator("#state").inner_text()
+    prediction = await page.locator("#prediction").inner_text()
+    returned_step = await page.locator('#line li[data-status="RETURNED"]').inner_text()
+    await page.screenshot(path=str(OUTPUT / "page-case-supplement.png"), full_page=True)
+
+    # then: the reason is where the case waits on them, said once, and no date is invented meanwhile
+    assert supplement.startswith(f"{reason} ({step}, ")
+    assert state.startswith("보완 대기")
+    assert f"보완 요청: {reason}" in returned_step
+    assert prediction == NO_RANGE["AWAITING_APPLICANT"]
