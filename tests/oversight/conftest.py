@@ -22,15 +22,21 @@ from tests.oversight import history
 REFERENCE_ONLY = Scale(**{**SCALES["demo"].__dict__, "name": "reference", "cases": 0})
 
 
-@pytest.fixture(scope="session")
-async def oversight_url(as_of: datetime) -> AsyncIterator[str]:
-    async for url in fresh_database("oversight"):
+async def with_reference_data(purpose: str, as_of: datetime) -> AsyncIterator[str]:
+    """A fresh database holding the demo's reference data (task types, departments, officers, holidays) only."""
+    async for url in fresh_database(purpose):
         connection = await loader.connect(url)
         try:
             dataset = generator.generate(REFERENCE_ONLY, as_of, await loader.holidays(connection), seed=7)
             await loader.write(connection, dataset, reset=False)
         finally:
             await connection.close()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def oversight_url(as_of: datetime) -> AsyncIterator[str]:
+    async for url in with_reference_data("oversight", as_of):
         yield url
 
 

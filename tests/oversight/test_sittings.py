@@ -13,10 +13,8 @@ from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import delays
-from seed import generator, loader
-from tests.conftest import fresh_database
 from tests.oversight import history
-from tests.oversight.conftest import REFERENCE_ONLY
+from tests.oversight.conftest import with_reference_data
 from tests.oversight.history import History, append_event, seoul
 
 POLICY = Settings().policy()  # eight working hours; late entries less than 30 minutes apart are one sitting
@@ -25,13 +23,7 @@ POLICY = Settings().policy()  # eight working hours; late entries less than 30 m
 @pytest.fixture(scope="module")
 async def quiet(as_of: datetime) -> AsyncIterator[tuple[Sessions, History]]:
     """The hand-made history with its own delays already reported: what a test appends is all that is new."""
-    async for url in fresh_database("sittings"):
-        connection = await loader.connect(url)
-        try:
-            dataset = generator.generate(REFERENCE_ONLY, as_of, await loader.holidays(connection), seed=7)
-            await loader.write(connection, dataset, reset=False)
-        finally:
-            await connection.close()
+    async for url in with_reference_data("sittings", as_of):
         engine = create_engine(url, Settings(db_pool_size=2))
         sessions = create_sessionmaker(engine)
         made = await history.write(sessions)
