@@ -273,10 +273,12 @@ async def _input_batch(session: AsyncSession, now: datetime, policy: Policy, wat
     horizon = now if upto == log_end else await session.scalar(select(Event.recorded_at).where(Event.seq == upto))
     assert horizon is not None, "events are gapless"
     sittings = sittings_of(await late_entries(session, start, upto, policy), policy.sitting_gap)
-    settled = [sitting for sitting in sittings if sitting[-1].recorded_at + policy.sitting_gap <= horizon]
+    settled: list[list[LateEntry]] = []
+    waiting: list[list[LateEntry]] = []
+    for sitting in sittings:
+        (settled if sitting[-1].recorded_at + policy.sitting_gap <= horizon else waiting).append(sitting)
     if not settled and upto - start == EVENT_WINDOW:
-        settled = sittings  # a sitting longer than a whole window: report it rather than wait for ever
-    waiting = [sitting for sitting in sittings if all(sitting is not done for done in settled)]
+        settled, waiting = waiting, []  # a sitting longer than a whole window: report it rather than wait for ever
     settled.sort(key=lambda sitting: sitting[0].seq)
     reported = 0
     for index, sitting in enumerate(settled):
