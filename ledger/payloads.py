@@ -10,7 +10,7 @@ Members are camelCase in JSON; instants are UTC in `leaf.instant`'s form. Member
 left out, not written as null, when they have no value: their absence is part of the published format.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
@@ -119,6 +119,14 @@ class InputDelay(Shape):
     officer: OfficerShown
     lag_hours: float = Field(description="The longest lag of the entries, in working hours.")
     entries: list[LateEntry]
+
+
+class SummarizedDelay(Shape):
+    """One delay of a day's summary: the case (and step) it is about and what was late."""
+
+    receipt_no: str
+    step_sequence: int | None = Field(default=None, exclude_if=_absent)
+    delay: ProcessingDelay | InputDelay = Field(discriminator="kind")
 
 
 class DelayShown(Shape):
@@ -277,6 +285,21 @@ class DelayDetected(Details):
 
     type = EventType.DELAY_DETECTED
     delay: ProcessingDelay | InputDelay = Field(discriminator="kind")
+
+
+class DelaysSummarized(Details):
+    """The first check of history imported with the data found these delays, all of one rule and one day: one
+    event per rule and day of history (split into numbered parts only when the list does not fit one leaf) instead
+    of one per delay (README, "Historic delays")."""
+
+    type = EventType.DELAYS_SUMMARIZED
+    rule: Literal["processing_step", "processing_case", "input"] = Field(
+        description="Steps past their due time, cases past theirs, or late entries."
+    )
+    day: date = Field(description="The day in Seoul the delays fell on: the missed due time, or the late sitting.")
+    part: int = Field(description="Which part of that rule and day's list this is, from 1.")
+    parts: int = Field(description="How many parts the list has: more than one only when it does not fit a leaf.")
+    delays: list[SummarizedDelay]
 
 
 class DelayExplained(Details):

@@ -88,6 +88,7 @@ class EventType(StrEnum):
     REFERENCE_UPDATED = "reference_updated"
     DELAY_DETECTED = "delay_detected"
     DELAY_EXPLAINED = "delay_explained"
+    DELAYS_SUMMARIZED = "delays_summarized"
     MILESTONE_REACHED = "milestone_reached"
 
 

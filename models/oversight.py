@@ -2,7 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import ARRAY, BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -38,6 +50,9 @@ class Delay(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     explained_at: Mapped[datetime | None]
     explained_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # Found in history imported with the data (before `DelayWatermark.history_until`): announced by a day's
+    # DelaysSummarized event (`detected_seq`) instead of a DelayDetected event of its own.
+    historic: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_delay_detected_at_id", "detected_at", "id"),
@@ -57,12 +72,14 @@ class DelayEntry(Base):
 
 
 class DelayWatermark(Base):
-    """A single row: the last event sequence the input-delay check has looked at."""
+    """A single row: the last event sequence the input-delay check has looked at, and where imported history ends
+    (delays due or entered before it are historic; null when nothing was imported)."""
 
     __tablename__ = "delay_watermark"
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    history_until: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 

@@ -152,6 +152,11 @@ async def write(connection: asyncpg.Connection, dataset: Dataset, *, reset: bool
             list(heads.values()),
         )
         await connection.execute("UPDATE event_counter SET last_seq = (SELECT coalesce(max(seq), 0) FROM event)")
+        # The cases' history ends here: delays in it are historic, summarized rather than announced one by one.
+        await connection.execute(
+            "UPDATE delay_watermark SET history_until = greatest(history_until, "
+            "(SELECT max(recorded_at) FROM event WHERE case_id IS NOT NULL))"
+        )
         await connection.execute("ANALYZE")
     # Reported in the generator's order, which reads as the data was made: organisation, reference data, cases.
     return {table: dataset.count(table) for table in ROW_TYPES}

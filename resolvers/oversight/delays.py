@@ -9,13 +9,31 @@ An entry is late when it was recorded more than INPUT_DELAY_WORKING_HOURS workin
 by the statutory clock's calendar (a step signed Friday 17:50 and entered Monday 08:30 lost ten minutes, not 62
 hours). Late entries of one officer recorded less than INPUT_SITTING_GAP_MINUTES apart are one sitting, and a
 sitting is one delay per case it touched, listing its entries (each entry is reported once: `delay_entry`).
+
+History imported with the data (the seed) ends at `DelayWatermark.history_until`; a delay due or entered before it is
+*historic*: it is recorded and listed like any other, marked `historic`, but announced by one DelaysSummarized event
+per rule and day of history instead of a DelayDetected event of its own, so a first round over a year of history
+adds about a thousand events to the ledger, not tens of thousands.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import payloads
@@ -37,12 +55,17 @@ from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
+from resolvers.statutory_clock import SEOUL
 from resolvers.workflow.access import require_case_handler, require_worker
 from resolvers.workflow.checks import Policy, required_public_text
 from resolvers.working_time import working_hours
 
 # Appending events holds the event counter's lock until commit: small batches keep signings waiting briefly.
 BATCH = 100
+# History is summarized a day at a time: a batch holds a few days' delays (and grows to hold one day whole).
+HISTORIC_BATCH = 1_000
+# What the delays of one delays_summarized event may take, well below a leaf's 65,535 bytes with its envelope.
+SUMMARY_BYTES = 48_000
 # Input delays are looked for in windows of this many events, so one transaction stays short.
 EVENT_WINDOW = 5_000
 EXPLANATION_LIMIT = 1_000
@@ -89,66 +112,207 @@ def _late_case() -> ColumnElement[bool]:
     )
 
 
-async def _record(
-    session: AsyncSession,
-    delay: Delay,
-    case: Case,
-    step: Step | None,
-    shown: payloads.ProcessingDelay | payloads.InputDelay,
-) -> None:
+@dataclass
+class Found:
+    """A delay ready to record: the row, what the ledger shows of it, and (input delays) its late entries."""
+
+    delay: Delay
+    case: Case
+    step: Step | None
+    shown: payloads.ProcessingDelay | payloads.InputDelay
+    entries: list["LateEntry"] = field(default_factory=list)
+
+
+Rule = Literal["processing_step", "processing_case", "input"]
+Item = TypeVar("Item")
+Row = TypeVar("Row", Case, Step, Officer)
+
+
+async def _announce(session: AsyncSession, found: Found) -> None:
+    """A live delay: its own DelayDetected event on the case."""
     event = await events.append(
         session,
-        payloads.DelayDetected(delay=shown),
-        case=case,
-        step=step,
+        payloads.DelayDetected(delay=found.shown),
+        case=found.case,
+        step=found.step,
         actor=None,
         # When it was detected: the deadline itself is in the details, so the event is never "back-dated".
-        occurred_at=delay.detected_at,
+        occurred_at=found.delay.detected_at,
     )
-    delay.detected_seq = event.seq
-    session.add(delay)
+    found.delay.detected_seq = event.seq
 
 
-async def _processing_batch(session: AsyncSession, now: datetime) -> int:
-    steps = (
-        await session.execute(
+def _in_parts(items: list[payloads.SummarizedDelay]) -> list[list[int]]:
+    """The positions of `items` in runs that fit one leaf each."""
+    parts: list[list[int]] = [[]]
+    size = 0
+    for position, item in enumerate(items):
+        length = len(item.model_dump_json(by_alias=True).encode()) + 1
+        if parts[-1] and size + length > SUMMARY_BYTES:
+            parts.append([])
+            size = 0
+        parts[-1].append(position)
+        size += length
+    return parts
+
+
+async def _summarize(session: AsyncSession, rule: Rule, day: date, found: list[Found]) -> None:
+    """Historic delays of one rule and day: one DelaysSummarized event for all of them (several, numbered, when
+    they do not fit one leaf)."""
+    items = [
+        payloads.SummarizedDelay(
+            receipt_no=one.case.receipt_no,
+            step_sequence=None if one.step is None else one.step.sequence,
+            delay=one.shown,
+        )
+        for one in found
+    ]
+    parts = _in_parts(items)
+    for number, part in enumerate(parts, start=1):
+        summary = payloads.DelaysSummarized(
+            rule=rule, day=day, part=number, parts=len(parts), delays=[items[position] for position in part]
+        )
+        event = await events.append(session, summary, case=None, actor=None, occurred_at=found[0].delay.detected_at)
+        for position in part:
+            found[position].delay.detected_seq = event.seq
+
+
+async def _record(session: AsyncSession, found: list[Found]) -> None:
+    """Store the announced delays and their late entries, in two statements (the event counter is held)."""
+    if not found:
+        return
+    columns = [column.key for column in Delay.__table__.columns if column.key != "id"]
+    ids = await session.scalars(
+        insert(Delay).returning(Delay.id, sort_by_parameter_order=True),
+        [{column: getattr(one.delay, column) for column in columns} for one in found],
+    )
+    entries = [
+        {"event_seq": entry.seq, "delay_id": delay_id, "lag_hours": round(entry.lag_hours, 2)}
+        for one, delay_id in zip(found, ids, strict=True)
+        for entry in one.entries
+    ]
+    if entries:
+        await session.execute(insert(DelayEntry), entries)
+
+
+def seoul_day(instant: datetime) -> date:
+    return instant.astimezone(SEOUL).date()
+
+
+def whole_days(
+    items: list[Item], day_of: Callable[[Item], date], open_from: date | None
+) -> list[tuple[date, list[Item]]]:
+    """`items` (in day order) by day, leaving out the days from `open_from` on: more may still join them."""
+    days: dict[date, list[Item]] = {}
+    for item in items:
+        if open_from is None or day_of(item) < open_from:
+            days.setdefault(day_of(item), []).append(item)
+    return list(days.items())
+
+
+async def _announce_all(
+    session: AsyncSession, rule: Rule, live: list[Found], historic: list[tuple[date, list[Found]]]
+) -> int:
+    """Announce live delays one by one and historic ones a day at a time; returns how many were recorded."""
+    for one in live:
+        await _announce(session, one)
+    for day, group in historic:
+        await _summarize(session, rule, day, group)
+    recorded = live + [one for _, group in historic for one in group]
+    await _record(session, recorded)
+    return len(recorded)
+
+
+Fetch = Callable[[int], Awaitable[list[Found]]]
+
+
+async def _processing(session: AsyncSession, rule: Rule, fetch: Fetch, historic: bool) -> int:
+    """The next processing delays `fetch(limit)` finds, by due time: live ones up to BATCH; historic ones a whole
+    day at a time, the last day of a full batch left for the next one (a batch grows to hold one day whole)."""
+    if not historic:
+        return await _announce_all(session, rule, await fetch(BATCH), [])
+    size = HISTORIC_BATCH
+    while len(found := await fetch(size)) == size and _due_day(found[0]) == _due_day(found[-1]):
+        size *= 2
+    open_from = _due_day(found[-1]) if len(found) == size else None
+    return await _announce_all(session, rule, [], whole_days(found, _due_day, open_from))
+
+
+def _due_in(due_at: SQLColumnExpression[Any], until: datetime | None, historic: bool) -> list[ColumnElement[bool]]:
+    """Due before imported history ended (historic) or after it (live)."""
+    if until is None:
+        return [false()] if historic else []
+    return [due_at < until] if historic else [due_at >= until]
+
+
+def _late_steps(session: AsyncSession, now: datetime, until: datetime | None, historic: bool) -> Fetch:
+    async def fetch(limit: int) -> list[Found]:
+        rows = await session.execute(
             select(Step, Case, Officer.department_id)
             .join(Case, Case.id == Step.case_id)
             .join(Officer, Officer.id == Step.officer_id)
-            .where(_late_step(), _not_reported(_step_subject()))
+            .where(_late_step(), _not_reported(_step_subject()), *_due_in(Step.due_at, until, historic))
             .order_by(Step.due_at, Step.id)
-            .limit(BATCH)
+            .limit(limit)
         )
-    ).all()
-    for step, case, department_id in steps:
-        assert step.due_at is not None
-        delay = Delay(
-            subject=f"step:{step.id}",
-            kind=DelayKind.PROCESSING,
-            case_id=case.id,
-            step_id=step.id,
-            officer_id=step.officer_id,
-            department_id=department_id,
-            due_at=step.due_at,
-            detected_at=now,
+        found = []
+        for step, case, department_id in rows:
+            assert step.due_at is not None
+            delay = Delay(
+                subject=f"step:{step.id}",
+                kind=DelayKind.PROCESSING,
+                case_id=case.id,
+                step_id=step.id,
+                officer_id=step.officer_id,
+                department_id=department_id,
+                due_at=step.due_at,
+                detected_at=now,
+                historic=historic,
+            )
+            found.append(Found(delay, case, step, payloads.ProcessingDelay(kind="processing", due_at=step.due_at)))
+        return found
+
+    return fetch
+
+
+def _late_cases(session: AsyncSession, now: datetime, until: datetime | None, historic: bool) -> Fetch:
+    async def fetch(limit: int) -> list[Found]:
+        cases = await session.scalars(
+            select(Case)
+            .where(_late_case(), _not_reported(_case_subject()), *_due_in(Case.due_at, until, historic))
+            .order_by(Case.due_at, Case.id)
+            .limit(limit)
         )
-        await _record(session, delay, case, step, payloads.ProcessingDelay(kind="processing", due_at=step.due_at))
-    cases = (
-        await session.scalars(
-            select(Case).where(_late_case(), _not_reported(_case_subject())).order_by(Case.due_at, Case.id).limit(BATCH)
-        )
-    ).all()
-    for case in cases:
-        delay = Delay(
-            subject=f"case:{case.id}",
-            kind=DelayKind.PROCESSING,
-            case_id=case.id,
-            department_id=case.department_id,
-            due_at=case.due_at,
-            detected_at=now,
-        )
-        await _record(session, delay, case, None, payloads.ProcessingDelay(kind="processing", due_at=case.due_at))
-    return len(steps) + len(cases)
+        return [
+            Found(
+                Delay(
+                    subject=f"case:{case.id}",
+                    kind=DelayKind.PROCESSING,
+                    case_id=case.id,
+                    department_id=case.department_id,
+                    due_at=case.due_at,
+                    detected_at=now,
+                    historic=historic,
+                ),
+                case,
+                None,
+                payloads.ProcessingDelay(kind="processing", due_at=case.due_at),
+            )
+            for case in cases
+        ]
+
+    return fetch
+
+
+PROCESSING_RULES: tuple[tuple[Rule, Callable[[AsyncSession, datetime, datetime | None, bool], Fetch]], ...] = (
+    ("processing_step", _late_steps),
+    ("processing_case", _late_cases),
+)
+
+
+def _due_day(found: Found) -> date:
+    assert found.delay.due_at is not None, "a processing delay has the due time it missed"
+    return seoul_day(found.delay.due_at)
 
 
 @dataclass(frozen=True)
@@ -213,99 +377,135 @@ async def late_entries(session: AsyncSession, start: int, upto: int, policy: Pol
     return found
 
 
-async def _report_sitting(session: AsyncSession, now: datetime, entries: list[LateEntry]) -> int:
-    """One delay per case the sitting's entries touched; returns how many."""
-    officer = await session.get(Officer, entries[0].officer_id)
-    assert officer is not None, "an entry's actor is an officer"
-    by_case: dict[int, list[LateEntry]] = {}
-    for entry in entries:
-        by_case.setdefault(entry.case_id, []).append(entry)
-    for case_id, late in by_case.items():
-        case = await session.get(Case, case_id)
-        assert case is not None, "foreign key guarantees the case"
-        # The delay names a step only when every entry concerns it.
-        steps = {entry.step_id for entry in late}
-        step_id = steps.pop() if len(steps) == 1 else None
-        step = None if step_id is None else await session.get(Step, step_id)
-        longest = round(max(entry.lag_hours for entry in late), 2)
-        delay = Delay(
-            subject=f"input:{late[0].seq}",
-            kind=DelayKind.INPUT,
-            case_id=case_id,
-            step_id=step.id if step else None,
-            late_event_seq=late[0].seq,
-            officer_id=officer.id,
-            department_id=officer.department_id,
-            lag_hours=longest,
-            detected_at=now,
-        )
-        shown = payloads.InputDelay(
-            kind="input",
-            officer=events.shown(officer),
-            lag_hours=longest,
-            entries=[
-                payloads.LateEntry(
-                    event_sequence=entry.seq,
-                    occurred_at=entry.occurred_at,
-                    recorded_at=entry.recorded_at,
-                    lag_hours=round(entry.lag_hours, 2),
-                )
-                for entry in late
-            ],
-        )
-        await _record(session, delay, case, step, shown)
-        await session.flush()
-        session.add_all(
-            DelayEntry(event_seq=entry.seq, delay_id=delay.id, lag_hours=round(entry.lag_hours, 2)) for entry in late
-        )
-    return len(by_case)
+async def _by_id(session: AsyncSession, model: type[Row], ids: set[int]) -> dict[int, Row]:
+    rows = await session.scalars(select(model).where(model.id.in_(ids))) if ids else ()
+    return {row.id: row for row in rows}
+
+
+async def _sitting_delays(
+    session: AsyncSession, now: datetime, sittings: list[list[LateEntry]], historic: bool
+) -> list[Found]:
+    """One delay per case each sitting touched, naming a step only when every entry of it concerns that step."""
+    entries = [entry for sitting in sittings for entry in sitting]
+    officers = await _by_id(session, Officer, {entry.officer_id for entry in entries})
+    cases = await _by_id(session, Case, {entry.case_id for entry in entries})
+    steps = await _by_id(session, Step, {entry.step_id for entry in entries if entry.step_id is not None})
+    found = []
+    for sitting in sittings:
+        officer = officers[sitting[0].officer_id]
+        by_case: dict[int, list[LateEntry]] = {}
+        for entry in sitting:
+            by_case.setdefault(entry.case_id, []).append(entry)
+        for case_id, late in by_case.items():
+            step_ids = {entry.step_id for entry in late}
+            step_id = step_ids.pop() if len(step_ids) == 1 else None
+            longest = round(max(entry.lag_hours for entry in late), 2)
+            delay = Delay(
+                subject=f"input:{late[0].seq}",
+                kind=DelayKind.INPUT,
+                case_id=case_id,
+                step_id=step_id,
+                late_event_seq=late[0].seq,
+                officer_id=officer.id,
+                department_id=officer.department_id,
+                lag_hours=longest,
+                detected_at=now,
+                historic=historic,
+            )
+            shown = payloads.InputDelay(
+                kind="input",
+                officer=events.shown(officer),
+                lag_hours=longest,
+                entries=[
+                    payloads.LateEntry(
+                        event_sequence=entry.seq,
+                        occurred_at=entry.occurred_at,
+                        recorded_at=entry.recorded_at,
+                        lag_hours=round(entry.lag_hours, 2),
+                    )
+                    for entry in late
+                ],
+            )
+            found.append(Found(delay, cases[case_id], None if step_id is None else steps[step_id], shown, late))
+    return found
+
+
+def _sitting_day(sitting: list[LateEntry]) -> date:
+    return seoul_day(sitting[0].recorded_at)
 
 
 async def _input_batch(session: AsyncSession, now: datetime, policy: Policy, watermark: DelayWatermark) -> int:
-    """Input delays among the next window of events, a sitting at a time, up to BATCH delays; moves the watermark
-    past what is settled. A sitting is settled once no later entry can join it: its last entry is a sitting gap
-    before the window's last event (or before now, at the log's end)."""
+    """Input delays among the next window of events, up to BATCH live delays and every whole day of history in
+    it; moves the watermark past what is settled. A sitting is settled once no later entry can join it: its last
+    entry is a sitting gap before the window's last event (or before now, at the log's end). A day of history is
+    whole once none of its sittings waits and the window goes past it (or history ends in it); the window grows
+    to hold one day of history whole."""
     start = watermark.last_event_seq
     log_end = await session.scalar(select(func.max(Event.seq))) or 0
-    upto = min(start + EVENT_WINDOW, log_end)
-    if upto <= start:
-        return 0
-    horizon = now if upto == log_end else await session.scalar(select(Event.recorded_at).where(Event.seq == upto))
-    assert horizon is not None, "events are gapless"
-    sittings = sittings_of(await late_entries(session, start, upto, policy), policy.sitting_gap)
-    settled: list[list[LateEntry]] = []
-    waiting: list[list[LateEntry]] = []
-    for sitting in sittings:
-        (settled if sitting[-1].recorded_at + policy.sitting_gap <= horizon else waiting).append(sitting)
-    if not settled and upto - start == EVENT_WINDOW:
-        settled, waiting = waiting, []  # a sitting longer than a whole window: report it rather than wait for ever
-    settled.sort(key=lambda sitting: sitting[0].seq)
-    reported = 0
-    for index, sitting in enumerate(settled):
-        if reported >= BATCH:
-            waiting += settled[index:]
+    until = watermark.history_until
+    size = EVENT_WINDOW
+    while True:
+        upto = min(start + size, log_end)
+        if upto <= start:
+            return 0
+        horizon = now if upto == log_end else await session.scalar(select(Event.recorded_at).where(Event.seq == upto))
+        assert horizon is not None, "events are gapless"
+        sittings = sittings_of(await late_entries(session, start, upto, policy), policy.sitting_gap)
+        settled: list[list[LateEntry]] = []
+        waiting: list[list[LateEntry]] = []
+        for sitting in sittings:
+            (settled if sitting[-1].recorded_at + policy.sitting_gap <= horizon else waiting).append(sitting)
+        if not settled and upto - start == size:
+            settled, waiting = waiting, []  # a sitting longer than a whole window: report it rather than wait for ever
+        settled.sort(key=lambda sitting: sitting[0].seq)
+        historic = [sitting for sitting in settled if until is not None and sitting[0].recorded_at < until]
+        live = [sitting for sitting in settled if until is None or sitting[0].recorded_at >= until]
+        waiting += live[BATCH:]
+        open_days = {_sitting_day(sitting) for sitting in waiting}
+        if until is not None and horizon < until:
+            open_days.add(seoul_day(horizon))
+        open_from = min(open_days, default=None)
+        if not (historic and _sitting_day(historic[0]) == open_from and upto - start == size):
             break
-        reported += await _report_sitting(session, now, sitting)
+        size *= 2
+    days = whole_days(historic, _sitting_day, open_from)
+    waiting += [sitting for sitting in historic if open_from is not None and _sitting_day(sitting) >= open_from]
+    news = await _sitting_delays(session, now, live[:BATCH], False)
+    history = [(day, await _sitting_delays(session, now, group, True)) for day, group in days]
+    reported = await _announce_all(session, "input", news, history)
     # Everything before the first entry of a sitting still waiting is done (reported entries are skipped later).
     watermark.last_event_seq = min((sitting[0].seq - 1 for sitting in waiting), default=upto)
     return reported
 
 
 async def check(sessions: Sessions, policy: Policy) -> DelayCheck:
-    """Report every delay not reported yet; returns how many of each kind were found."""
+    """Report every delay not reported yet; returns how many of each kind were found.
+
+    Each batch is a transaction of its own that locks the watermark row (concurrent checkers take turns) and
+    appends its events last: the event counter, which signings wait for, is held only while they are written."""
     found = DelayCheck(processing=0, input=0)
     while True:
+        processing = 0
+        for historic in (True, False):
+            for rule, fetch in PROCESSING_RULES:
+                async with sessions() as session, session.begin():
+                    watermark = await _watermark(session)
+                    late = fetch(session, datetime.now(UTC), watermark.history_until, historic)
+                    processing += await _processing(session, rule, late, historic)
         async with sessions() as session, session.begin():
-            watermark = await session.get(DelayWatermark, 1, with_for_update=True)
-            assert watermark is not None, "the migration creates the watermark row"
-            now = datetime.now(UTC)
-            processing = await _processing_batch(session, now)
+            watermark = await _watermark(session)
             before = watermark.last_event_seq
-            late_input = await _input_batch(session, now, policy, watermark)
+            late_input = await _input_batch(session, datetime.now(UTC), policy, watermark)
             moved = watermark.last_event_seq != before
         found = DelayCheck(found.processing + processing, found.input + late_input)
-        if processing < BATCH and late_input == 0 and not moved:
+        if processing == 0 and late_input == 0 and not moved:
             return found
+
+
+async def _watermark(session: AsyncSession) -> DelayWatermark:
+    watermark = await session.get(DelayWatermark, 1, with_for_update=True)
+    assert watermark is not None, "the migration creates the watermark row"
+    return watermark
 
 
 async def explain(session: AsyncSession, actor: Officer, delay_id: int, explanation: str) -> Delay:
@@ -340,6 +540,7 @@ class DelayFilter:
     kind: DelayKind | None = None
     detected_from: datetime | None = None
     detected_to: datetime | None = None
+    historic: bool | None = None
 
     def __post_init__(self) -> None:
         if self.detected_from and self.detected_to and self.detected_from >= self.detected_to:
@@ -360,6 +561,8 @@ async def list_delays(context: Context, criteria: DelayFilter, first: int | None
         where.append(Delay.detected_at >= criteria.detected_from)
     if criteria.detected_to is not None:
         where.append(Delay.detected_at < criteria.detected_to)
+    if criteria.historic is not None:
+        where.append(Delay.historic.is_(criteria.historic))
     statement = select(Delay).where(*where)
     if after is not None:
         value, row_id = decode_cursor(after, "DELAYS", datetime)

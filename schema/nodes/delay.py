@@ -45,7 +45,10 @@ described(
 )
 
 
-@strawberry.type(description="A delay the oversight round found and announced with a DELAY_DETECTED event.")
+@strawberry.type(
+    description="A delay the oversight round found, announced with a DELAY_DETECTED event of its own, or, when it "
+    "lies in history imported with the data, with the DELAYS_SUMMARIZED event of its rule and day."
+)
 class Delay(relay.Node):
     id: relay.NodeID[int]
     kind: models.DelayKind = strawberry.field(description="Processing or input delay.")
@@ -55,7 +58,13 @@ class Delay(relay.Node):
         "(input delays; delays found before 2026-12 counted calendar hours)."
     )
     detected_at: datetime = strawberry.field(description="When the round found it (Asia/Seoul).")
-    detected_sequence: int = strawberry.field(description="Sequence of the DELAY_DETECTED event announcing it.")
+    detected_sequence: int = strawberry.field(
+        description="Sequence of the event announcing it: its DELAY_DETECTED, or its day's DELAYS_SUMMARIZED."
+    )
+    historic: bool = strawberry.field(
+        description="Found in history imported with the data (due or entered before it ended), so announced in a "
+        "day's summary rather than as news."
+    )
     late_event_sequence: int | None = strawberry.field(
         description="Sequence of the first late-entered event (input delays).",
         deprecation_reason="Use `lateEntries` instead; removed after 2027-06-30.",
@@ -152,6 +161,9 @@ class DelayFilter:
     kind: models.DelayKind | None = strawberry.field(default=None, description="Only processing or only input delays.")
     detected_from: datetime | None = strawberry.field(default=None, description="Found at or after this instant.")
     detected_to: datetime | None = strawberry.field(default=None, description="Found before this instant.")
+    historic: bool | None = strawberry.field(
+        default=None, description="Only delays of imported history (true) or only those found as news (false)."
+    )
 
     def to_filter(self) -> delays.DelayFilter:
         return delays.DelayFilter(
@@ -159,4 +171,5 @@ class DelayFilter:
             kind=self.kind,
             detected_from=aware(self.detected_from),
             detected_to=aware(self.detected_to),
+            historic=self.historic,
         )
