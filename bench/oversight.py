@@ -4,7 +4,8 @@
 
 Needs a database seeded at that scale (`openproc seed --scale seoul --reset`, DATABASE_URL pointing at it). Runs
 one oversight round first (timed: on fresh seed data it reports every historic delay), then each query `--repeat`
-times through the schema (parse, validate, resolve, SQL), one at a time, and prints p50 and p95 milliseconds.
+times through the schema (parse, validate, resolve, SQL), one at a time, and prints p50 and p95 milliseconds: the
+dashboards anonymously, each cyber-audit rule as an auditor (a token issued for the run and revoked after it).
 """
 
 import argparse
@@ -14,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models import Case, CaseStatus
+from models import Case, CaseStatus, Officer, OfficerRole
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.oversight import run_round
 from openproc.settings import Settings
+from resolvers.audit import AuditRule
+from resolvers.auth import create_token, revoke_token
 from schema import schema
 from schema.time import SEOUL
 
@@ -48,6 +51,10 @@ QUERIES = {
         clock { state usedDays leftDays } predictionOutlook
         prediction { expectedAt earliestAt latestAt samples } } }""",
 }
+# Each cyber-audit rule's first page with its total, as an auditor's dashboard opens it.
+AUDIT = """
+  query ($rule: AuditRule!) { auditFindings(rule: $rule, first: 20) {
+    totalCount edges { node { detail case { receiptNo } officer { name } events { sequence } } } } }"""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -76,17 +83,26 @@ async def main(repeat: int) -> None:
             "month": last_month,
             "receiptNo": open_case,
         }
+        async with sessions() as session, session.begin():
+            auditor = await session.scalar(select(Officer.employee_no).where(Officer.role == OfficerRole.AUDITOR))
+            assert auditor is not None, "the seed has auditors"
+            token, issued = await create_token(session, auditor, days=1, label="bench-oversight")
+        runs: list[tuple[str, str, dict[str, str | None], str | None]]
+        runs = [(name, query, variables, None) for name, query in QUERIES.items()]
+        runs += [(f"audit {rule.name}, first page with total", AUDIT, {"rule": rule.name}, token) for rule in AuditRule]
         print(f"{'query':<48} {'p50 ms':>8} {'p95 ms':>8}   ({repeat} runs each, {datetime.now(UTC):%Y-%m-%d})")
-        for name, query in QUERIES.items():
+        for name, query, given, bearer in runs:
             timings = []
             for _ in range(repeat):
                 begun = time.perf_counter()
                 result = await schema.execute(
-                    query, variable_values=variables, context_value=Settings().context(sessions)
+                    query, variable_values=given, context_value=Settings().context(sessions, token=bearer)
                 )
                 timings.append((time.perf_counter() - begun) * 1000)
                 assert result.errors is None, result.errors
             print(f"{name:<48} {percentile(timings, 0.5):>8.1f} {percentile(timings, 0.95):>8.1f}")
+        async with sessions() as session, session.begin():
+            await revoke_token(session, issued.id)
     finally:
         await engine.dispose()
 

@@ -19,7 +19,7 @@ from models.enums import (
     StepStatus,
     TaskCategory,
 )
-from models.event import Event, EventCounter
+from models.event import ENDINGS, Event, EventCounter
 from models.holiday import PublicHoliday
 from models.idempotency import IdempotencyRecord
 from models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerNode
@@ -27,13 +27,14 @@ from models.legal_reference import LegalReference
 from models.officer import Officer
 from models.officer_token import OfficerToken
 from models.opinion import Opinion
-from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, StepDurationNorm
+from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, OfficerMonth, StepDurationNorm
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
 from models.webhook import Webhook, WebhookStatus
 
 __all__ = [
+    "ENDINGS",
     "ActionStatus",
     "Applicant",
     "Base",
@@ -57,6 +58,7 @@ __all__ = [
     "LegalReference",
     "Milestone",
     "Officer",
+    "OfficerMonth",
     "OfficerRole",
     "OfficerToken",
     "Opinion",

@@ -1,11 +1,12 @@
 """What the oversight loop records: delays it detected, milestones reached, and historical step durations."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -80,8 +81,25 @@ class DelayWatermark(Base):
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     history_until: Mapped[datetime | None]
+    # The last event the ranking's monthly figures (`OfficerMonth`) include.
+    ranked_event_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class OfficerMonth(Base):
+    """One officer's entries in one month, as the ranking counts them (the threshold in working hours it was
+    counted with, how many, how many on time, the median lag): refreshed by the oversight round for each month
+    that got new entries, so the ranking reads a few hundred rows instead of working out every entry's lag."""
+
+    __tablename__ = "officer_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), primary_key=True)
+    threshold_hours: Mapped[float] = mapped_column(Float)
+    entries: Mapped[int] = mapped_column(Integer)
+    timely: Mapped[int] = mapped_column(Integer)
+    median_lag_hours: Mapped[float] = mapped_column(Float)
 
 
 class Milestone(Base):

@@ -1,6 +1,7 @@
 """The oversight round, run on a schedule in every server process and by `openproc oversight check`.
 
-A round reports new delays, refreshes the step duration norms behind predictions, and announces milestones.
+A round reports new delays, refreshes the step duration norms behind predictions and the ranking's monthly
+figures, and announces milestones.
 Replicas may run rounds at the same time: each part takes a lock, so nothing is reported twice.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from resolvers.dataloaders import Sessions
-from resolvers.oversight import counters, delays, prediction
+from resolvers.oversight import counters, delays, prediction, ranking
 from resolvers.workflow.checks import Policy
 
 logger = logging.getLogger("openproc.oversight")
@@ -31,6 +32,8 @@ async def run_round(sessions: Sessions, policy: Policy, min_samples: int) -> Rou
     found = await delays.check(sessions, policy)
     async with sessions() as session, session.begin():
         await prediction.refresh_norms(session, min_samples)
+    async with sessions() as session, session.begin():
+        await ranking.refresh(session, policy.input_delay_hours)
     return Round(found, await counters.check_milestones(sessions))
 
 

@@ -14,30 +14,34 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    DateTime,
     Integer,
     RowMapping,
     Select,
     SQLColumnExpression,
+    Subquery,
     and_,
     case,
     cast,
     exists,
     func,
+    literal,
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 from sqlalchemy.orm import aliased
 
 from models import (
+    ENDINGS,
     Case,
     Department,
     Event,
     EventType,
     Officer,
     OfficerRole,
-    PublicHoliday,
     Step,
     StepStatus,
     StepTemplate,
@@ -47,6 +51,7 @@ from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import SEOUL
+from resolvers.working_time import working_days
 
 # The events whose `occurred_at` an officer chooses (back-dating is only possible there); system events such as
 # detected delays or milestones are dated by what they report and would otherwise all look back-dated.
@@ -125,11 +130,12 @@ def _shown(instant: datetime | None) -> str:
     return "-" if instant is None else instant.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
 
 
-def _events_of(step_id: SQLColumnExpression[int], *types: EventType) -> ColumnElement[Any]:
-    """The sequences of one step's events of these types, ascending (null when there are none)."""
+def _events_of(step: type[Step], *types: EventType) -> ColumnElement[Any]:
+    """The sequences of one step's events of these types, ascending (null when there are none); found through
+    the case's events, which are indexed."""
     return (
         select(func.array_agg(aggregate_order_by(Event.seq, Event.seq)))
-        .where(Event.step_id == step_id, Event.type.in_(types))
+        .where(Event.case_id == step.case_id, Event.step_id == step.id, Event.type.in_(types))
         .scalar_subquery()
     )
 
@@ -177,6 +183,7 @@ def out_of_order(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) 
     signatures = (
         select(func.array_agg(aggregate_order_by(Event.seq, Event.seq)))
         .where(
+            Event.case_id == Step.case_id,
             Event.type == EventType.STEP_SIGNED,
             Event.step_id.in_(
                 select(later_signed.id)
@@ -208,9 +215,26 @@ def out_of_order(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) 
         )
         .join(Case, Case.id == Step.case_id)
         .join(earlier, blocking)
-        .where(Step.signed_at.is_not(None), *_case_scope(scope), *_step_officer(scope))
+        .where(Step.id.in_(_signed_before_their_turn()), *_case_scope(scope), *_step_officer(scope))
         .group_by(Step.id)
     )
+
+
+def _signed_before_their_turn() -> Select[tuple[int]]:
+    """The ids of signed steps signed before an earlier step of their line (not skipped) was: one ordered pass over
+    the steps, each compared with the latest signature before it (an unsigned step counts as signed never)."""
+    latest_before = (
+        func.max(
+            case(
+                (Step.status == StepStatus.SKIPPED, null()),
+                else_=func.coalesce(Step.signed_at, cast(literal("infinity"), DateTime(timezone=True))),
+            )
+        )
+        .over(partition_by=Step.case_id, order_by=Step.sequence, rows=(None, -1))
+        .label("latest_before")
+    )
+    line = select(Step.id, Step.signed_at, latest_before).subquery("line")
+    return select(line.c.id).where(line.c.signed_at < line.c.latest_before)
 
 
 def _out_of_order_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
@@ -240,7 +264,7 @@ def signed_by_other(scope: Scope, thresholds: Thresholds, policy_limit: timedelt
             Step.case_id.label("case_id"),
             Step.id.label("step_id"),
             Step.signed_by_id.label("officer_id"),
-            _events_of(Step.id, EventType.STEP_SIGNED).label("events"),
+            _events_of(Step, EventType.STEP_SIGNED).label("events"),
             Step.sequence.label("sequence"),
             Step.name.label("name"),
             Step.signed_at.label("signed_at"),
@@ -333,80 +357,85 @@ def held_too_long(scope: Scope, thresholds: Thresholds, policy_limit: timedelta)
     Held time is counted as the Civil Petitions Act counts days: working days in Seoul, the first day included,
     Saturdays, Sundays and public holidays left out, from the start to the signature (or today while open).
     Days wholly spent waiting for the applicant's supplements (after a return, before the resume) do not count:
-    that wait is the applicant's, not the officer's.
+    that wait is the applicant's, not the officer's. Each count is arithmetic on the working calendar
+    (`resolvers.working_time.working_days`), and only steps whose calendar span could exceed the limit are counted.
     """
     start_day = _seoul_date(Step.started_at)
     end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
-    series = func.generate_series(0, end_day - start_day).table_valued("n").render_derived("days")
-    day = start_day + series.c.n
-    returned = aliased(Event)
-    resumed = aliased(Event)
-    resumed_day = (
-        select(_seoul_date(resumed.occurred_at))
-        .where(
-            resumed.step_id == returned.step_id,
-            resumed.type == EventType.CASE_RESUMED,
-            resumed.seq > returned.seq,
-        )
-        .order_by(resumed.seq)
-        .limit(1)
-        .scalar_subquery()
-    )
-    waiting = (
-        exists()
-        .where(
-            returned.step_id == Step.id,
-            returned.type == EventType.STEP_RETURNED,
-            day > _seoul_date(returned.occurred_at),
-            # Still waiting: every day after the return's is the applicant's.
-            day < func.coalesce(resumed_day, end_day + 1),
-        )
-        .correlate(Step, series)
-    )
-    working_days = (
-        select(func.count())
-        .select_from(series)
-        .where(
-            func.extract("isodow", day) < 6,
-            # `day` reads the outer step and the series: both come from the enclosing levels.
-            ~exists().where(PublicHoliday.day == day).correlate(Step, series),
-            ~waiting,
-        )
-        .scalar_subquery()
-    )
+    limit_days = StepTemplate.standard_days * thresholds.held_factor
+    waiting = _waiting_days()
+    held = working_days(start_day, end_day) - func.coalesce(waiting.c.days, 0)
     measured = (
         select(
             Step.id.label("key"),
             Step.case_id.label("case_id"),
             Step.id.label("step_id"),
             Step.officer_id.label("officer_id"),
-            _events_of(Step.id, *HOLDING_EVENTS).label("events"),
+            _events_of(Step, *HOLDING_EVENTS).label("events"),
             Step.sequence.label("sequence"),
             Step.name.label("name"),
             Step.started_at.label("started_at"),
             Step.signed_at.label("signed_at"),
             StepTemplate.standard_days.label("standard_days"),
-            cast(working_days, Integer).label("held_days"),
+            cast(held, Integer).label("held_days"),
+            limit_days.label("limit_days"),
         )
         .join(Case, Case.id == Step.case_id)
         .join(
             StepTemplate, and_(StepTemplate.task_type_id == Case.task_type_id, StepTemplate.sequence == Step.sequence)
         )
+        .outerjoin(waiting, waiting.c.step_id == Step.id)
         .where(
             Step.started_at.is_not(None),
             Step.status != StepStatus.SKIPPED,
+            # Working days never exceed the calendar days touched, at most two more than the days elapsed: the
+            # cheap test first (no time zone arithmetic).
+            func.coalesce(Step.signed_at, func.now()) - Step.started_at > (limit_days - 2) * literal(timedelta(days=1)),
             *_case_scope(scope),
             *([Step.officer_id == scope.officer_id] if scope.officer_id is not None else []),
         )
         .subquery("measured")
     )
-    return select(measured).where(measured.c.held_days > measured.c.standard_days * thresholds.held_factor)
+    return select(measured).where(measured.c.held_days > measured.c.limit_days)
+
+
+def _waiting_days() -> Subquery:
+    """Per step returned for supplements, the working days wholly spent waiting for the applicant: from the day
+    after each return to the day before the resume that ended it (or to the step's end while none did), each
+    return's wait ending at the next return, so no day counts twice."""
+    returned = aliased(Event)
+    later = aliased(Event)
+    end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
+
+    def next_day_of(*types: EventType) -> ColumnElement[Any]:
+        return (
+            select(_seoul_date(later.occurred_at))
+            .where(later.case_id == returned.case_id, later.step_id == returned.step_id, later.seq > returned.seq)
+            .where(later.type.in_(types))
+            .order_by(later.seq)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    resumed = next_day_of(EventType.CASE_RESUMED)
+    returned_again = next_day_of(EventType.STEP_RETURNED)
+    last_waiting = func.least(func.coalesce(resumed - 1, end_day), func.coalesce(returned_again, end_day), end_day)
+    return (
+        select(
+            returned.step_id.label("step_id"),
+            func.sum(working_days(_seoul_date(returned.occurred_at) + 1, last_waiting)).label("days"),
+        )
+        .join(Step, Step.id == returned.step_id)
+        .where(returned.type == EventType.STEP_RETURNED)
+        .group_by(returned.step_id)
+        .subquery("waiting")
+    )
 
 
 def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
     until = "서명까지" if row["signed_at"] is not None else "현재까지"
     until_en = f"until signed at {_shown(row['signed_at'])}" if row["signed_at"] is not None else "and still open"
-    limit = row["standard_days"] * thresholds.held_factor
+    limit = row["limit_days"]
     return (
         f"{row['sequence']}단계({row['name']})를 {_shown(row['started_at'])}부터 {until} 근무일 {row['held_days']}일 "
         f"보유, 표준 {row['standard_days']}일의 {thresholds.held_factor:g}배({limit:g}일) 초과. / Step "
@@ -416,57 +445,58 @@ def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timede
     )
 
 
-# The events that end a case.
-ENDINGS = (EventType.CASE_REJECTED, EventType.CASE_WITHDRAWN, EventType.CASE_CLOSED)
-
-
 def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Cases ended (rejected, withdrawn, closed) by an officer who neither held the step whose turn it was — the
     first step the ending skipped, else the last step — nor heads that step's unit or the case's department (or a
     unit above either): the workflow refuses such endings now; this finds them in the history."""
-    turn = aliased(Step)
     actor = aliased(Officer)
     holder = aliased(Officer)
     case_unit = aliased(Department)
     holder_unit = aliased(Department)
-    skipped = turn.status == StepStatus.SKIPPED
-    turn_id = (
-        select(turn.id)
-        .where(turn.case_id == Event.case_id)
-        # Skipped steps first, lowest sequence first; with none skipped, the highest sequence.
-        .order_by(~skipped, case((skipped, turn.sequence), else_=-turn.sequence))
-        .limit(1)
-        .correlate(Event)
-        .scalar_subquery()
+
+    def heads(officer_id: SQLColumnExpression[int | None], unit: type[Department]) -> ColumnElement[bool]:
+        return exists().where(Department.head_id == officer_id, unit.path.startswith(Department.path, autoescape=False))
+
+    # Most endings are by a head of the case's department: those are set aside first, once, so the step whose
+    # turn it was is looked up only for the few left (the planner cannot tell how few).
+    suspect = (
+        select(Event.seq, Event.case_id, Event.actor_officer_id, Event.type, Event.occurred_at)
+        .join(Case, Case.id == Event.case_id)
+        .join(case_unit, case_unit.id == Case.department_id)
+        .where(Event.type.in_(ENDINGS), ~heads(Event.actor_officer_id, case_unit), *_case_scope(scope), *_actor(scope))
+        .cte("suspect")
+        .prefix_with("MATERIALIZED")
     )
-
-    def heads(unit: type[Department]) -> ColumnElement[bool]:
-        return exists().where(
-            Department.head_id == Event.actor_officer_id, unit.path.startswith(Department.path, autoescape=False)
-        )
-
-    where = [
-        Event.type.in_(ENDINGS),
-        Event.actor_officer_id != Step.officer_id,
-        ~heads(case_unit),
-        ~heads(holder_unit),
-        *_case_scope(scope),
-        *_actor(scope),
-    ]
+    ending = suspect.c
+    skipped = Step.status == StepStatus.SKIPPED
+    # The step whose turn it was, looked up by index for each suspect ending: skipped steps first, lowest sequence
+    # first; with none skipped, the highest sequence.
+    turn = (
+        select(Step.id, Step.sequence, Step.officer_id)
+        .where(Step.case_id == ending.case_id)
+        .order_by(~skipped, case((skipped, Step.sequence), else_=-Step.sequence))
+        .limit(1)
+        .lateral("turn")
+    )
     return (
         select(
-            *_one_event(Step.id),
-            Step.sequence.label("sequence"),
+            ending.seq.label("key"),
+            ending.case_id.label("case_id"),
+            turn.c.id.label("step_id"),
+            ending.actor_officer_id.label("officer_id"),
+            array([ending.seq]).label("events"),
+            ending.type.label("type"),
+            ending.occurred_at.label("occurred_at"),
+            turn.c.sequence.label("sequence"),
             actor.name.label("actor_name"),
             holder.name.label("holder_name"),
         )
-        .join(Case, Case.id == Event.case_id)
-        .join(Step, Step.id == turn_id)
-        .join(actor, actor.id == Event.actor_officer_id)
-        .join(holder, holder.id == Step.officer_id)
-        .join(case_unit, case_unit.id == Case.department_id)
+        .select_from(suspect)
+        .join(turn, true())
+        .join(actor, actor.id == ending.actor_officer_id)
+        .join(holder, holder.id == turn.c.officer_id)
         .join(holder_unit, holder_unit.id == holder.department_id)
-        .where(*where)
+        .where(ending.actor_officer_id != turn.c.officer_id, ~heads(ending.actor_officer_id, holder_unit))
     )
 
 

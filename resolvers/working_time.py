@@ -37,18 +37,30 @@ def _weekday_holidays() -> ColumnElement[list[date]]:
     """The public holidays that fall on weekdays, sorted: evaluated once per statement (an InitPlan)."""
     days = func.array_agg(aggregate_order_by(PublicHoliday.day, PublicHoliday.day))
     return (
-        select(func.coalesce(days, cast(literal([]), ARRAY(Date))))
+        select(func.coalesce(days, cast(literal([], ARRAY(Date)), ARRAY(Date))))
         .where(extract("isodow", PublicHoliday.day) < 6)
         .scalar_subquery()
     )
 
 
+def _working_days_before(day: ColumnElement[date]) -> ColumnElement[int]:
+    """Working days from EPOCH to the day before `day`: weekdays, less the weekday holidays among them (counted by
+    `width_bucket`, a binary search)."""
+    days = cast(day - literal(EPOCH, Date), Integer)
+    weekdays = 5 * (days // 7) + func.least(days % 7, 5)
+    return weekdays - func.width_bucket(day - 1, _weekday_holidays())
+
+
+def working_days(first: ColumnElement[date], last: ColumnElement[date]) -> ColumnElement[int]:
+    """Working days from `first` to `last`, both included, as the Civil Petitions Act counts days (0 when `last`
+    is earlier)."""
+    return func.greatest(_working_days_before(last + 1) - _working_days_before(first), 0)
+
+
 def _position(moment: ColumnExpressionArgument[datetime | None]) -> ColumnElement[float]:
-    """Working hours from EPOCH to `moment`. `width_bucket` counts, by binary search, the holidays up to a day."""
+    """Working hours from EPOCH to `moment`."""
     local = func.timezone(str(SEOUL), moment)
     day = cast(local, Date)
-    days = cast(day - literal(EPOCH, Date), Integer)
-    weekdays = 5 * func.div(days, 7) + func.least(func.mod(days, 7), 5)
     holidays = _weekday_holidays()
     before = func.width_bucket(day - 1, holidays)
     working = (extract("isodow", day) < 6) & (func.width_bucket(day, holidays) == before)
@@ -60,7 +72,7 @@ def _position(moment: ColumnExpressionArgument[datetime | None]) -> ColumnElemen
         ),
         start=literal(0.0),
     )
-    return HOURS_A_DAY * (weekdays - before) + case((working, passed), else_=0.0)
+    return HOURS_A_DAY * cast(_working_days_before(day), Float) + case((working, passed), else_=0.0)
 
 
 def working_hours(

@@ -177,7 +177,9 @@ class Query:
     officer_ranking: list[OfficerRanking] = strawberry.field(
         resolver=oversight.officer_ranking,
         description="Officers ranked by timely input in a month: the share of their entries made within the "
-        "input-delay threshold of the fact (working hours), then how soon (their median lag), then how many.",
+        "input-delay threshold of the fact (working hours), then how soon (their median lag), then how many. As "
+        "of the last oversight round (every OVERSIGHT_INTERVAL_S), which counts each month that got new entries; "
+        "a month no round has counted yet is counted on the spot.",
         directives=[Cost(weight=AGGREGATE_COST)],
     )
     counters: PublicCounters = strawberry.field(

@@ -158,5 +158,8 @@ async def write(connection: asyncpg.Connection, dataset: Dataset, *, reset: bool
             "(SELECT max(recorded_at) FROM event WHERE case_id IS NOT NULL))"
         )
         await connection.execute("ANALYZE")
+    # Marks the loaded events all-visible, so index-only scans (the audit's endings) need not visit the table;
+    # autovacuum would get there only after a fifth more events.
+    await connection.execute("VACUUM event")
     # Reported in the generator's order, which reads as the data was made: organisation, reference data, cases.
     return {table: dataset.count(table) for table in ROW_TYPES}

@@ -1,12 +1,19 @@
-"""The monthly ranking of officers by timely input (Seoul recognised seven officers a month)."""
+"""The monthly ranking of officers by timely input (Seoul recognised seven officers a month).
+
+Ranking a month means working out the lag of every entry made in it (tens of thousands at seoul scale), so the
+oversight round keeps each officer's monthly figures in `officer_month` (`refresh`), recounting only the months
+that got new entries; the ranking reads those rows, and counts a month live only when the round has not (yet)
+counted it with the threshold asked for.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Date, Float, Select, cast, delete, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Event
+from models import DelayWatermark, Event, OfficerMonth
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.statutory_clock import SEOUL
@@ -35,31 +42,89 @@ def month_window(month: date) -> tuple[datetime, datetime]:
     return start, datetime(following.year, following.month, 1, tzinfo=SEOUL)
 
 
+def _counted(month: date, threshold_hours: float) -> Select[tuple[int, int, int, float]]:
+    """Per officer who entered anything that happened in `month`: entries, those within the threshold, the median
+    lag in working hours. Each lag is worked out once (a materialized CTE), then aggregated."""
+    start, end = month_window(month)
+    entry = (
+        select(
+            Event.actor_officer_id.label("officer_id"),
+            working_hours(Event.occurred_at, Event.recorded_at).label("lag"),
+        )
+        .where(Event.actor_officer_id.is_not(None), Event.occurred_at >= start, Event.occurred_at < end)
+        .cte("entry")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(
+        entry.c.officer_id,
+        func.count().label("entries"),
+        func.count().filter(entry.c.lag <= threshold_hours).label("timely"),
+        func.percentile_cont(0.5).within_group(entry.c.lag).label("median"),
+    ).group_by(entry.c.officer_id)
+
+
+async def refresh(session: AsyncSession, threshold_hours: float) -> int:
+    """Recount the months that got entries since the last refresh (all of them when the threshold changed);
+    returns how many months were recounted."""
+    watermark = await session.get(DelayWatermark, 1, with_for_update=True)
+    assert watermark is not None, "the migration creates the watermark row"
+    last = await session.scalar(select(func.max(Event.seq))) or 0
+    recount = (
+        select(func.date_trunc("month", func.timezone(SEOUL.key, Event.occurred_at)).cast(Date).label("month"))
+        .where(Event.seq > watermark.ranked_event_seq, Event.seq <= last, Event.actor_officer_id.is_not(None))
+        .distinct()
+    )
+    stale = select(OfficerMonth.month).where(OfficerMonth.threshold_hours != threshold_hours).distinct()
+    months = sorted(set((await session.scalars(recount)).all()) | set((await session.scalars(stale)).all()))
+    for month in months:
+        await session.execute(delete(OfficerMonth).where(OfficerMonth.month == month))
+        counted = _counted(month, threshold_hours).subquery()
+        await session.execute(
+            insert(OfficerMonth).from_select(
+                ["month", "officer_id", "threshold_hours", "entries", "timely", "median_lag_hours"],
+                select(
+                    literal(month),
+                    counted.c.officer_id,
+                    literal(threshold_hours),
+                    *counted.c["entries", "timely"],
+                    counted.c.median,
+                ),
+            )
+        )
+    watermark.ranked_event_seq = last
+    return len(months)
+
+
 async def timely_input_ranking(
     context: Context, month: date, threshold_hours: float, first: int, minimum_entries: int
 ) -> Sequence[OfficerRank]:
     """Officers with at least `minimum_entries` entries that happened in `month`, by the share they entered within
     `threshold_hours` working hours of the fact, then by how soon they entered them (the median lag, in working
-    hours), and only then by how many: among officers who were all on time, the quicker ranks first."""
+    hours), and only then by how many: among officers who were all on time, the quicker ranks first. As of the
+    last oversight round when it counted the month."""
     if not 1 <= first <= MAX_RANKED:
         raise InvalidInput("first", f"must be between 1 and {MAX_RANKED}, got {first}")
     if minimum_entries < 1:
         raise InvalidInput("minimumEntries", "must be at least 1")
-    start, end = month_window(month)
-    lag = working_hours(Event.occurred_at, Event.recorded_at)
-    entries = func.count().label("entries")
-    timely = func.count().filter(lag <= threshold_hours).label("timely")
-    share = cast(timely, Float) / entries
-    median = func.percentile_cont(0.5).within_group(lag)
-    statement = (
-        select(Event.actor_officer_id, entries, timely, median)
-        .where(Event.actor_officer_id.is_not(None), Event.occurred_at >= start, Event.occurred_at < end)
-        .group_by(Event.actor_officer_id)
-        .having(func.count() >= minimum_entries)
-        .order_by(share.desc(), median, entries.desc(), Event.actor_officer_id)
-        .limit(first)
-    )
+    kept = select(
+        OfficerMonth.officer_id.label("officer_id"),
+        OfficerMonth.entries,
+        OfficerMonth.timely,
+        OfficerMonth.median_lag_hours.label("median"),
+    ).where(OfficerMonth.month == month, OfficerMonth.threshold_hours == threshold_hours)
     async with context.sessions() as session:
+        counted = (
+            kept.subquery()
+            if await session.scalar(select(kept.exists()))
+            else _counted(month, threshold_hours).subquery()
+        )
+        share = cast(counted.c.timely, Float) / counted.c.entries
+        statement = (
+            select(counted.c.officer_id, counted.c.entries, counted.c.timely, counted.c.median)
+            .where(counted.c.entries >= minimum_entries)
+            .order_by(share.desc(), counted.c.median, counted.c.entries.desc(), counted.c.officer_id)
+            .limit(first)
+        )
         rows = (await session.execute(statement)).all()
     return [
         OfficerRank(rank, officer_id, count, on_time, median)

@@ -1,16 +1,17 @@
 """Working hours counted in SQL (resolvers.working_time) equal the statutory clock's own count in Python, over the
-holidays the database holds: on window edges, weekends, holidays, across years, and on random instants."""
+holidays the database holds: on window edges, weekends, holidays, across years, and on random instants; and so do
+its working days."""
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Float, bindparam, column, func, select
+from sqlalchemy import Date, Float, bindparam, column, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 
 from resolvers.dataloaders import Sessions
-from resolvers.statutory_clock import SEOUL, working_hours_between
+from resolvers.statutory_clock import SEOUL, is_working_day, working_hours_between
 from resolvers.workflow.rows import holidays
-from resolvers.working_time import working_hours
+from resolvers.working_time import working_days, working_hours
 
 
 def _edges() -> list[tuple[datetime, datetime]]:
@@ -61,3 +62,22 @@ async def test_sql_counts_the_working_hours_python_counts(oversight_sessions: Se
     assert wrong == []
     assert any(0 < hours < 8 for hours in expected), "the pairs cover parts of a day"
     assert max(expected) > 100, "and spans of weeks"
+
+
+async def test_sql_counts_the_working_days_python_counts(oversight_sessions: Sessions) -> None:
+    draw = random.Random(23)
+    origin = date(2024, 1, 1)
+    pairs = [(origin + timedelta(days=draw.randrange(3 * 365)), draw.randrange(-3, 90)) for _ in range(2_000)]
+    pairs += [(date(2025, 2, 27), span) for span in range(10)]  # over 삼일절 and its substitute Monday
+    firsts = bindparam("firsts", [first for first, _ in pairs], type_=ARRAY(Date))
+    lasts = bindparam("lasts", [first + timedelta(days=span) for first, span in pairs], type_=ARRAY(Date))
+    pair = func.unnest(firsts, lasts).table_valued(column("a", Date), column("b", Date)).render_derived()
+    async with oversight_sessions() as session:
+        calendar = await holidays(session)
+        counted = (await session.scalars(select(working_days(pair.c.a, pair.c.b)))).all()
+    expected = [
+        sum(is_working_day(first + timedelta(days=day), calendar) for day in range(span + 1)) for first, span in pairs
+    ]
+    assert list(counted) == expected
+    assert 0 in expected, "the pairs include spans with no working day"
+    assert max(expected) > 40, "and spans of months"
