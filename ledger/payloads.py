@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from ledger.leaf import instant
-from models.enums import CaseStatus, DocumentKind, EventType, RescheduleReason, StepRole, StepStatus
+from models.enums import (
+    CaseStatus,
+    Disposition,
+    DocumentKind,
+    EventType,
+    RescheduleReason,
+    StepRole,
+    StepStatus,
+)
 
 Instant = Annotated[datetime, PlainSerializer(instant, return_type=str)]
 
@@ -300,6 +308,27 @@ class DelaysSummarized(Details):
     part: int = Field(description="Which part of that rule and day's list this is, from 1.")
     parts: int = Field(description="How many parts the list has: more than one only when it does not fit a leaf.")
     delays: list[SummarizedDelay]
+
+
+class FindingDisposed(Details):
+    """An auditor decided on a cyber-audit finding. Public: which rule and what was decided (a referral for
+    discipline counts toward the published figures); which case and officer, and why, stay with auditors, since a
+    disciplinary matter is personal information."""
+
+    type = EventType.FINDING_DISPOSED
+    rule: str = Field(description="The audit rule, lower snake case.")
+    disposition: Disposition
+
+
+class InputterAwarded(Details):
+    """The audit office gave the month's award for timely input to an officer of its ranking."""
+
+    type = EventType.INPUTTER_AWARDED
+    month: str = Field(description="The month, YYYY-MM (Asia/Seoul).")
+    officer: OfficerShown
+    rank: int = Field(description="The officer's place in that month's ranking.")
+    entries: int
+    timely_rate: float = Field(description="The share of the officer's entries made within the input-delay threshold.")
 
 
 class DelayExplained(Details):

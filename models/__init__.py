@@ -10,6 +10,7 @@ from models.enums import (
     CaseStatus,
     DelayKind,
     DepartmentLevel,
+    Disposition,
     DocumentKind,
     EventType,
     OfficerRole,
@@ -27,6 +28,7 @@ from models.legal_reference import LegalReference
 from models.officer import Officer
 from models.officer_token import OfficerToken
 from models.opinion import Opinion
+from models.outcome import FindingDisposition, InputterAward
 from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, OfficerMonth, StepDurationNorm
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
 from models.step import Step
@@ -46,12 +48,15 @@ __all__ = [
     "DelayWatermark",
     "Department",
     "DepartmentLevel",
+    "Disposition",
     "Document",
     "DocumentKind",
     "Event",
     "EventCounter",
     "EventType",
+    "FindingDisposition",
     "IdempotencyRecord",
+    "InputterAward",
     "LedgerCheckpoint",
     "LedgerLeaf",
     "LedgerNode",

@@ -89,6 +89,8 @@ class EventType(StrEnum):
     DELAY_DETECTED = "delay_detected"
     DELAY_EXPLAINED = "delay_explained"
     DELAYS_SUMMARIZED = "delays_summarized"
+    FINDING_DISPOSED = "finding_disposed"
+    INPUTTER_AWARDED = "inputter_awarded"
     MILESTONE_REACHED = "milestone_reached"
 
 
@@ -103,6 +105,12 @@ class RescheduleReason(StrEnum):
 class DelayKind(StrEnum):
     PROCESSING = "processing"
     INPUT = "input"
+
+
+class Disposition(StrEnum):
+    REVIEWED = "reviewed"
+    NO_ISSUE = "no_issue"
+    REFERRED_FOR_DISCIPLINE = "referred_for_discipline"
 
 
 class OpinionStatus(StrEnum):

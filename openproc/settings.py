@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # Late entries of one officer recorded less than this many minutes apart are one sitting, reported as one delay
     # per case: an officer catching up on a backlog at one desk session is one lapse, not one per keystroke.
     input_sitting_gap_minutes: float = 30.0
+    # Officers the audit office may award for timely input each month, from the top of the ranking
+    # (Seoul gave seven a month).
+    inputter_awards_per_month: PositiveInt = 7
     # Deprecated (calendar hours): when set, a third of it is taken as working hours (24 → 8, a day to a working
     # day) and a warning is logged. Removed after 2027-06-30.
     input_delay_hours: float | None = None
@@ -206,6 +209,7 @@ class Settings(BaseSettings):
             backdate_limit=timedelta(days=self.backdate_limit_days),
             input_delay_hours=working_hours,
             sitting_gap=timedelta(minutes=self.input_sitting_gap_minutes),
+            awards_per_month=self.inputter_awards_per_month,
             webhook_targets=Targets.parse(self.webhook_allowed_hosts),
         )
 

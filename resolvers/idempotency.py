@@ -15,19 +15,35 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Document, IdempotencyRecord, Opinion, ScheduledAction, Step, Webhook
+from models import (
+    Case,
+    Delay,
+    Document,
+    FindingDisposition,
+    IdempotencyRecord,
+    InputterAward,
+    Opinion,
+    ScheduledAction,
+    Step,
+    Webhook,
+)
 from resolvers.dataloaders import Sessions
 from resolvers.errors import WorkflowCode, WorkflowError
 
 KEY_LIMIT = 100
 # What a write may return, by the name its replay record keeps.
-RESULTS: dict[str, type[Case | Step | Document | ScheduledAction | Webhook | Opinion]] = {
+RESULTS: dict[
+    str, type[Case | Step | Document | ScheduledAction | Webhook | Opinion | Delay | FindingDisposition | InputterAward]
+] = {
     "Case": Case,
     "Step": Step,
     "Document": Document,
     "ScheduledAction": ScheduledAction,
     "Webhook": Webhook,
     "Opinion": Opinion,
+    "Delay": Delay,
+    "FindingDisposition": FindingDisposition,
+    "InputterAward": InputterAward,
 }
 R = TypeVar("R")
 Saved = dict[str, Any]

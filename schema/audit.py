@@ -9,16 +9,18 @@ import strawberry
 from strawberry import relay
 
 from resolvers import audit
+from resolvers.oversight import outcomes
 from resolvers.pagination import Page
 from resolvers.scope import Scope
+from schema.audit_rule import AuditRule
 from schema.cost import AGGREGATE_COST, Cost
-from schema.described import described
 from schema.ids import optional_db_id_for
 from schema.info import Info
 from schema.nodes import case as case_schema
 from schema.nodes import event as event_schema
 from schema.nodes import officer as officer_schema
 from schema.nodes import step as step_schema
+from schema.outcome import AuditDisposition
 from schema.pagination import AfterArgument, FirstArgument, page_info_of
 from schema.permissions import IsAuditor
 
@@ -27,30 +29,6 @@ if TYPE_CHECKING:
     from schema.nodes.event import Event
     from schema.nodes.officer import Officer
     from schema.nodes.step import Step
-
-
-described(
-    audit.AuditRule,
-    "What a cyber audit looks for (사이버 감사 규칙).",
-    {
-        audit.AuditRule.OUT_OF_ORDER: "A step signed while an earlier step of its line (not skipped) was unsigned, "
-        "or was signed only later (순서 위반 결재). The finding's officer is the signer.",
-        audit.AuditRule.SIGNED_BY_OTHER: "A step signed by someone other than its assigned officer (대리 결재), "
-        "including a supervisor acting for the assignee, which the workflow allows; the detail says which it was. "
-        "The finding's officer is the signer; the step's `officer` is the assignee.",
-        audit.AuditRule.BACKDATED: "An event an officer dated, entered longer after it says it happened than the "
-        "back-dating limit (소급 입력). The finding's officer entered it.",
-        audit.AuditRule.REPEATED_RETURNS: "A case returned for supplements at least `minReturns` times (반복 "
-        "보완요구). The finding's officer is named when one officer made every return.",
-        audit.AuditRule.HELD_TOO_LONG: "A step held longer than `heldFactor` × its template's standard days (장기 "
-        "보유), counted in working days from its start to its signature (or today), days awaiting supplements left "
-        "out. The finding's officer is the assignee.",
-        audit.AuditRule.FINISHED_OUT_OF_TURN: "A case rejected, withdrawn or closed by an officer who neither held "
-        "the step whose turn it was (the first step the ending skipped, else the last step) nor heads that step's "
-        "unit or the case's department (차례 외 종결). The workflow refuses this now; the rule finds it in the "
-        "history. The finding's officer ended the case; its step is the one whose turn it was.",
-    },
-)
 
 
 @strawberry.input(description="Where to look; every criterion given must hold.")
@@ -86,16 +64,18 @@ class AuditThresholds:
 
 @strawberry.type(description="One suspicion for an auditor to review, linked to the events that show it.")
 class AuditFinding:
-    rule: audit.AuditRule = strawberry.field(description="The rule that found it.")
+    rule: AuditRule = strawberry.field(description="The rule that found it.")
     detail: str = strawberry.field(description="What was found, with its figures, in Korean then English.")
     case_id: strawberry.Private[int]
     step_id: strawberry.Private[int | None]
     officer_id: strawberry.Private[int | None]
     event_seqs: strawberry.Private[tuple[int, ...]]
+    key: strawberry.Private[int]
 
     @classmethod
     def from_finding(cls, finding: audit.Finding) -> AuditFinding:
         return cls(
+            key=finding.key,
             rule=finding.rule,
             detail=finding.detail,
             case_id=finding.case_id,
@@ -104,11 +84,25 @@ class AuditFinding:
             event_seqs=finding.event_seqs,
         )
 
+    @strawberry.field(
+        description="Identifies the finding: its rule and the step, event or case it is about (what "
+        "disposeAuditFinding takes)."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(f"{self.rule.name}:{self.key}")
+
     @strawberry.field(description="The case concerned.")
     async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")]:
         row = await info.context.loaders.case_by_id.load(self.case_id)
         assert row is not None, "foreign key guarantees the case"
         return case_schema.Case.from_model(row)
+
+    @strawberry.field(description="The auditors' current decision on it, if any.")
+    async def disposition(self, info: Info) -> Annotated["AuditDisposition", strawberry.lazy("schema.outcome")] | None:
+        from schema.outcome import AuditDisposition
+
+        row = await outcomes.decision(info.context, self.rule, self.key)
+        return None if row is None else AuditDisposition.from_model(row)
 
     @strawberry.field(description="The step concerned; null for findings about a whole case or case-level events.")
     async def step(self, info: Info) -> Annotated["Step", strawberry.lazy("schema.nodes.step")] | None:
@@ -155,7 +149,14 @@ class AuditFindingConnection:
         return await self._page.count()
 
 
-AuditRuleArgument = Annotated[audit.AuditRule, strawberry.argument(description="The rule to run.")]
+def thresholds_of(given: AuditThresholds | None) -> audit.Thresholds:
+    limits = given or AuditThresholds()
+    return audit.Thresholds(
+        backdate_limit_days=limits.backdate_limit_days, min_returns=limits.min_returns, held_factor=limits.held_factor
+    )
+
+
+AuditRuleArgument = Annotated[AuditRule, strawberry.argument(description="The rule to run.")]
 AuditFilterArgument = Annotated[
     AuditFilter | None, strawberry.argument(description="Where to look (default: everywhere).")
 ]
@@ -173,16 +174,13 @@ async def resolve_audit_findings(
     after: AfterArgument = None,
 ) -> AuditFindingConnection:
     given = filter or AuditFilter()
-    limits = thresholds or AuditThresholds()
     scope = Scope(
         department_id=optional_db_id_for(given.department_id, "Department", "filter.departmentId"),
         include_subdepartments=given.include_subdepartments,
         officer_id=optional_db_id_for(given.officer_id, "Officer", "filter.officerId"),
         task_type_code=given.task_type_code,
     )
-    checked = audit.Thresholds(
-        backdate_limit_days=limits.backdate_limit_days, min_returns=limits.min_returns, held_factor=limits.held_factor
-    )
+    checked = thresholds_of(thresholds)
     page = await audit.audit_findings(info.context, rule, scope, checked, first, after)
     return AuditFindingConnection.from_page(page)
 

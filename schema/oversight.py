@@ -67,7 +67,7 @@ async def statistics(
     return [GroupStatistics.of(group_by, group) for group in groups]
 
 
-def _month(value: str) -> date:
+def parse_month(value: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m").date()
     except ValueError as error:
@@ -80,10 +80,10 @@ async def officer_ranking(
     first: Annotated[int, strawberry.argument(description=f"How many officers (1–{ranking.MAX_RANKED}).")] = 7,
     minimum_entries: Annotated[
         int, strawberry.argument(description="Only officers who entered at least this many changes that month.")
-    ] = 10,
+    ] = ranking.MINIMUM_ENTRIES,
 ) -> list[OfficerRanking]:
     ranks = await ranking.timely_input_ranking(
-        info.context, _month(month), info.context.policy.input_delay_hours, first, minimum_entries
+        info.context, parse_month(month), info.context.policy.input_delay_hours, first, minimum_entries
     )
     return [OfficerRanking.of(rank) for rank in ranks]
 

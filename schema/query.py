@@ -12,7 +12,7 @@ from resolvers.legal_reference import all_legal_references
 from resolvers.officer import list_officers
 from resolvers.own_case import open_own_case
 from resolvers.task_type import all_task_types, task_type_by_code
-from schema import oversight
+from schema import outcome, oversight
 from schema.audit import AuditFindingConnection, audit_findings_field
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument
 from schema.cost import AGGREGATE_COST, MAX_NODE_IDS, AtMost, Cost, ListSize
@@ -30,6 +30,7 @@ from schema.nodes.officer import Officer, OfficerConnection
 from schema.nodes.step import StepConnection
 from schema.nodes.task_type import TaskType
 from schema.opinion import OpinionConnection, OpinionSubjectArgument, resolve_opinions
+from schema.outcome import DispositionCount, InputterAward
 from schema.own_case import OwnCase
 from schema.pagination import AfterArgument, FirstArgument
 from schema.search import SearchConnection, resolve_search
@@ -180,6 +181,16 @@ class Query:
         "input-delay threshold of the fact (working hours), then how soon (their median lag), then how many. As "
         "of the last oversight round (every OVERSIGHT_INTERVAL_S), which counts each month that got new entries; "
         "a month no round has counted yet is counted on the spot.",
+        directives=[Cost(weight=AGGREGATE_COST)],
+    )
+    inputter_awards: list[InputterAward] = strawberry.field(
+        resolver=outcome.inputter_awards,
+        description="The monthly awards for timely input, by month (newest first) and rank: public, like Seoul's.",
+    )
+    audit_disposition_counts: list[DispositionCount] = strawberry.field(
+        resolver=outcome.audit_disposition_counts,
+        description="How many cyber-audit findings were decided which way (referrals for discipline among them), "
+        "by rule, among decisions made in a window: public figures, with no case or officer.",
         directives=[Cost(weight=AGGREGATE_COST)],
     )
     counters: PublicCounters = strawberry.field(

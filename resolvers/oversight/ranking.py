@@ -20,6 +20,8 @@ from resolvers.statutory_clock import SEOUL
 from resolvers.working_time import working_hours
 
 MAX_RANKED = 100
+# Officers with fewer entries in the month are not ranked unless asked (too few to judge).
+MINIMUM_ENTRIES = 10
 
 
 @dataclass(frozen=True)

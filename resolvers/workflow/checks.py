@@ -19,6 +19,9 @@ class Policy:
     input_delay_hours: float
     # Late entries of one officer recorded less than this apart are one sitting: INPUT_SITTING_GAP_MINUTES.
     sitting_gap: timedelta
+    # How many officers may be awarded for timely input a month, from the top of its ranking:
+    # INPUTTER_AWARDS_PER_MONTH.
+    awards_per_month: int
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
     # Where webhooks may point: public addresses, and the internal receivers the operator allows.

@@ -122,6 +122,19 @@ class Mutation:
         description="Publish the department's explanation of a delay: the officer it is about, an officer "
         "handling the case, or a supervisor over its department." + SIGNED_IN,
     )
+    dispose_audit_finding = strawberry.mutation(
+        resolver=oversight.dispose_audit_finding,
+        description="Record an auditor's decision on a cyber-audit finding (reviewed, no issue, referred for "
+        "discipline) with the reason; a later decision replaces it. The public FINDING_DISPOSED event says only the "
+        "rule and the decision. Auditors only." + SIGNED_IN,
+    )
+    award_inputter = strawberry.mutation(
+        resolver=oversight.award_inputter,
+        description="Record a month's award for timely input (Seoul gave seven a month) to an officer among the "
+        "first INPUTTER_AWARDS_PER_MONTH of that month's ranking, once the month is over; public, as an "
+        "INPUTTER_AWARDED event. The audit office only: an auditor, or a supervisor heading a unit where auditors "
+        "work." + SIGNED_IN,
+    )
     record_case_view = strawberry.mutation(
         resolver=oversight.record_case_view,
         description="Count one view of a case's public page (nothing about the viewer is kept). "

@@ -1,4 +1,5 @@
-"""explainDelay (a department answers for a delay), and the public view counters."""
+"""explainDelay (a department answers for a delay), disposeAuditFinding and awardInputter (what oversight decides),
+and the public view counters."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+import models
 from resolvers.errors import WorkflowCode
 from resolvers.errors import WorkflowError as DomainWorkflowError
-from resolvers.oversight import counters, delays
+from resolvers.oversight import counters, delays, outcomes
+from schema.audit import AuditThresholds, thresholds_of
 from schema.ids import db_id_for
 from schema.info import Info
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
 from schema.nodes.delay import Delay
+from schema.outcome import AuditDisposition, InputterAward, parse_finding_id
+from schema.oversight import parse_month
 
 
 @strawberry.type(description="The delay, with its explanation.")
@@ -51,6 +56,97 @@ async def explain_delay(
         ),
     )
     return explained if isinstance(explained, WorkflowError) else DelayPayload(delay=Delay.from_model(explained))
+
+
+@strawberry.input(description="An auditor's decision on a cyber-audit finding.")
+class DisposeAuditFindingInput:
+    finding_id: strawberry.ID = strawberry.field(description="The finding (`AuditFinding.id`).")
+    disposition: models.Disposition = strawberry.field(description="What was decided.")
+    reason: str = strawberry.field(
+        description=f"Why, at most {outcomes.REASON_LIMIT} characters (auditors only; the public event says only the "
+        "rule and the decision)."
+    )
+    thresholds: AuditThresholds | None = strawberry.field(
+        default=None, description="The thresholds under which the rule reported it (default: each one's default)."
+    )
+
+
+@strawberry.type(description="The decision, as recorded.")
+class AuditDispositionPayload:
+    disposition: AuditDisposition = strawberry.field(description="The finding's current decision.")
+
+
+AuditDispositionResult = Annotated[
+    AuditDispositionPayload | WorkflowError,
+    strawberry.union("AuditDispositionResult", description="The decision or a refusal."),
+]
+
+
+async def dispose_audit_finding(
+    info: Info,
+    input: Annotated[DisposeAuditFindingInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> AuditDispositionResult:
+    decided = await as_officer(
+        info,
+        "disposeAuditFinding",
+        input,
+        idempotency_key,
+        lambda session, officer: outcomes.dispose(
+            session,
+            officer,
+            info.context,
+            parse_finding_id(input.finding_id),
+            thresholds_of(input.thresholds),
+            input.disposition,
+            input.reason,
+        ),
+    )
+    if isinstance(decided, WorkflowError):
+        return decided
+    return AuditDispositionPayload(disposition=AuditDisposition.from_model(decided))
+
+
+@strawberry.input(description="A month's award for timely input to an officer of that month's ranking.")
+class AwardInputterInput:
+    month: str = strawberry.field(description="The month, YYYY-MM (Asia/Seoul); it must be over.")
+    officer_id: relay.GlobalID = strawberry.field(
+        description="The officer, among the first INPUTTER_AWARDS_PER_MONTH of that month's `officerRanking`."
+    )
+
+
+@strawberry.type(description="The award, as recorded.")
+class InputterAwardPayload:
+    award: InputterAward = strawberry.field(description="The award.")
+
+
+InputterAwardResult = Annotated[
+    InputterAwardPayload | WorkflowError,
+    strawberry.union("InputterAwardResult", description="The award or a refusal."),
+]
+
+
+async def award_inputter(
+    info: Info,
+    input: Annotated[AwardInputterInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> InputterAwardResult:
+    awarded = await as_officer(
+        info,
+        "awardInputter",
+        input,
+        idempotency_key,
+        lambda session, officer: outcomes.award(
+            session,
+            officer,
+            info.context,
+            parse_month(input.month),
+            db_id_for(input.officer_id, "Officer", "officerId"),
+        ),
+    )
+    if isinstance(awarded, WorkflowError):
+        return awarded
+    return InputterAwardPayload(award=InputterAward.from_model(awarded))
 
 
 @strawberry.type(description="A view counted.")
