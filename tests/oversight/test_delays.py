@@ -185,6 +185,21 @@ async def test_the_department_explains_a_delay(
     assert event[0]["type"] == "delay_explained"
     assert "현장조사 일정이 밀렸습니다." in event[0]["payload"]
 
+    # A retry with the same idempotency key gets the delay back and appends nothing.
+    keyed = {"input": {"delayId": delay, "explanation": "일정을 다시 잡았습니다."}, "key": "explain-once"}
+    first = await call(watchdog, KEYED_EXPLAIN, holder, **keyed)
+    retried = await call(watchdog, KEYED_EXPLAIN, holder, **keyed)
+    assert first == retried
+    assert first["data"]["explainDelay"]["delay"]["explanation"] == "일정을 다시 잡았습니다."
+    assert await oversight_officers.fetchval("SELECT last_seq FROM event_counter") == before + 2
+
+
+KEYED_EXPLAIN = """
+mutation ($input: ExplainDelayInput!, $key: String) {
+  explainDelay(input: $input, idempotencyKey: $key) { ... on DelayPayload { delay { explanation } } }
+}
+"""
+
 
 WATCH_DELAYS = """
 subscription ($after: Int) {
