@@ -320,6 +320,35 @@ class FindingDisposed(Details):
     disposition: Disposition
 
 
+class InspectionShown(Shape):
+    """A standing inspection: which team inspected which department on which day (Asia/Seoul)."""
+
+    id: int
+    team: str
+    department_id: int
+    scheduled_on: date
+
+
+class OutcomeCounts(Shape):
+    """How many sampled cases had each outcome."""
+
+    no_issue: int
+    corrected: int
+    warning: int
+    referred_for_discipline: int
+
+
+class InspectionCompleted(Details):
+    """An inspection team recorded an inspection: the cases it sampled and, in aggregate, what it found; which
+    case had which outcome, the officers concerned and the notes stay with auditors."""
+
+    type = EventType.INSPECTION_COMPLETED
+    inspection: InspectionShown
+    sampled: list[str] = Field(description="The sampled cases' receipt numbers, in order.")
+    outcomes: OutcomeCounts
+    summary: str
+
+
 class InputterAwarded(Details):
     """The audit office gave the month's award for timely input to an officer of its ranking."""
 

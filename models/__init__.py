@@ -13,6 +13,8 @@ from models.enums import (
     Disposition,
     DocumentKind,
     EventType,
+    InspectionOutcome,
+    InspectionStatus,
     OfficerRole,
     OpinionStatus,
     RescheduleReason,
@@ -23,6 +25,7 @@ from models.enums import (
 from models.event import ENDINGS, Event, EventCounter
 from models.holiday import PublicHoliday
 from models.idempotency import IdempotencyRecord
+from models.inspection import InspectedCase, Inspection, InspectionTeam, InspectionTeamMember
 from models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerNode
 from models.legal_reference import LegalReference
 from models.officer import Officer
@@ -57,6 +60,12 @@ __all__ = [
     "FindingDisposition",
     "IdempotencyRecord",
     "InputterAward",
+    "InspectedCase",
+    "Inspection",
+    "InspectionOutcome",
+    "InspectionStatus",
+    "InspectionTeam",
+    "InspectionTeamMember",
     "LedgerCheckpoint",
     "LedgerLeaf",
     "LedgerNode",

@@ -90,6 +90,7 @@ class EventType(StrEnum):
     DELAY_EXPLAINED = "delay_explained"
     DELAYS_SUMMARIZED = "delays_summarized"
     FINDING_DISPOSED = "finding_disposed"
+    INSPECTION_COMPLETED = "inspection_completed"
     INPUTTER_AWARDED = "inputter_awarded"
     MILESTONE_REACHED = "milestone_reached"
 
@@ -110,6 +111,18 @@ class DelayKind(StrEnum):
 class Disposition(StrEnum):
     REVIEWED = "reviewed"
     NO_ISSUE = "no_issue"
+    REFERRED_FOR_DISCIPLINE = "referred_for_discipline"
+
+
+class InspectionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+
+
+class InspectionOutcome(StrEnum):
+    NO_ISSUE = "no_issue"
+    CORRECTED = "corrected"
+    WARNING = "warning"
     REFERRED_FOR_DISCIPLINE = "referred_for_discipline"
 
 

@@ -1,7 +1,7 @@
 """The oversight round, run on a schedule in every server process and by `openproc oversight check`.
 
 A round reports new delays, refreshes the step duration norms behind predictions and the ranking's monthly
-figures, and announces milestones.
+figures, schedules and samples standing inspections, and announces milestones.
 Replicas may run rounds at the same time: each part takes a lock, so nothing is reported twice.
 """
 
@@ -10,9 +10,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from resolvers.dataloaders import Sessions
-from resolvers.oversight import counters, delays, prediction, ranking
+from resolvers.oversight import counters, delays, inspections, prediction, ranking
 from resolvers.workflow.checks import Policy
 
 logger = logging.getLogger("openproc.oversight")
@@ -34,6 +35,8 @@ async def run_round(sessions: Sessions, policy: Policy, min_samples: int) -> Rou
         await prediction.refresh_norms(session, min_samples)
     async with sessions() as session, session.begin():
         await ranking.refresh(session, policy.input_delay_hours)
+    async with sessions() as session, session.begin():
+        await inspections.schedule(session, datetime.now(UTC), policy)
     return Round(found, await counters.check_milestones(sessions))
 
 

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # Officers the audit office may award for timely input each month, from the top of the ranking
     # (Seoul gave seven a month).
     inputter_awards_per_month: PositiveInt = 7
+    # Standing inspections each active team makes a month (Seoul's ran twice a month), and the cases each samples.
+    inspections_per_month: PositiveInt = 2
+    inspection_sample_size: PositiveInt = 10
     # Deprecated (calendar hours): when set, a third of it is taken as working hours (24 → 8, a day to a working
     # day) and a warning is logged. Removed after 2027-06-30.
     input_delay_hours: float | None = None
@@ -210,6 +213,8 @@ class Settings(BaseSettings):
             input_delay_hours=working_hours,
             sitting_gap=timedelta(minutes=self.input_sitting_gap_minutes),
             awards_per_month=self.inputter_awards_per_month,
+            inspections_per_month=self.inspections_per_month,
+            inspection_sample_size=self.inspection_sample_size,
             webhook_targets=Targets.parse(self.webhook_allowed_hosts),
         )
 

@@ -22,6 +22,7 @@ from models import (
     FindingDisposition,
     IdempotencyRecord,
     InputterAward,
+    Inspection,
     Opinion,
     ScheduledAction,
     Step,
@@ -33,7 +34,19 @@ from resolvers.errors import WorkflowCode, WorkflowError
 KEY_LIMIT = 100
 # What a write may return, by the name its replay record keeps.
 RESULTS: dict[
-    str, type[Case | Step | Document | ScheduledAction | Webhook | Opinion | Delay | FindingDisposition | InputterAward]
+    str,
+    type[
+        Case
+        | Step
+        | Document
+        | ScheduledAction
+        | Webhook
+        | Opinion
+        | Delay
+        | FindingDisposition
+        | InputterAward
+        | Inspection
+    ],
 ] = {
     "Case": Case,
     "Step": Step,
@@ -44,6 +57,7 @@ RESULTS: dict[
     "Delay": Delay,
     "FindingDisposition": FindingDisposition,
     "InputterAward": InputterAward,
+    "Inspection": Inspection,
 }
 R = TypeVar("R")
 Saved = dict[str, Any]

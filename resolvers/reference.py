@@ -1,4 +1,5 @@
-"""Reference data kept by administrators: task types with their approval lines, laws, departments, officers.
+"""Reference data kept by administrators: task types with their approval lines, laws, departments, officers, and
+the standing inspection teams.
 
 One document (YAML from the CLI, or the same text through the `importReferenceData` mutation) is applied as
 upserts keyed by natural keys (codes, employee numbers, law and article), so adding a task type is data, not
@@ -17,6 +18,8 @@ from ledger import payloads
 from models import (
     Department,
     DepartmentLevel,
+    InspectionTeam,
+    InspectionTeamMember,
     LegalReference,
     Officer,
     OfficerRole,
@@ -104,6 +107,13 @@ class TaskTypeEntry(Strict):
         return self
 
 
+class InspectionTeamEntry(Strict):
+    name: Text
+    department: Code = Field(description="the unit the team belongs to, which it never inspects")
+    members: list[Code] = Field(default_factory=list, description="employee numbers of the inspectors")
+    active: bool = True
+
+
 # Members of a task-type entry that are task-type columns as they are; the rest (department, laws, the line) refer
 # to other rows. A new plain column needs only its member here.
 PLAIN_TASK_TYPE_MEMBERS = frozenset(TaskTypeEntry.model_fields) & frozenset(TaskType.__table__.columns.keys())
@@ -114,6 +124,7 @@ class ReferenceData(Strict):
     departments: list[DepartmentEntry] = Field(default_factory=list)
     officers: list[OfficerEntry] = Field(default_factory=list)
     task_types: list[TaskTypeEntry] = Field(default_factory=list)
+    inspection_teams: list[InspectionTeamEntry] = Field(default_factory=list)
 
 
 def parse(document: str) -> ReferenceData:
@@ -175,13 +186,33 @@ class _Applier:
                 department.head_id = head.id
         for index, task_type in enumerate(data.task_types):
             await self.task_type(index, task_type)
+        for index, team in enumerate(data.inspection_teams):
+            await self.inspection_team(index, team)
         await self.session.flush()
         return {
             "legalReferences": [entry.key for entry in data.legal_references],
             "departments": [entry.code for entry in data.departments],
             "officers": [entry.employee_no for entry in data.officers],
             "taskTypes": [entry.code for entry in data.task_types],
+            "inspectionTeams": [entry.name for entry in data.inspection_teams],
         }
+
+    async def inspection_team(self, index: int, entry: InspectionTeamEntry) -> None:
+        where = f"inspection_teams.{index}"
+        department = await self._by(Department, Department.code, entry.department, f"{where}.department")
+        members = [
+            await self._by(Officer, Officer.employee_no, employee_no, f"{where}.members.{member}")
+            for member, employee_no in enumerate(dict.fromkeys(entry.members))
+        ]
+        row = await self.session.scalar(select(InspectionTeam).where(InspectionTeam.name == entry.name))
+        if row is None:
+            row = InspectionTeam(name=entry.name)
+            self.session.add(row)
+        row.department_id, row.active = department.id, entry.active
+        await self.session.flush()
+        # The members are replaced whole, as a line is.
+        await self.session.execute(delete(InspectionTeamMember).where(InspectionTeamMember.team_id == row.id))
+        self.session.add_all(InspectionTeamMember(team_id=row.id, officer_id=officer.id) for officer in members)
 
     async def legal_reference(self, entry: LawEntry) -> None:
         row = await self.session.scalar(
@@ -308,6 +339,14 @@ async def export(session: AsyncSession) -> ReferenceData:
         await session.scalars(select(StepTemplate).order_by(StepTemplate.task_type_id, StepTemplate.sequence))
     ).all()
     cited = (await session.execute(select(task_type_legal_reference))).all()
+    teams = (await session.scalars(select(InspectionTeam).order_by(InspectionTeam.name))).all()
+    inspectors = (
+        await session.execute(
+            select(InspectionTeamMember.team_id, InspectionTeamMember.officer_id).order_by(
+                InspectionTeamMember.team_id, InspectionTeamMember.officer_id
+            )
+        )
+    ).all()
     return ReferenceData(
         legal_references=[
             LawEntry(law=law.law, article=law.article, title=law.title, excerpt=law.excerpt, url=law.url)
@@ -356,6 +395,15 @@ async def export(session: AsyncSession) -> ReferenceData:
                 }
             )
             for t in task_types
+        ],
+        inspection_teams=[
+            InspectionTeamEntry(
+                name=team.name,
+                department=codes[team.department_id],
+                members=[employee_nos[officer_id] for team_id, officer_id in inspectors if team_id == team.id],
+                active=team.active,
+            )
+            for team in teams
         ],
     )
 

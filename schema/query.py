@@ -12,7 +12,7 @@ from resolvers.legal_reference import all_legal_references
 from resolvers.officer import list_officers
 from resolvers.own_case import open_own_case
 from resolvers.task_type import all_task_types, task_type_by_code
-from schema import outcome, oversight
+from schema import inspection, outcome, oversight
 from schema.audit import AuditFindingConnection, audit_findings_field
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument
 from schema.cost import AGGREGATE_COST, MAX_NODE_IDS, AtMost, Cost, ListSize
@@ -20,6 +20,7 @@ from schema.counters import PublicCounters
 from schema.event_arguments import AfterSequenceArgument
 from schema.ids import db_id_for, optional_db_id_for
 from schema.info import Info
+from schema.inspection import InspectionConnection, InspectionFigures, InspectionTeam
 from schema.ledger import Ledger
 from schema.nodes.case import Case, CaseConnection, resolve_cases
 from schema.nodes.delay import DelayConnection
@@ -191,6 +192,21 @@ class Query:
         resolver=outcome.audit_disposition_counts,
         description="How many cyber-audit findings were decided which way (referrals for discipline among them), "
         "by rule, among decisions made in a window: public figures, with no case or officer.",
+        directives=[Cost(weight=AGGREGATE_COST)],
+    )
+    inspection_teams: list[InspectionTeam] = strawberry.field(
+        resolver=inspection.inspection_teams,
+        description="The standing inspection teams (상시 점검반) and their inspectors.",
+    )
+    inspections: InspectionConnection = strawberry.field(
+        resolver=inspection.resolve_inspections,
+        description="Standing inspections, scheduled and recorded, the latest first (Relay connection): the sample "
+        "and the outcomes in aggregate are public, each case's outcome only to auditors.",
+    )
+    inspection_figures: InspectionFigures = strawberry.field(
+        resolver=inspection.inspection_figures,
+        description="Public figures over the inspections scheduled in a window of days: how many, how many "
+        "recorded, the cases sampled and what was found.",
         directives=[Cost(weight=AGGREGATE_COST)],
     )
     counters: PublicCounters = strawberry.field(

@@ -22,6 +22,10 @@ class Policy:
     # How many officers may be awarded for timely input a month, from the top of its ranking:
     # INPUTTER_AWARDS_PER_MONTH.
     awards_per_month: int
+    # Standing inspections a team makes a month, and the cases each samples: INSPECTIONS_PER_MONTH,
+    # INSPECTION_SAMPLE_SIZE.
+    inspections_per_month: int
+    inspection_sample_size: int
     # Clocks differ a little between an officer's machine and the server.
     clock_tolerance: timedelta = timedelta(minutes=2)
     # Where webhooks may point: public addresses, and the internal receivers the operator allows.

@@ -135,6 +135,12 @@ class Mutation:
         "INPUTTER_AWARDED event. The audit office only: an auditor, or a supervisor heading a unit where auditors "
         "work." + SIGNED_IN,
     )
+    record_inspection = strawberry.mutation(
+        resolver=oversight.record_inspection,
+        description="Record a standing inspection once its cases are sampled: an outcome for each sampled case "
+        "(with the officer concerned and a note, for auditors) and a public summary; the INSPECTION_COMPLETED "
+        "event gives the sample and the outcomes in aggregate. A member of the inspecting team only." + SIGNED_IN,
+    )
     record_case_view = strawberry.mutation(
         resolver=oversight.record_case_view,
         description="Count one view of a case's public page (nothing about the viewer is kept). "

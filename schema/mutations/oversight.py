@@ -11,10 +11,11 @@ from strawberry import relay
 import models
 from resolvers.errors import WorkflowCode
 from resolvers.errors import WorkflowError as DomainWorkflowError
-from resolvers.oversight import counters, delays, outcomes
+from resolvers.oversight import counters, delays, inspections, outcomes
 from schema.audit import AuditThresholds, thresholds_of
 from schema.ids import db_id_for
 from schema.info import Info
+from schema.inspection import Inspection
 from schema.mutations.errors import WorkflowError
 from schema.mutations.run import INPUT_DESCRIPTION, IdempotencyKeyArgument, as_officer
 from schema.nodes.delay import Delay
@@ -147,6 +148,74 @@ async def award_inputter(
     if isinstance(awarded, WorkflowError):
         return awarded
     return InputterAwardPayload(award=InputterAward.from_model(awarded))
+
+
+@strawberry.input(description="What an inspection found in one sampled case.")
+class InspectedCaseInput:
+    case_id: relay.GlobalID = strawberry.field(description="A case the inspection sampled.")
+    outcome: models.InspectionOutcome = strawberry.field(description="What was found.")
+    officer_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The officer it concerns, if any (auditors only)."
+    )
+    note: str | None = strawberry.field(
+        default=None, description=f"A note, at most {inspections.NOTE_LIMIT} characters (auditors only)."
+    )
+
+
+@strawberry.input(description="A recorded standing inspection.")
+class RecordInspectionInput:
+    inspection_id: relay.GlobalID = strawberry.field(description="The inspection, once its cases are sampled.")
+    cases: list[InspectedCaseInput] = strawberry.field(description="One outcome for each sampled case.")
+    summary: str = strawberry.field(
+        description=f"What the team found, for the public, at most {inspections.SUMMARY_LIMIT} characters."
+    )
+
+
+@strawberry.type(description="The inspection, as recorded.")
+class InspectionPayload:
+    inspection: Inspection = strawberry.field(description="The inspection.")
+
+
+InspectionResult = Annotated[
+    InspectionPayload | WorkflowError,
+    strawberry.union("InspectionResult", description="The inspection or a refusal."),
+]
+
+
+async def record_inspection(
+    info: Info,
+    input: Annotated[RecordInspectionInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> InspectionResult:
+    def found() -> list[inspections.Found]:
+        return [
+            inspections.Found(
+                case_id=db_id_for(one.case_id, "Case", f"cases.{index}.caseId"),
+                outcome=one.outcome,
+                officer_id=None
+                if one.officer_id is None
+                else db_id_for(one.officer_id, "Officer", f"cases.{index}.officerId"),
+                note=one.note,
+            )
+            for index, one in enumerate(input.cases)
+        ]
+
+    recorded = await as_officer(
+        info,
+        "recordInspection",
+        input,
+        idempotency_key,
+        lambda session, officer: inspections.record(
+            session,
+            officer,
+            db_id_for(input.inspection_id, "Inspection", "inspectionId"),
+            found(),
+            input.summary,
+        ),
+    )
+    if isinstance(recorded, WorkflowError):
+        return recorded
+    return InspectionPayload(inspection=Inspection.from_model(recorded))
 
 
 @strawberry.type(description="A view counted.")
