@@ -82,6 +82,18 @@ class TaskTypeRow(NamedTuple):
     department_id: int
 
 
+class InspectionTeamRow(NamedTuple):
+    id: int
+    name: str
+    department_id: int
+    active: bool
+
+
+class InspectionTeamMemberRow(NamedTuple):
+    team_id: int
+    officer_id: int
+
+
 class TaskTypeLegalReferenceRow(NamedTuple):
     task_type_id: int
     legal_reference_id: int
@@ -231,6 +243,8 @@ ROW_TYPES: dict[str, type[Row]] = {
     "event": EventRow,
     "ledger_leaf": LedgerLeafRow,
     "ledger_node": LedgerNodeRow,
+    "inspection_team": InspectionTeamRow,
+    "inspection_team_member": InspectionTeamMemberRow,
 }
 
 # Online submissions among the demo cases; the rest were registered at a counter.
@@ -324,7 +338,29 @@ class _Generator:
         tasks = self._task_types()
         self._cases(tasks)
         self._events()
+        self._inspection_teams()
         return self.data
+
+    def _inspection_teams(self) -> None:
+        """Standing inspection teams of two inspectors each, drawn from the officers and supervisors (Seoul's came
+        from every bureau). They belong to the audit committee where the scale has one; the demo has none, so they
+        belong to its last division and leave that division's teams alone. Made last, from a generator of their
+        own, so that everything else is the same as without them."""
+        units = [row for row in self.data.rows["department"] if isinstance(row, DepartmentRow)]
+        audit = [row for row in units if row.name == "감사위원회"]
+        home = audit[0] if audit else [row for row in units if row.level == DepartmentLevel.DIVISION.value][-1]
+        staff = [
+            row.id
+            for row in self.data.rows["officer"]
+            if isinstance(row, OfficerRow) and row.role in (OfficerRole.OFFICER.value, OfficerRole.SUPERVISOR.value)
+        ]
+        teams = min(self.scale.inspection_teams, len(staff) // 2)
+        chosen = random.Random(len(staff)).sample(staff, 2 * teams)
+        for number in range(1, teams + 1):
+            team_id = self.ids.next("inspection_team")
+            self.data.add("inspection_team", InspectionTeamRow(team_id, f"상시점검 {number}반", home.id, True))
+            for officer_id in chosen[2 * (number - 1) : 2 * number]:
+                self.data.add("inspection_team_member", InspectionTeamMemberRow(team_id, officer_id))
 
     # Organisation -------------------------------------------------------------------------------------------
 

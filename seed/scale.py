@@ -12,6 +12,8 @@ class Scale:
     standalone_units: int
     officers: int
     cases: int
+    # Standing inspection teams of two inspectors (Seoul ran 25).
+    inspection_teams: int
     span_days: int
     # The data's "now" when none is given: a fixed instant makes the data the same on every machine and day, so
     # the receipt numbers that README and examples/ show always exist; None means the moment of seeding.
@@ -30,6 +32,7 @@ SCALES = {
         standalone_units=0,
         officers=300,
         cases=2_000,
+        inspection_teams=2,
         span_days=540,
         as_of=datetime.fromisoformat("2026-12-01T10:00:00+09:00"),
     ),
@@ -41,6 +44,7 @@ SCALES = {
         standalone_units=4,
         officers=5_000,
         cases=27_000,
+        inspection_teams=25,
         span_days=730,
     ),
 }

@@ -19,7 +19,7 @@ from tests.conftest import fresh_database
 from tests.helpers import Officers
 from tests.oversight import history
 
-REFERENCE_ONLY = Scale(**{**SCALES["demo"].__dict__, "name": "reference", "cases": 0})
+REFERENCE_ONLY = Scale(**{**SCALES["demo"].__dict__, "name": "reference", "cases": 0, "inspection_teams": 0})
 
 
 async def with_reference_data(purpose: str, as_of: datetime) -> AsyncIterator[str]:
