@@ -58,6 +58,8 @@ def main() -> None:
             f"{result.failures:>8}"
         )
         if result.failures:
+            if result.non_2xx:
+                print("answers other than 200: 429s mean the server's RATE_ANONYMOUS_PER_MINUTE must be raised")
             sys.exit(1)
 
 

@@ -90,6 +90,9 @@ def test_every_mutation_is_in_a_denial_test() -> None:
     assert mutation_type is not None
     # Administrators only: tests of their own (test_reference.py; test_webhooks.py refuses every other role).
     denied_elsewhere = {"importReferenceData", "registerWebhook", *MANAGEMENT}
+    # Oversight's own: tests/oversight/test_outcomes.py refuses officers and anonymous callers the dispositions and
+    # awards, test_inspections.py refuses everyone outside the inspecting team.
+    denied_elsewhere |= {"disposeAuditFinding", "awardInputter", "recordInspection"}
     public_by_design = {"submitApplication", "leaveOpinion", "recordCaseView", "recordDocumentView"}  # rate-limited
     assert set(mutation_type.fields) == set(MUTATIONS) | denied_elsewhere | public_by_design
 

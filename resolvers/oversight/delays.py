@@ -62,8 +62,9 @@ from resolvers.working_time import working_hours
 
 # Appending events holds the event counter's lock until commit: small batches keep signings waiting briefly.
 BATCH = 100
-# History is summarized a day at a time: a batch holds a few days' delays (and grows to hold one day whole).
-HISTORIC_BATCH = 1_000
+# History is summarized a day at a time: a batch holds a few days' delays (and grows to hold one day whole), few
+# enough that the event counter is held for a fifth of a second at most (seoul).
+HISTORIC_BATCH = 200
 # What the delays of one delays_summarized event may take, well below a leaf's 65,535 bytes with its envelope.
 SUMMARY_BYTES = 48_000
 # Input delays are looked for in windows of this many events, so one transaction stays short.
