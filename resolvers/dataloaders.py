@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, SQLColumnExpression, any_, bindparam, select
+from sqlalchemy import BigInteger, ColumnElement, Select, SQLColumnExpression, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -21,6 +21,11 @@ from models import (
     Department,
     Document,
     Event,
+    FindingDisposition,
+    InspectedCase,
+    Inspection,
+    InspectionTeam,
+    InspectionTeamMember,
     LegalReference,
     Officer,
     PublicHoliday,
@@ -154,7 +159,39 @@ class Loaders:
             StepDurationNorm.task_type_id,
             _by_column(StepDurationNorm, StepDurationNorm.task_type_id, StepDurationNorm.sequence),
         )
+        self.inspection_by_id: DataLoader[int, Inspection | None] = one_by_id(sessions, Inspection)
+        self.inspection_team_by_id: DataLoader[int, InspectionTeam | None] = one_by_id(sessions, InspectionTeam)
+        self.inspected_cases_by_inspection_id: DataLoader[int, list[InspectedCase]] = many_by(
+            sessions,
+            InspectedCase.inspection_id,
+            _by_column(InspectedCase, InspectedCase.inspection_id, InspectedCase.case_id),
+        )
+        self.inspectors_by_team_id: DataLoader[int, list[Officer]] = many_by(
+            sessions,
+            InspectionTeamMember.team_id,
+            _by_column(Officer, InspectionTeamMember.team_id, Officer.id).join(
+                InspectionTeamMember, InspectionTeamMember.officer_id == Officer.id
+            ),
+        )
+        self.disposition_by_finding = dispositions_loader(sessions)
         self.holidays = holidays_loader(sessions)
+
+
+def dispositions_loader(sessions: Sessions) -> DataLoader[tuple[str, int], FindingDisposition | None]:
+    """Auditors' current decisions, keyed by (rule, finding key); a page of findings is one rule's, one batch."""
+    statement = select(FindingDisposition).where(
+        FindingDisposition.rule == any_(bindparam("rules", type_=ARRAY(String))),
+        any_of(FindingDisposition.finding_key),
+    )
+
+    async def load(keys: list[tuple[str, int]]) -> list[FindingDisposition | None]:
+        rules = sorted({rule for rule, _ in keys})
+        async with sessions() as session:
+            rows = await session.scalars(statement, {"rules": rules, "keys": [key for _, key in keys]})
+            found = {(row.rule, row.finding_key): row for row in rows}
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
 
 
 ALL_HOLIDAYS = 0

@@ -43,6 +43,11 @@ def add_working_hours(start: datetime, hours: float, holidays: Collection[date])
         moment = datetime.combine(moment.date() + timedelta(days=1), time(0), SEOUL)
 
 
+def seoul_date(instant: datetime) -> date:
+    """The day `instant` falls on in Seoul."""
+    return instant.astimezone(SEOUL).date()
+
+
 def add_working_days(start: datetime, days: int, holidays: Collection[date]) -> datetime:
     """Close of the `days`-th working day counting the day of `start` (if it is one) as the first."""
     day = start.astimezone(SEOUL).date()

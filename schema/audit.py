@@ -9,7 +9,6 @@ import strawberry
 from strawberry import relay
 
 from resolvers import audit
-from resolvers.oversight import outcomes
 from resolvers.pagination import Page
 from resolvers.scope import Scope
 from schema.audit_rule import AuditRule
@@ -20,7 +19,7 @@ from schema.nodes import case as case_schema
 from schema.nodes import event as event_schema
 from schema.nodes import officer as officer_schema
 from schema.nodes import step as step_schema
-from schema.outcome import AuditDisposition
+from schema.outcome import AuditDisposition, finding_id
 from schema.pagination import AfterArgument, FirstArgument, page_info_of
 from schema.permissions import IsAuditor
 
@@ -89,7 +88,7 @@ class AuditFinding:
         "disposeAuditFinding takes)."
     )
     def id(self) -> strawberry.ID:
-        return strawberry.ID(f"{self.rule.name}:{self.key}")
+        return strawberry.ID(finding_id(self.rule, self.key))
 
     @strawberry.field(description="The case concerned.")
     async def case(self, info: Info) -> Annotated["Case", strawberry.lazy("schema.nodes.case")]:
@@ -101,7 +100,7 @@ class AuditFinding:
     async def disposition(self, info: Info) -> Annotated["AuditDisposition", strawberry.lazy("schema.outcome")] | None:
         from schema.outcome import AuditDisposition
 
-        row = await outcomes.decision(info.context, self.rule, self.key)
+        row = await info.context.loaders.disposition_by_finding.load((self.rule.value, self.key))
         return None if row is None else AuditDisposition.from_model(row)
 
     @strawberry.field(description="The step concerned; null for findings about a whole case or case-level events.")

@@ -11,11 +11,10 @@ import strawberry
 from strawberry import relay
 
 import models
-from resolvers.errors import InvalidInput
 from resolvers.oversight import inspections
 from resolvers.pagination import Page
 from schema.described import described
-from schema.ids import db_ids_of, optional_db_id_for
+from schema.ids import nodes_from, optional_db_id_for
 from schema.info import Info
 from schema.nodes import case as case_schema
 from schema.nodes import department as department_schema
@@ -68,7 +67,8 @@ class InspectionTeam:
 
     @strawberry.field(description="The inspectors.")
     async def members(self, info: Info) -> list[Annotated["Officer", strawberry.lazy("schema.nodes.officer")]]:
-        return [officer_schema.Officer.from_model(row) for row in await inspections.members(info.context, self.team_id)]
+        rows = await info.context.loaders.inspectors_by_team_id.load(self.team_id)
+        return [officer_schema.Officer.from_model(row) for row in rows]
 
 
 @strawberry.type(description="How many sampled cases had each outcome.")
@@ -130,13 +130,13 @@ class Inspection(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Inspection | None]:
-        ids = db_ids_of(node_ids)
-        rows = await inspections.by_ids(info.context, ids)
-        return [None if rows.get(one) is None else cls.from_model(rows[one]) for one in ids]
+        return await nodes_from(info.context.loaders.inspection_by_id, node_ids, cls.from_model, required)
 
     @strawberry.field(description="The inspecting team.")
     async def team(self, info: Info) -> InspectionTeam:
-        return InspectionTeam.from_model(await inspections.team(info.context, self.team_id))
+        row = await info.context.loaders.inspection_team_by_id.load(self.team_id)
+        assert row is not None, "foreign key guarantees the team"
+        return InspectionTeam.from_model(row)
 
     @strawberry.field(description="The department inspected.")
     async def department(self, info: Info) -> Annotated["Department", strawberry.lazy("schema.nodes.department")]:
@@ -146,16 +146,15 @@ class Inspection(relay.Node):
 
     @strawberry.field(description="The cases sampled (public), once its day has come.")
     async def sampled_cases(self, info: Info) -> list[Annotated["Case", strawberry.lazy("schema.nodes.case")]]:
-        rows = await info.context.loaders.case_by_id.load_many(
-            [row.case_id for row in await inspections.sampled_cases(info.context, self.id)]
-        )
+        sampled = await info.context.loaders.inspected_cases_by_inspection_id.load(self.id)
+        rows = await info.context.loaders.case_by_id.load_many([row.case_id for row in sampled])
         return [case_schema.Case.from_model(row) for row in rows if row is not None]
 
     @strawberry.field(description="What it found, in aggregate (public); null until recorded.")
     async def outcomes(self, info: Info) -> InspectionOutcomeCounts | None:
         if self.status is not models.InspectionStatus.COMPLETED:
             return None
-        rows = await inspections.sampled_cases(info.context, self.id)
+        rows = await info.context.loaders.inspected_cases_by_inspection_id.load(self.id)
         return InspectionOutcomeCounts.of(
             {outcome: sum(row.outcome is outcome for row in rows) for outcome in models.InspectionOutcome}
         )
@@ -168,7 +167,7 @@ class Inspection(relay.Node):
     async def findings(self, info: Info) -> list[InspectedCase]:
         return [
             InspectedCase(outcome=row.outcome, note=row.note, case_id=row.case_id, officer_id=row.officer_id)
-            for row in await inspections.sampled_cases(info.context, self.id)
+            for row in await info.context.loaders.inspected_cases_by_inspection_id.load(self.id)
         ]
 
 
@@ -213,11 +212,8 @@ async def resolve_inspections(
     after: AfterArgument = None,
 ) -> InspectionConnection:
     given = filter or InspectionFilter()
-    team_id = None
-    if given.team is not None:
-        team_id = next((row.id for row in await inspections.teams(info.context) if row.name == given.team), 0)
     criteria = inspections.InspectionFilter(
-        team_id=team_id,
+        team=given.team,
         department_id=optional_db_id_for(given.department_id, "Department", "filter.departmentId"),
         status=given.status,
         scheduled_from=given.scheduled_from,
@@ -231,8 +227,6 @@ async def inspection_figures(
     from_: Annotated[date, strawberry.argument(name="from", description="First day (inclusive, Asia/Seoul).")],
     to: Annotated[date, strawberry.argument(description="Last day (exclusive).")],
 ) -> InspectionFigures:
-    if from_ >= to:
-        raise InvalidInput("to", "must be later than `from`")
     counted = await inspections.figures(info.context, from_, to)
     return InspectionFigures(
         scheduled=counted.scheduled,

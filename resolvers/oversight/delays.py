@@ -55,7 +55,7 @@ from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
-from resolvers.statutory_clock import SEOUL
+from resolvers.statutory_clock import seoul_date
 from resolvers.workflow.access import require_case_handler, require_worker
 from resolvers.workflow.checks import Policy, required_public_text
 from resolvers.working_time import working_hours
@@ -196,10 +196,6 @@ async def _record(session: AsyncSession, found: list[Found]) -> None:
         await session.execute(insert(DelayEntry), entries)
 
 
-def seoul_day(instant: datetime) -> date:
-    return instant.astimezone(SEOUL).date()
-
-
 def whole_days(
     items: list[Item], day_of: Callable[[Item], date], open_from: date | None
 ) -> list[tuple[date, list[Item]]]:
@@ -313,7 +309,7 @@ PROCESSING_RULES: tuple[tuple[Rule, Callable[[AsyncSession, datetime, datetime |
 
 def _due_day(found: Found) -> date:
     assert found.delay.due_at is not None, "a processing delay has the due time it missed"
-    return seoul_day(found.delay.due_at)
+    return seoul_date(found.delay.due_at)
 
 
 @dataclass(frozen=True)
@@ -432,7 +428,7 @@ async def _sitting_delays(
 
 
 def _sitting_day(sitting: list[LateEntry]) -> date:
-    return seoul_day(sitting[0].recorded_at)
+    return seoul_date(sitting[0].recorded_at)
 
 
 async def _input_batch(session: AsyncSession, now: datetime, policy: Policy, watermark: DelayWatermark) -> int:
@@ -464,7 +460,7 @@ async def _input_batch(session: AsyncSession, now: datetime, policy: Policy, wat
         waiting += live[BATCH:]
         open_days = {_sitting_day(sitting) for sitting in waiting}
         if until is not None and horizon < until:
-            open_days.add(seoul_day(horizon))
+            open_days.add(seoul_date(horizon))
         open_from = min(open_days, default=None)
         if not (historic and _sitting_day(historic[0]) == open_from and upto - start == size):
             break

@@ -35,7 +35,7 @@ from resolvers import events
 from resolvers.context import Context
 from resolvers.errors import Forbidden, InvalidInput, WorkflowCode, WorkflowError
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
-from resolvers.statutory_clock import SEOUL, is_working_day
+from resolvers.statutory_clock import SEOUL, is_working_day, seoul_date
 from resolvers.workflow.checks import Policy, public_text, required_public_text
 from resolvers.workflow.rows import holidays
 
@@ -71,7 +71,7 @@ async def schedule(session: AsyncSession, now: datetime, policy: Policy) -> Sche
     of every inspection whose day has come."""
     # Replicas run rounds too: the watermark row makes them take turns.
     await session.get(DelayWatermark, 1, with_for_update=True)
-    today = now.astimezone(SEOUL).date()
+    today = seoul_date(now)
     calendar_days = await holidays(session)
     teams = (
         await session.scalars(
@@ -80,16 +80,17 @@ async def schedule(session: AsyncSession, now: datetime, policy: Policy) -> Sche
             .order_by(InspectionTeam.id)
         )
     ).all()
+    upcoming = select(Inspection.team_id, Inspection.scheduled_on).where(Inspection.scheduled_on >= today)
+    taken = {(team_id, day) for team_id, day in await session.execute(upcoming)}
     scheduled = 0
     for month in (today.replace(day=1), _next_month(today.replace(day=1))):
         for day in inspection_days(month, policy.inspections_per_month, calendar_days):
             if day < today:
                 continue
             for team in teams:
-                taken = await session.scalar(
-                    select(exists().where(Inspection.team_id == team.id, Inspection.scheduled_on == day))
-                )
-                department_id = None if taken else await _least_recently_inspected(session, team, day)
+                if (team.id, day) in taken:
+                    continue
+                department_id = await _least_recently_inspected(session, team, day)
                 if department_id is not None:
                     session.add(Inspection(team_id=team.id, department_id=department_id, scheduled_on=day))
                     await session.flush()
@@ -158,7 +159,7 @@ async def _sample(session: AsyncSession, inspection: Inspection, policy: Policy)
 
 
 @dataclass(frozen=True)
-class Found:
+class CaseOutcome:
     """What an inspection found in one sampled case."""
 
     case_id: int
@@ -168,7 +169,7 @@ class Found:
 
 
 async def record(
-    session: AsyncSession, actor: Officer, inspection_id: int, found: Sequence[Found], summary: str
+    session: AsyncSession, actor: Officer, inspection_id: int, found: Sequence[CaseOutcome], summary: str
 ) -> Inspection:
     """A member of the team records the inspection: an outcome for every sampled case, and a public summary."""
     inspection = await session.get(Inspection, inspection_id, with_for_update=True)
@@ -236,7 +237,7 @@ async def record(
 
 @dataclass(frozen=True)
 class InspectionFilter:
-    team_id: int | None = None
+    team: str | None = None
     department_id: int | None = None
     status: InspectionStatus | None = None
     scheduled_from: date | None = None
@@ -253,8 +254,11 @@ async def list_inspections(
     """Inspections, the latest scheduled first."""
     size = page_size(first)
     where = []
-    if criteria.team_id is not None:
-        where.append(Inspection.team_id == criteria.team_id)
+    if criteria.team is not None:
+        where.append(
+            Inspection.team_id
+            == select(InspectionTeam.id).where(InspectionTeam.name == criteria.team).scalar_subquery()
+        )
     if criteria.department_id is not None:
         where.append(Inspection.department_id == criteria.department_id)
     if criteria.status is not None:
@@ -278,44 +282,9 @@ async def list_inspections(
     return build_page(rows, size, after, lambda row: encode_cursor("INSPECTIONS", row.id, row.id), count)
 
 
-async def by_ids(context: Context, ids: Sequence[int]) -> dict[int, Inspection]:
-    async with context.sessions() as session:
-        return {row.id: row for row in (await session.scalars(select(Inspection).where(Inspection.id.in_(ids)))).all()}
-
-
-async def team(context: Context, team_id: int) -> InspectionTeam:
-    async with context.sessions() as session:
-        row = await session.get(InspectionTeam, team_id)
-    assert row is not None, "foreign key guarantees the team"
-    return row
-
-
-async def sampled_cases(context: Context, inspection_id: int) -> Sequence[InspectedCase]:
-    async with context.sessions() as session:
-        return (
-            await session.scalars(
-                select(InspectedCase)
-                .where(InspectedCase.inspection_id == inspection_id)
-                .order_by(InspectedCase.case_id)
-            )
-        ).all()
-
-
 async def teams(context: Context) -> Sequence[InspectionTeam]:
     async with context.sessions() as session:
         return (await session.scalars(select(InspectionTeam).order_by(InspectionTeam.name))).all()
-
-
-async def members(context: Context, team_id: int) -> Sequence[Officer]:
-    async with context.sessions() as session:
-        return (
-            await session.scalars(
-                select(Officer)
-                .join(InspectionTeamMember, InspectionTeamMember.officer_id == Officer.id)
-                .where(InspectionTeamMember.team_id == team_id)
-                .order_by(Officer.id)
-            )
-        ).all()
 
 
 @dataclass(frozen=True)
@@ -329,6 +298,8 @@ class InspectionFigures:
 
 
 async def figures(context: Context, start: date, end: date) -> InspectionFigures:
+    if start >= end:
+        raise InvalidInput("to", "must be later than `from`")
     window = [Inspection.scheduled_on >= start, Inspection.scheduled_on < end]
     async with context.sessions() as session:
         scheduled, completed = (

@@ -18,7 +18,7 @@ from resolvers.context import Context
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.oversight.ranking import MINIMUM_ENTRIES, timely_input_ranking
 from resolvers.scope import Scope
-from resolvers.statutory_clock import SEOUL
+from resolvers.statutory_clock import seoul_date
 from resolvers.workflow.access import require_role
 from resolvers.workflow.checks import required_public_text
 
@@ -68,15 +68,6 @@ async def dispose(
     return decided
 
 
-async def decision(context: Context, rule: AuditRule, key: int) -> FindingDisposition | None:
-    async with context.sessions() as session:
-        return await session.scalar(
-            select(FindingDisposition).where(
-                FindingDisposition.rule == rule.value, FindingDisposition.finding_key == key
-            )
-        )
-
-
 async def require_audit_office(session: AsyncSession, actor: Officer) -> None:
     """An auditor, or a supervisor heading a unit where auditors work (or one above it): the audit office."""
     if actor.role is OfficerRole.AUDITOR:
@@ -93,7 +84,7 @@ async def require_audit_office(session: AsyncSession, actor: Officer) -> None:
 
 
 def month_start(instant: datetime) -> date:
-    return instant.astimezone(SEOUL).date().replace(day=1)
+    return seoul_date(instant).replace(day=1)
 
 
 async def award(session: AsyncSession, actor: Officer, context: Context, month: date, officer_id: int) -> InputterAward:

@@ -187,9 +187,9 @@ async def record_inspection(
     input: Annotated[RecordInspectionInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> InspectionResult:
-    def found() -> list[inspections.Found]:
+    def found() -> list[inspections.CaseOutcome]:
         return [
-            inspections.Found(
+            inspections.CaseOutcome(
                 case_id=db_id_for(one.case_id, "Case", f"cases.{index}.caseId"),
                 outcome=one.outcome,
                 officer_id=None

@@ -17,6 +17,7 @@ from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import delays
+from resolvers.statutory_clock import seoul_date
 from seed import loader
 from seed.generator import Dataset
 from tests.oversight import history
@@ -101,10 +102,7 @@ async def test_history_is_summarized_once_per_rule_and_day(imported: tuple[Sessi
             json.dumps(item, sort_keys=True) for item in expected
         )
         # The day is the missed due time's, or the late sitting's, in Seoul.
-        days = {
-            delays.seoul_day(delay.due_at or events[delay.late_event_seq or 0].recorded_at).isoformat()
-            for delay in mine
-        }
+        days = {seoul_date(delay.due_at or events[delay.late_event_seq or 0].recorded_at).isoformat() for delay in mine}
         assert days == {event.payload["day"]}
     assert {delay.detected_seq for delay in recorded} == {event.seq for event in summaries}
 
