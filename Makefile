@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -142,6 +142,10 @@ bench-prediction: install-dev
 ## the current rule, sittings and delays, without recording anything.
 bench-input-delays: install-dev
 	$(BIN)/python -m bench.input_delays $(ARGS)
+
+## How Seoul-like the demo data is, counted on the generated rows (no database): ARGS="--scale demo" for the small one.
+bench-demo-shape: install-dev
+	$(BIN)/python -m bench.demo_shape $(ARGS)
 
 ## Oversight at the seoul scale (DATABASE_URL seeded with `make seed-seoul`): one round, dashboard queries, search.
 bench-oversight: install-dev

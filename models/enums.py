@@ -7,6 +7,8 @@ from sqlalchemy import Enum
 
 class DepartmentLevel(StrEnum):
     CITY = "city"
+    DISTRICT = "district"
+    AGENCY = "agency"
     BUREAU = "bureau"
     DIVISION = "division"
     TEAM = "team"

@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, SmallInteger, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, SmallInteger, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -25,6 +25,9 @@ class TaskType(Base):
     description: Mapped[str] = mapped_column(Text)
     disclosure_reason: Mapped[str] = mapped_column(Text)
     statutory_days: Mapped[int] = mapped_column(SmallInteger)
+    # False where no law sets a processing period (enforcement the city starts itself): statutory_days is then the
+    # city's own limit, and nothing may call it the law's.
+    period_in_law: Mapped[bool] = mapped_column(server_default=true())
     standard_days: Mapped[int] = mapped_column(SmallInteger)
     # What an applicant pays, in the words of the law or ordinance that sets it; null where none is published.
     fee: Mapped[str | None] = mapped_column(Text)

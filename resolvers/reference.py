@@ -94,6 +94,9 @@ class TaskTypeEntry(Strict):
     description: LongText
     disclosure_reason: LongText
     statutory_days: int = Field(ge=1, le=365)
+    period_in_law: bool = Field(
+        default=True, description="false where no law sets the period (enforcement): statutory_days is the city's"
+    )
     standard_days: int = Field(ge=1, le=365)
     fee: Text | None = Field(default=None, description="what an applicant pays, as the law or ordinance says")
     department: Code | None = Field(default=None, description="receives online applications")

@@ -28,7 +28,13 @@ described(
 )
 class StatutoryClock:
     state: ClockState = strawberry.field(description="Running, paused or stopped.")
-    allowed_days: int = strawberry.field(description="The task type's statutory processing period, in days.")
+    allowed_days: int = strawberry.field(
+        description="The task type's processing period, in days: the law's, or the city's where `setByLaw` is false."
+    )
+    set_by_law: bool = strawberry.field(
+        description="Whether a law sets the period (false for enforcement the city starts itself; the clock then "
+        "counts against the city's own limit)."
+    )
     used_days: float = strawberry.field(description="Working days used so far (to closure, for a closed case).")
     left_days: float = strawberry.field(
         description="Working days left before the deadline; negative when it has passed (by that much)."
@@ -40,6 +46,7 @@ class StatutoryClock:
         return cls(
             state=clock.state,
             allowed_days=clock.allowed_days,
+            set_by_law=clock.set_by_law,
             used_days=clock.used_days,
             left_days=clock.left_days,
             paused_since=local(clock.paused_since),

@@ -29,7 +29,12 @@ class Milestone:
     metric: Metric = strawberry.field(description="Which figure.")
     threshold: int = strawberry.field(description="The round number passed.")
     value: int = strawberry.field(description="The figure when it was noticed.")
-    reached_at: datetime = strawberry.field(description="When it was noticed (Asia/Seoul).")
+    reached_at: datetime = strawberry.field(
+        description=(
+            "When it was reached (Asia/Seoul): for registrations, when the case or document that made the round "
+            "number was registered; for views, which are counted without a time, when the oversight round noticed it."
+        )
+    )
     event_sequence: int = strawberry.field(description="Sequence of the MILESTONE_REACHED event.")
 
     @classmethod

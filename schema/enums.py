@@ -37,8 +37,16 @@ described(
     DepartmentLevel,
     "Level of a department in the city's organisation tree.",
     {
-        DepartmentLevel.CITY: "The city government itself (시).",
-        DepartmentLevel.BUREAU: "A bureau or office under the city (실·국·본부).",
+        DepartmentLevel.CITY: "The city government itself (시), whose tree holds every other unit.",
+        DepartmentLevel.DISTRICT: "An autonomous district's office (자치구청), e.g. 종로구청.",
+        DepartmentLevel.AGENCY: (
+            "A body with offices across the districts: the fire and disaster headquarters (소방재난본부) or the "
+            "education office (교육청), whose district offices register academies."
+        ),
+        DepartmentLevel.BUREAU: (
+            "A bureau under the city or a district office (실·국·본부, 보건소), or an agency's office for some "
+            "districts (소방서, 교육지원청)."
+        ),
         DepartmentLevel.DIVISION: "A division inside a bureau (과).",
         DepartmentLevel.TEAM: "A team inside a division (팀).",
     },

@@ -8,11 +8,12 @@ Every row is a NamedTuple built with keyword arguments, its fields named after t
 takes the column order, the load order and what may be left out from the models' metadata.
 """
 
+import itertools
 import json
 import random
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
@@ -28,9 +29,9 @@ from models import (
     StepStatus,
     TaskCategory,
 )
-from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day
-from seed import people
-from seed.catalog import DISCLOSURE_REASONS, FEES, LAWS, LINES, REJECTIONS, RESULTS, SUBJECTS, TASKS, THEMES, TaskSpec
+from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day, working_hours_between
+from seed import people, seoul
+from seed.catalog import DISCLOSURE_REASONS, FEES, LAWS, LINES, REJECTIONS, RESULTS, TASKS, TaskSpec
 from seed.scale import Scale
 
 # A row of one table: a NamedTuple whose field names are the table's column names, even where a name shadows a
@@ -77,6 +78,7 @@ class TaskTypeRow(NamedTuple):
     description: str
     disclosure_reason: str
     statutory_days: int
+    period_in_law: bool
     standard_days: int
     fee: str | None
     department_id: int
@@ -218,6 +220,9 @@ class Change:
     step_status: StepStatus | None = None
     # Counter intake is typed in afterwards; online submissions are recorded as they happen.
     lag: bool = True
+    # The due times a resumption moved (step sequence → due), and the case's.
+    dues: tuple[tuple[int, datetime], ...] = ()
+    case_due: datetime | None = None
 
 
 CLOSING_EVENTS: dict[CaseStatus, type[payloads.CaseClosed]] = {
@@ -247,16 +252,34 @@ ROW_TYPES: dict[str, type[Row]] = {
     "inspection_team_member": InspectionTeamMemberRow,
 }
 
+# Officers every team has at least, besides its lead.
+TEAM_MINIMUM = 2
+# How a task introduction names the office of a unit that each district has its own of.
+OFFICES = {"gu": "주소지 자치구청", "fire": "관할 소방서", "edu": "관할 교육지원청"}
+
 # Online submissions among the demo cases; the rest were registered at a counter.
 ONLINE_SHARE = 0.25
 # Entries made days after the fact: the input delays Seoul's daily check looked for.
-LATE_ENTRY_SHARE = 0.04
+LATE_ENTRY_SHARE = 0.015
 
 # A locked hash: demo applicants have no usable access code until one is issued to them.
 LOCKED_ACCESS_CODE = "!"
 
 LINE_WEIGHTS = {"short": 4.2, "standard": 2.5, "full": 1.2, "enforcement": 1.6, "project": 0.35}
-SUPPLEMENT_SHARE = 0.08
+# Counters are open on working days, 09:00 to 18:00.
+COUNTER_OPENS, COUNTER_MINUTES = time(9), 9 * 60
+# Applications whose review asks the applicant for a missing document, and of those, the share asked again.
+SUPPLEMENT_SHARE = 0.15
+RETURNED_AGAIN_SHARE = 0.2
+# The time an applicant is given to supply what was asked for.
+SUPPLEMENT_DAYS = 14
+SUPPLEMENT_REASONS = (
+    "구비서류 보완 요청",
+    "배치도와 평면도의 축척 불일치 보완",
+    "소유권 확인 서류 보완",
+    "관계부서 협의의견 반영 요청",
+    "시설 기준 충족 증빙 보완",
+)
 WITHDRAWN_SHARE = 0.01
 REJECTED_SHARE = 0.05
 STUCK_SHARE = 0.15
@@ -294,6 +317,45 @@ class Ids:
 
 
 @dataclass(frozen=True)
+class Return:
+    """A return for supplements in a simulated case, and its resumption once the applicant answered."""
+
+    sequence: int
+    returned_at: datetime
+    reason: str
+    resumed_at: datetime | None = None
+    paused_hours: float = 0.0
+    # The due times after the resumption moved them: the case's, and those of this step and the later ones.
+    case_due: datetime | None = None
+    step_dues: tuple[tuple[int, datetime], ...] = ()
+
+
+@dataclass
+class _Clock:
+    """A simulated case's due times: planned at receipt, moved by each pause for supplements."""
+
+    case: datetime
+    steps: dict[int, datetime]
+    returns: list[Return] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.planned_case, self.planned = self.case, dict(self.steps)
+
+    def resume(self, sequence: int, resumed_at: datetime, paused: float, holidays: Collection[date]) -> None:
+        self.case = add_working_hours(self.case, paused, holidays)
+        for later in self.steps:
+            if later >= sequence:
+                self.steps[later] = add_working_hours(self.steps[later], paused, holidays)
+        self.returns[-1] = replace(
+            self.returns[-1],
+            resumed_at=resumed_at,
+            paused_hours=paused,
+            case_due=self.case,
+            step_dues=tuple((later, due) for later, due in self.steps.items() if later >= sequence),
+        )
+
+
+@dataclass(frozen=True)
 class SimulatedStep:
     template_id: int
     sequence: int
@@ -301,6 +363,18 @@ class SimulatedStep:
     role: StepRole
     standard_days: int
     legal_reference_id: int | None
+
+
+class Plan(NamedTuple):
+    """What the simulation decided for one step of a case."""
+
+    step: SimulatedStep
+    officer: int
+    status: StepStatus
+    started: datetime | None = None
+    signed: datetime | None = None
+    signer: int | None = None
+    comment: str | None = None
 
 
 def generate(
@@ -328,7 +402,10 @@ class _Generator:
         self.ids = Ids()
         self.law_ids: dict[str, int] = {}
         self.lines: dict[int, list[SimulatedStep]] = {}
-        self.teams_by_theme: defaultdict[str, list[Team]] = defaultdict(list)
+        # (what a team handles, the district it serves or None for City Hall's) → the team.
+        self.teams: dict[tuple[str, str | None], Team] = {}
+        # A unit's name below its office ("도시관리국 건축과 건축허가팀"), as task introductions name it.
+        self.unit_names: dict[int, str] = {}
         self.officers_shown: dict[int, payloads.OfficerShown] = {}
         self.history: list[PendingEvent] = []
 
@@ -407,46 +484,78 @@ class _Generator:
         return head
 
     def _organisation(self) -> None:
+        """City Hall, each district's office, and the fire stations and education offices serving those districts
+        (seed.seoul); then the staff."""
         city = self._department("SEOUL", "서울특별시", DepartmentLevel.CITY, None)
         # The city's own staff: who keeps the reference data, and who audits.
         self._officer(city[0], "정보화담당관", OfficerRole.ADMINISTRATOR)
         self._officer(city[0], "감사관", OfficerRole.AUDITOR)
-        bureaus: list[tuple[str, str, str]] = [(theme.key, theme.bureau, theme.word) for theme in THEMES.values()]
-        bureaus += FILLER_BUREAUS[: self.scale.filler_bureaus]
-        division_suffixes = ("정책과", "심사과", "관리과", "지원과")
-        team_suffixes = ("기획팀", "허가팀", "심사팀", "관리팀", "단속팀", "지원팀")
-        teams: list[Team] = []
-        for b, (key, bureau_name, word) in enumerate(bureaus, start=1):
-            bureau = self._department(f"B{b:02d}", bureau_name, DepartmentLevel.BUREAU, city)
-            bureau_head = self._head(bureau[0], "국장")
-            for d, team_count in enumerate(self.scale.teams_per_division):
-                division = self._department(
-                    f"B{b:02d}D{d + 1}", f"{word}{division_suffixes[d]}", DepartmentLevel.DIVISION, bureau
-                )
-                division_head = self._head(division[0], "과장")
-                for t in range(team_count):
-                    team_id, _ = self._department(
-                        f"B{b:02d}D{d + 1}T{t + 1}",
-                        f"{word}{team_suffixes[(d + t) % 6]}",
-                        DepartmentLevel.TEAM,
-                        division,
-                    )
-                    team = Team(
-                        team_id,
-                        lead=self._head(team_id, "팀장"),
-                        division_head=division_head,
-                        bureau_head=bureau_head,
-                    )
-                    teams.append(team)
-                    if key in THEMES:
-                        self.teams_by_theme[key].append(team)
-        for u, unit in enumerate(STANDALONE_UNITS[: self.scale.standalone_units], start=1):
-            unit_id, _ = self._department(f"U{u:02d}", unit, DepartmentLevel.BUREAU, city)
-            self._head(unit_id, "담당관")
-        staff_total = self.scale.officers - self.data.count("officer")
-        for i in range(staff_total):
-            team = teams[i % len(teams)]
-            team.staff.append(self._officer(team.department_id, self.rng.choice(people.TITLES)))
+        self._units(seoul.CITY_HALL, "SEOUL", city, (), (None,))
+        districts = [district for district in seoul.DISTRICTS if district.name in self.scale.districts]
+        for district in districts:
+            office = self._department(district.code, f"{district.name}청", DepartmentLevel.DISTRICT, city)
+            self._head(office[0], "구청장")
+            self._units(seoul.DISTRICT_OFFICE, district.code, office, (), (district.name,))
+        for agency in seoul.AGENCIES:
+            top = self._department(agency.code, agency.name, DepartmentLevel.AGENCY, city)
+            self._head(top[0], agency.head)
+            served: defaultdict[str, list[seoul.District]] = defaultdict(list)
+            for district in districts:
+                served[agency.office_of(district)].append(district)
+            for name, group in served.items():
+                code = f"{agency.code}-{group[0].code}"
+                office = self._department(code, name, DepartmentLevel.BUREAU, top)
+                head = self._head(office[0], agency.office_head)
+                self._units(agency.office_units, code, office, (head,), tuple(d.name for d in group))
+        self._staff()
+
+    def _units(
+        self,
+        units: tuple[seoul.Unit, ...],
+        code: str,
+        parent: tuple[int, str],
+        heads: tuple[int, ...],
+        serves: tuple[str | None, ...],
+        names: tuple[str, ...] = (),
+    ) -> None:
+        """`units` under `parent`: the first level below an organisation's top is a bureau, then a division, then
+        a team, whose line runs to the heads above it. A team handles the cases of the districts it `serves`
+        (None: the tasks the law gives the mayor)."""
+        for number, unit in enumerate(units, start=1):
+            level = (DepartmentLevel.BUREAU, DepartmentLevel.DIVISION, DepartmentLevel.TEAM)[len(heads)]
+            unit_code = f"{code}-{number}"
+            department = self._department(unit_code, unit.name, level, parent)
+            chain = (self._head(department[0], unit.head), *heads)
+            self.unit_names[department[0]] = " ".join((*names, unit.name))
+            if unit.handles is not None:
+                lead, division_head, bureau_head = chain
+                handling = Team(department[0], [], lead, division_head, bureau_head)
+                self.teams.update({(unit.handles, district): handling for district in serves})
+            self._units(unit.units, unit_code, department, chain, serves, (*names, unit.name))
+
+    def _team(self, spec: TaskSpec, district: str) -> Team:
+        """The team that handles `spec` for an address in `district`."""
+        return self.teams.get((spec.handled_by, None)) or self.teams[(spec.handled_by, district)]
+
+    def _staff(self) -> None:
+        """Two officers in every team (one to work a step, one to take it over), the rest in proportion to the
+        cases a team can expect (the task mix and the districts' populations), by largest remainder."""
+        load: defaultdict[int, float] = defaultdict(float)
+        teams = {team.department_id: team for team in self.teams.values()}
+        population = {d.name: d.population for d in seoul.DISTRICTS if d.name in self.scale.districts}
+        for spec in TASKS:
+            for district, residents in population.items():
+                load[self._team(spec, district).department_id] += LINE_WEIGHTS[spec.line] * residents
+        spare = self.scale.officers - self.data.count("officer") - TEAM_MINIMUM * len(teams)
+        total = sum(load.values())
+        shares = {unit: spare * load[unit] / total for unit in teams}
+        counts = {unit: TEAM_MINIMUM + int(share) for unit, share in shares.items()}
+        by_remainder = sorted(teams, key=lambda unit: (int(shares[unit]) - shares[unit], unit))
+        for unit in by_remainder[: self.scale.officers - self.data.count("officer") - sum(counts.values())]:
+            counts[unit] += 1
+        for unit in sorted(teams):
+            team = teams[unit]
+            team.staff.extend(self._officer(unit, self.rng.choice(people.TITLES)) for _ in range(counts[unit]))
 
     # Reference data -----------------------------------------------------------------------------------------
 
@@ -463,15 +572,26 @@ class _Generator:
 
     def _task_types(self) -> list[tuple[int, TaskSpec]]:
         tasks = []
+        first_district = self.scale.districts[0]
         for spec in TASKS:
             task_id = self.ids.next("task_type")
             standard_days = max(1, round(spec.statutory_days * 0.7))
             main_law = LAWS[spec.laws[0]]
+            # 민원처리법's periods are for petitions: enforcement the city starts itself has none in law.
+            in_law = spec.category is not TaskCategory.ENFORCEMENT
+            handler = self._team(spec, first_district)
+            unit = self.unit_names[handler.department_id]
+            where = "서울특별시" if (spec.handled_by, None) in self.teams else OFFICES[spec.handled_by.split(".")[0]]
             description = (
                 f"{spec.name} 신청(또는 처분 대상)을 접수하여 "
                 f"{main_law.law} {main_law.article}({main_law.title})에 따라 요건을 검토하고 결재선에 따라 처리합니다. "
-                f"법정처리기간은 {spec.statutory_days}일이며, "
-                f"시는 {standard_days}일 이내 처리를 목표로 합니다."
+                f"처리기관은 {where} {unit}입니다({spec.authority}). "
+                + (
+                    f"법정처리기간은 {spec.statutory_days}일이며, {standard_days}일 이내 처리를 목표로 합니다."
+                    if in_law
+                    else f"시가 직권으로 하는 처분이라 법정처리기간은 없으며, {spec.statutory_days}일을 처리 한도로, "
+                    f"{standard_days}일 이내 처리를 목표로 합니다."
+                )
             )
             self.data.add(
                 "task_type",
@@ -483,10 +603,12 @@ class _Generator:
                     description=description,
                     disclosure_reason=DISCLOSURE_REASONS[spec.category],
                     statutory_days=spec.statutory_days,
+                    period_in_law=in_law,
                     standard_days=standard_days,
                     fee=FEES[spec.category],
-                    # Online applications go to the theme's first team.
-                    department_id=self.teams_by_theme[spec.theme.key][0].department_id,
+                    # Online applications go to this unit of the district the address names (resolvers.workflow.
+                    # intake); the unit of the first district stands for them all.
+                    department_id=handler.department_id,
                 ),
             )
             for key in spec.laws:
@@ -524,103 +646,134 @@ class _Generator:
 
     # Cases --------------------------------------------------------------------------------------------------
 
-    def _received_times(self) -> Iterator[datetime]:
+    def _receipts(self) -> Iterator[tuple[datetime, bool]]:
+        """When each case came in, and whether online: counters take cases on working days in office hours,
+        online applications come at any hour."""
         for _ in range(self.scale.cases):
-            # Recent cases are denser, so the present holds a realistic share of open work.
-            age = timedelta(days=self.scale.span_days * self.rng.random() ** 2)
-            day = (self.as_of - age).date()
-            if self.rng.random() < 0.9:
-                while not is_working_day(day, self.holidays):
-                    day -= timedelta(days=1)
-                moment = datetime.combine(day, time(9), SEOUL) + timedelta(minutes=self.rng.randrange(9 * 60))
-            else:  # submitted online, at any hour
-                moment = datetime.combine(day, time(0), SEOUL) + timedelta(minutes=self.rng.randrange(24 * 60))
-            while moment >= self.as_of:
-                moment -= timedelta(days=1)
-            yield moment
+            online = self.rng.random() < ONLINE_SHARE
+            while True:
+                # Recent cases are denser, so the present holds a realistic share of open work.
+                age = timedelta(days=self.scale.span_days * self.rng.random() ** 2)
+                day = (self.as_of - age).date()
+                if online:
+                    moment = datetime.combine(day, time(0), SEOUL) + timedelta(minutes=self.rng.randrange(24 * 60))
+                elif is_working_day(day, self.holidays):
+                    moment = datetime.combine(day, COUNTER_OPENS, SEOUL) + timedelta(
+                        minutes=self.rng.randrange(COUNTER_MINUTES)
+                    )
+                else:
+                    continue
+                if moment < self.as_of:
+                    yield moment, online
+                    break
 
     def _cases(self, tasks: list[tuple[int, TaskSpec]]) -> None:
         weights = [LINE_WEIGHTS[spec.line] for _, spec in tasks]
-        received = sorted(self._received_times())
+        districts = [d for d in seoul.DISTRICTS if d.name in self.scale.districts]
+        residents = [d.population for d in districts]
+        received = sorted(self._receipts())
         serials: defaultdict[tuple[int, str], int] = defaultdict(int)
-        for index, received_at in enumerate(received):
+        for index, (received_at, online) in enumerate(received):
             task_id, spec = self.rng.choices(tasks, weights)[0]
+            district = self.rng.choices(districts, residents)[0]
             serials[(received_at.year, spec.code)] += 1
             receipt_no = f"{received_at.year}-{spec.code}-{serials[(received_at.year, spec.code)]:05d}"
-            self._case(task_id, spec, receipt_no, received_at)
+            self._case(task_id, spec, district, receipt_no, received_at, online)
             if index % 500 == 499:
                 self.progress(500)
         self.progress(len(received) % 500)
 
-    def _case(self, task_id: int, spec: TaskSpec, receipt_no: str, received_at: datetime) -> None:
+    def _case(
+        self,
+        task_id: int,
+        spec: TaskSpec,
+        district: seoul.District,
+        receipt_no: str,
+        received_at: datetime,
+        online: bool,
+    ) -> None:
         rng = self.rng
         case_id = self.ids.next("case")
-        team = rng.choice(self.teams_by_theme[spec.theme.key])
+        team = self._team(spec, district.name)
         handler = rng.choice(team.staff) if team.staff else team.lead
-        area, address = people.place(rng)
-        subject = rng.choice(SUBJECTS.get(spec.code, spec.theme.subjects))
-        if spec.theme.key in ("FOD", "PHS"):
+        area, address = people.place(rng, district)
+        subject = rng.choice(spec.subjects)
+        if spec.family in ("FOD", "PHS"):
             subject = people.shop_name(rng, subject)
         title = f"{area} {subject} {spec.name}"
+        line = self.lines[task_id]
+        # One due-time rule with live intake: every step's due time is planned at receipt, counting the standard
+        # days of the steps up to it from the receipt; a pause for supplements moves those still ahead.
+        planned_days = list(itertools.accumulate(step.standard_days for step in line))
+        clock = _Clock(
+            due_at(received_at, spec.statutory_days, self.holidays),
+            {
+                step.sequence: due_at(received_at, days, self.holidays)
+                for step, days in zip(line, planned_days, strict=True)
+            },
+        )
 
-        withdraw_after = rng.randrange(1, len(self.lines[task_id])) if rng.random() < WITHDRAWN_SHARE else None
+        withdraw_after = rng.randrange(1, len(line)) if rng.random() < WITHDRAWN_SHARE else None
         # Some cases get stuck on one step (an absent officer, a contested review): they run late.
-        stuck_step = rng.randrange(len(self.lines[task_id])) + 1 if rng.random() < STUCK_SHARE else None
+        stuck_step = rng.randrange(len(line)) + 1 if rng.random() < STUCK_SHARE else None
+        # Some applications lack a document: their first review returns them and the applicant supplies it.
+        # Enforcement is the city's own action: nothing to supplement.
+        asks = spec.category is not TaskCategory.ENFORCEMENT and rng.random() < SUPPLEMENT_SHARE
         moment = received_at
         status, closed_at, result = CaseStatus.IN_PROGRESS, None, None
         paused_at: datetime | None = None
         open_step: int | None = None
-        step_rows: list[StepRow] = []
-        for step in self.lines[task_id]:
+        plans: list[Plan] = []
+        for step in line:
             officer = {
                 StepRole.TEAM_LEAD: team.lead,
                 StepRole.DIVISION_HEAD: team.division_head,
                 StepRole.BUREAU_HEAD: team.bureau_head,
             }.get(step.role, handler)
             if status is CaseStatus.WITHDRAWN:
-                step_rows.append(self._step_row(case_id, step, officer, StepStatus.SKIPPED))
+                plans.append(Plan(step, officer, StepStatus.SKIPPED))
                 continue
             if open_step is not None:
-                step_rows.append(self._step_row(case_id, step, officer, StepStatus.PENDING))
+                plans.append(Plan(step, officer, StepStatus.PENDING))
                 continue
             if withdraw_after is not None and step.sequence > withdraw_after:
-                withdrawn_at = moment + timedelta(hours=rng.randint(1, 30))
+                withdrawn_at = add_working_hours(moment, rng.uniform(1, 30), self.holidays).replace(microsecond=0)
                 if withdrawn_at <= self.as_of:
                     status, closed_at, result = CaseStatus.WITHDRAWN, withdrawn_at, "민원인 취하"
-                    step_rows.append(self._step_row(case_id, step, officer, StepStatus.SKIPPED))
+                    plans.append(Plan(step, officer, StepStatus.SKIPPED))
                     continue
-            started, step_due = moment, due_at(moment, step.standard_days, self.holidays)
-            pace = rng.lognormvariate(-0.35, 0.55) * (rng.uniform(3, 8) if step.sequence == stuck_step else 1)
-            signed = add_working_hours(started, step.standard_days * 8 * pace, self.holidays).replace(microsecond=0)
+            started = moment
+            work = step.standard_days * 8 * rng.lognormvariate(-0.35, 0.55)
+            if step.sequence == stuck_step:
+                work *= rng.uniform(3, 8)
+            if asks and step.role is StepRole.REVIEW:
+                asks = False
+                work, moment, awaiting = self._returns(clock, step, started, work)
+                if awaiting:
+                    last = clock.returns[-1]
+                    status, paused_at, open_step = CaseStatus.AWAITING_SUPPLEMENT, last.returned_at, step.sequence
+                    plans.append(Plan(step, officer, StepStatus.RETURNED, started, comment=last.reason))
+                    continue
+            signed = add_working_hours(moment, work, self.holidays).replace(microsecond=0)
             if signed > self.as_of:
                 open_step = step.sequence
-                returned = rng.random() < SUPPLEMENT_SHARE and step.role is not StepRole.RECEIPT
-                if returned:
-                    status, paused_at = CaseStatus.AWAITING_SUPPLEMENT, max(started, self.as_of - timedelta(days=1))
-                step_rows.append(
-                    self._step_row(
-                        case_id,
-                        step,
-                        officer,
-                        StepStatus.RETURNED if returned else StepStatus.IN_PROGRESS,
-                        started,
-                        step_due,
-                        comment="구비서류 보완 요청" if returned else None,
-                    )
+                # A resumed step shows the reason it was returned for until it is signed, as live steps do.
+                reasons = [entry.reason for entry in clock.returns if entry.sequence == step.sequence]
+                plans.append(
+                    Plan(step, officer, StepStatus.IN_PROGRESS, started, comment=reasons[-1] if reasons else None)
                 )
                 continue
             signer, comment = officer, self._comment(step.role)
             if step.role is StepRole.TEAM_LEAD and team.staff and rng.random() < 0.05:
                 signer, comment = rng.choice(team.staff), "팀장 부재로 대결"
-            step_rows.append(
-                self._step_row(case_id, step, officer, StepStatus.SIGNED, started, step_due, signed, signer, comment)
-            )
+            plans.append(Plan(step, officer, StepStatus.SIGNED, started, signed, signer, comment))
             moment = signed
         if status is CaseStatus.IN_PROGRESS and open_step is None:
             closed_at = moment
             rejected = rng.random() < REJECTED_SHARE
             status = CaseStatus.REJECTED if rejected else CaseStatus.COMPLETED
             result = REJECTIONS[spec.category] if rejected else rng.choice(RESULTS[spec.category])
+        step_rows = [self._step_row(case_id, plan, clock.steps[plan.step.sequence]) for plan in plans]
 
         case_row = CaseRow(
             id=case_id,
@@ -631,7 +784,7 @@ class _Generator:
             location=address,
             status=status.value,
             received_at=received_at,
-            due_at=due_at(received_at, spec.statutory_days, self.holidays),
+            due_at=clock.case,
             closed_at=closed_at,
             result=result,
             clock_paused_at=paused_at,
@@ -645,39 +798,71 @@ class _Generator:
                 name=people.applicant_name(rng),
                 phone=people.applicant_phone(rng),
                 email=people.applicant_email(rng, case_id),
-                address=people.place(rng)[1],
+                address=people.place(rng, rng.choice(seoul.DISTRICTS))[1],
                 access_code_hash=LOCKED_ACCESS_CODE,
             ),
         )
         first_document, first_action = self.data.count("document"), self.data.count("scheduled_action")
-        self._documents(case_id, spec, received_at, handler, step_rows, closed_at, status)
-        self._actions(case_id, spec, step_rows, closed_at, status)
+        self._documents(case_id, spec, received_at, handler, step_rows, clock.returns, closed_at, status)
+        self._actions(case_id, spec, step_rows, paused_at, closed_at, status)
         self._history(
             case_row,
             spec,
             handler,
+            online,
             step_rows,
+            clock,
             self.data.rows["document"][first_document:],
             self.data.rows["scheduled_action"][first_action:],
         )
 
-    def entry_lag(self) -> timedelta:
+    def _returns(
+        self, clock: _Clock, step: SimulatedStep, started: datetime, work: float
+    ) -> tuple[float, datetime, bool]:
+        """The step returns the case for supplements once, sometimes again: the applicant answers days later and
+        the officer resumes it, which gives the pause back to every due time ahead (as `resume` does). Returns
+        the work left, the moment it goes on from, and whether the case still waits on the applicant."""
+        moment, again = started, True
+        while again:
+            done = work * self.rng.uniform(0.1, 0.6)
+            returned_at = add_working_hours(moment, done, self.holidays).replace(microsecond=0)
+            if returned_at > self.as_of:
+                break
+            clock.returns.append(Return(step.sequence, returned_at, self.rng.choice(SUPPLEMENT_REASONS)))
+            answered = returned_at + timedelta(days=self.rng.lognormvariate(1.6, 0.6))
+            resumed_at = add_working_hours(answered, 0.25, self.holidays).replace(microsecond=0)
+            if resumed_at > self.as_of:
+                return work - done, moment, True
+            paused = working_hours_between(returned_at, resumed_at, self.holidays)
+            clock.resume(step.sequence, resumed_at, paused, self.holidays)
+            work, moment, again = work - done, resumed_at, self.rng.random() < RETURNED_AGAIN_SHARE
+        return work, moment, False
+
+    def entered(self, occurred: datetime) -> datetime:
+        """When an officer typed in what happened at `occurred`: minutes later in working time as a rule, one to
+        four working days later for a few (the late entries Seoul's daily check looked for). An entry that would
+        fall after `as_of` has not been typed in yet; it is entered on the spot instead, so the seeding moment
+        makes no late entries of its own."""
         if self.rng.random() < LATE_ENTRY_SHARE:
-            return timedelta(hours=self.rng.uniform(24, 96))
-        return timedelta(minutes=self.rng.lognormvariate(1.5, 1.2))
+            lag = self.rng.uniform(1, 4) * 8
+        else:
+            lag = self.rng.lognormvariate(1.5, 1.2) / 60
+        entered = add_working_hours(occurred, lag, self.holidays)
+        return occurred if entered > self.as_of else entered
 
     def _history(
         self,
         case: CaseRow,
         spec: TaskSpec,
         handler: int,
+        online: bool,
         steps: list[StepRow],
+        clock: _Clock,
         documents: list[Row],
         actions: list[Row],
     ) -> None:
         """The events the simulated case would have appended, from intake to its state at `as_of`."""
         final, running = CaseStatus(case.status), CaseStatus.IN_PROGRESS
-        online = self.rng.random() < ONLINE_SHARE
         intake = payloads.ApplicationSubmitted if online else payloads.CaseRegistered
         # (when, tie-break, change): a signature precedes the start of the next step at the same moment.
         timeline: list[tuple[datetime, int, Change]] = [
@@ -690,7 +875,7 @@ class _Generator:
                         department_id=case.department_id,
                         title=case.title,
                         location=case.location,
-                        line=[self._planned(step, first=step is steps[0]) for step in steps],
+                        line=[self._planned(step, clock.planned[step.sequence]) for step in steps],
                     ),
                     case.received_at,
                     None if online else handler,
@@ -733,18 +918,46 @@ class _Generator:
                         ),
                     )
                 )
-            if step.status == StepStatus.RETURNED.value and case.clock_paused_at is not None:
+        by_sequence = {step.sequence: step for step in steps}
+        for entry in clock.returns:
+            step = by_sequence[entry.sequence]
+            returned = payloads.StepReturned(reason=entry.reason)
+            timeline.append(
+                (
+                    entry.returned_at,
+                    2,
+                    Change(
+                        returned,
+                        entry.returned_at,
+                        step.officer_id,
+                        CaseStatus.AWAITING_SUPPLEMENT,
+                        step,
+                        StepStatus.RETURNED,
+                    ),
+                )
+            )
+            if entry.resumed_at is not None:
+                resumed = payloads.CaseResumed(
+                    paused_working_hours=round(entry.paused_hours, 2),
+                    later_steps=[
+                        payloads.StepDue(sequence=sequence, due_at=due)
+                        for sequence, due in entry.step_dues
+                        if sequence > entry.sequence
+                    ],
+                )
                 timeline.append(
                     (
-                        case.clock_paused_at,
+                        entry.resumed_at,
                         2,
                         Change(
-                            payloads.StepReturned(reason=step.comment or ""),
-                            case.clock_paused_at,
+                            resumed,
+                            entry.resumed_at,
                             step.officer_id,
-                            CaseStatus.AWAITING_SUPPLEMENT,
+                            running,
                             step,
-                            StepStatus.RETURNED,
+                            StepStatus.IN_PROGRESS,
+                            dues=entry.step_dues,
+                            case_due=entry.case_due,
                         ),
                     )
                 )
@@ -770,7 +983,10 @@ class _Generator:
                     )
                 )
             else:
-                planned_at = max((row.started_at for row in steps if row.started_at), default=case.received_at)
+                # Planned by the officer when the current step started, at the first working moment for an online
+                # application's.
+                started = max((row.started_at for row in steps if row.started_at), default=case.received_at)
+                planned_at = min(add_working_hours(started, 0, self.holidays), self.as_of)
                 timeline.append(
                     (
                         planned_at,
@@ -789,7 +1005,7 @@ class _Generator:
                     Change(CLOSING_EVENTS[final](result=case.result or ""), case.closed_at, closer, final),
                 )
             )
-        history = _CaseHistory(self, case)
+        history = _CaseHistory(self, case, clock)
         for _, _, change in sorted(timeline, key=lambda entry: (entry[0], entry[1])):
             history.add(change)
 
@@ -830,43 +1046,27 @@ class _Generator:
         self.history.clear()
 
     @staticmethod
-    def _planned(step: StepRow, first: bool) -> payloads.PlannedStep:
-        """A step as registration planned it: simulated steps get their due time when they start, and only the
-        first starts at registration."""
+    def _planned(step: StepRow, due: datetime) -> payloads.PlannedStep:
+        """A step as registration planned it, with the due time planned at receipt."""
         return payloads.PlannedStep(
-            sequence=step.sequence,
-            name=step.name,
-            role=StepRole(step.role),
-            officer_id=step.officer_id,
-            due_at=step.due_at if first else None,
+            sequence=step.sequence, name=step.name, role=StepRole(step.role), officer_id=step.officer_id, due_at=due
         )
 
-    def _step_row(
-        self,
-        case_id: int,
-        step: SimulatedStep,
-        officer: int,
-        status: StepStatus,
-        started: datetime | None = None,
-        step_due: datetime | None = None,
-        signed: datetime | None = None,
-        signer: int | None = None,
-        comment: str | None = None,
-    ) -> StepRow:
+    def _step_row(self, case_id: int, plan: Plan, due: datetime) -> StepRow:
         return StepRow(
             id=self.ids.next("step"),
             case_id=case_id,
-            sequence=step.sequence,
-            name=step.name,
-            role=step.role.value,
-            officer_id=officer,
-            status=status.value,
-            started_at=started,
-            due_at=step_due,
-            signed_at=signed,
-            signed_by_id=signer,
-            comment=comment,
-            legal_basis_id=step.legal_reference_id,
+            sequence=plan.step.sequence,
+            name=plan.step.name,
+            role=plan.step.role.value,
+            officer_id=plan.officer,
+            status=plan.status.value,
+            started_at=plan.started,
+            due_at=due,
+            signed_at=plan.signed,
+            signed_by_id=plan.signer,
+            comment=plan.comment,
+            legal_basis_id=plan.step.legal_reference_id,
         )
 
     def _comment(self, role: StepRole) -> str | None:
@@ -900,13 +1100,16 @@ class _Generator:
         received_at: datetime,
         handler: int,
         steps: list[StepRow],
+        returns: list[Return],
         closed_at: datetime | None,
         status: CaseStatus,
     ) -> None:
-        # Application forms and attachments carry the applicant's data: they are registered, never public.
-        self._document(case_id, f"{spec.name} 신청서", DocumentKind.APPLICATION, False, received_at, handler)
-        attachment = DocumentKind.DRAWING if spec.theme.key in ("BLD", "HSG", "URB") else DocumentKind.OTHER
-        self._document(case_id, "구비서류 일체", attachment, False, received_at, handler)
+        # Application forms and attachments carry the applicant's data: they are registered, never public. The
+        # handler registers them at the counter, or an online application's in the first working hour after it.
+        filed = min(add_working_hours(received_at, 0, self.holidays), self.as_of)
+        self._document(case_id, f"{spec.name} 신청서", DocumentKind.APPLICATION, False, filed, handler)
+        attachment = DocumentKind.DRAWING if spec.family in ("BLD", "HSG", "URB") else DocumentKind.OTHER
+        self._document(case_id, "구비서류 일체", attachment, False, filed, handler)
         for step in steps:
             if step.signed_at is not None and step.role == StepRole.REVIEW.value:
                 self._document(
@@ -921,20 +1124,22 @@ class _Generator:
                 self._document(
                     case_id, "현장조사서", DocumentKind.INSPECTION_REPORT, True, step.signed_at, step.officer_id
                 )
-            elif step.status == StepStatus.RETURNED.value and step.started_at is not None:
-                self._document(
-                    case_id,
-                    "보완요구 통지서",
-                    DocumentKind.NOTICE,
-                    True,
-                    max(step.started_at, self.as_of - timedelta(days=1)),
-                    step.officer_id,
-                )
+        officers = {step.sequence: step.officer_id for step in steps}
+        for entry in returns:
+            self._document(
+                case_id, "보완요구 통지서", DocumentKind.NOTICE, True, entry.returned_at, officers[entry.sequence]
+            )
         if closed_at is not None and status is not CaseStatus.WITHDRAWN:
             self._document(case_id, f"{spec.name} 처리결과 통지서", DocumentKind.DECISION, True, closed_at, handler)
 
     def _actions(
-        self, case_id: int, spec: TaskSpec, steps: list[StepRow], closed_at: datetime | None, status: CaseStatus
+        self,
+        case_id: int,
+        spec: TaskSpec,
+        steps: list[StepRow],
+        paused_at: datetime | None,
+        closed_at: datetime | None,
+        status: CaseStatus,
     ) -> None:
         def add(description: str, when: datetime, action: ActionStatus, done: datetime | None = None) -> None:
             self.data.add(
@@ -957,8 +1162,9 @@ class _Generator:
             step for step in steps if step.status in (StepStatus.IN_PROGRESS.value, StepStatus.RETURNED.value)
         )
         assert current.due_at is not None, "an open step has a due time"
-        if status is CaseStatus.AWAITING_SUPPLEMENT:
-            add("보완서류 제출 기한", self.as_of + timedelta(days=self.rng.randint(3, 14)), ActionStatus.SCHEDULED)
+        if paused_at is not None:
+            deadline = paused_at + timedelta(days=SUPPLEMENT_DAYS)
+            add("보완서류 제출 기한", max(deadline, self.as_of + timedelta(days=1)), ActionStatus.SCHEDULED)
         elif current.role == StepRole.SITE_INSPECTION.value:
             add("현장조사 실시", current.due_at, ActionStatus.SCHEDULED)
         elif spec.category is TaskCategory.ENFORCEMENT and current.role == StepRole.CONSULTATION.value:
@@ -969,20 +1175,24 @@ class _Generator:
 class _CaseHistory:
     """Collects one case's events with recording times that never run backwards within the case."""
 
-    def __init__(self, generator: "_Generator", case: CaseRow) -> None:
+    def __init__(self, generator: "_Generator", case: CaseRow, clock: _Clock) -> None:
         self.generator, self.case = generator, case
         self.last_recorded = case.received_at
+        # Due times as the events so far left them: planned at receipt until a resumption moves them.
+        self.case_due, self.step_dues = clock.planned_case, dict(clock.planned)
         # The case's status as its events leave it: an event that does not change it (a document, an action)
         # records the status the case has then, as the live workflow's do.
         self.status = CaseStatus.RECEIVED
 
     def add(self, change: "Change") -> None:
         generator, case, step = self.generator, self.case, change.step
-        recorded = change.occurred + generator.entry_lag() if change.lag else change.occurred
+        recorded = generator.entered(change.occurred) if change.lag else change.occurred
         recorded = min(max(recorded, self.last_recorded), generator.as_of)
         self.last_recorded = recorded
         if change.details.changes_case_status:
             self.status = change.status
+        self.step_dues.update(change.dues)
+        self.case_due = change.case_due or self.case_due
         shown_step = None
         if step is not None:
             shown_step = payloads.StepShown(
@@ -990,12 +1200,12 @@ class _CaseHistory:
                 name=step.name,
                 status=change.step_status or StepStatus(step.status),
                 officer_id=step.officer_id,
-                due_at=step.due_at,
+                due_at=self.step_dues[step.sequence],
             )
         content = payloads.payload(
             change.details,
             actor=generator.officers_shown[change.actor] if change.actor else None,
-            case=payloads.CaseShown(receipt_no=case.receipt_no, status=self.status, due_at=case.due_at),
+            case=payloads.CaseShown(receipt_no=case.receipt_no, status=self.status, due_at=self.case_due),
             step=shown_step,
         )
         generator.history.append(
@@ -1010,26 +1220,3 @@ class _CaseHistory:
                 content,
             )
         )
-
-
-FILLER_BUREAUS: tuple[tuple[str, str, str], ...] = tuple(
-    (f"F{i}", name, word)
-    for i, (name, word) in enumerate(
-        [
-            ("기획조정실", "기획"),
-            ("행정국", "행정"),
-            ("재무국", "재무"),
-            ("경제정책실", "경제"),
-            ("복지실", "복지"),
-            ("여성가족정책실", "가족"),
-            ("평생교육국", "교육"),
-            ("시민소통기획관", "소통"),
-            ("감사위원회", "감사"),
-            ("일자리정책관", "일자리"),
-            ("관광체육국", "체육"),
-            ("디지털도시국", "정보"),
-            ("균형발전본부", "균형발전"),
-        ]
-    )
-)
-STANDALONE_UNITS = ("대변인", "비상기획관", "시민감사옴부즈만위원회", "서울시인권담당관")

@@ -6,6 +6,8 @@ forms, so a test can search every public response for applicants' data without f
 
 import random
 
+from seed.seoul import District
+
 SURNAMES = (
     ("김", 21),
     ("이", 15),
@@ -118,55 +120,6 @@ TITLES = ("주무관", "주무관", "주무관", "행정주사", "시설주사",
 EMAIL_DOMAINS = ("naver.com", "gmail.com", "daum.net", "kakao.com", "hanmail.net")
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 
-DISTRICTS = {
-    "종로구": ("청운효자동", "사직동", "삼청동", "혜화동"),
-    "중구": ("소공동", "명동", "필동", "신당동"),
-    "용산구": ("후암동", "이태원동", "한남동", "보광동"),
-    "성동구": ("왕십리동", "성수동", "행당동", "금호동"),
-    "광진구": ("화양동", "군자동", "구의동", "자양동"),
-    "동대문구": ("회기동", "휘경동", "이문동", "장안동"),
-    "중랑구": ("면목동", "상봉동", "망우동", "신내동"),
-    "성북구": ("돈암동", "안암동", "정릉동", "길음동"),
-    "강북구": ("미아동", "번동", "수유동", "우이동"),
-    "도봉구": ("쌍문동", "방학동", "창동", "도봉동"),
-    "노원구": ("월계동", "공릉동", "하계동", "상계동"),
-    "은평구": ("녹번동", "불광동", "응암동", "진관동"),
-    "서대문구": ("충현동", "신촌동", "연희동", "홍제동"),
-    "마포구": ("공덕동", "아현동", "서교동", "망원동"),
-    "양천구": ("목동", "신월동", "신정동"),
-    "강서구": ("염창동", "등촌동", "화곡동", "가양동"),
-    "구로구": ("신도림동", "구로동", "가리봉동", "개봉동"),
-    "금천구": ("가산동", "독산동", "시흥동"),
-    "영등포구": ("영등포동", "여의도동", "당산동", "문래동"),
-    "동작구": ("노량진동", "상도동", "흑석동", "사당동"),
-    "관악구": ("봉천동", "신림동", "남현동"),
-    "서초구": ("서초동", "잠원동", "반포동", "방배동"),
-    "강남구": ("신사동", "논현동", "압구정동", "역삼동"),
-    "송파구": ("풍납동", "잠실동", "가락동", "문정동"),
-    "강동구": ("강일동", "상일동", "명일동", "천호동"),
-}
-ROADS = (
-    "세종대로",
-    "을지로",
-    "한강대로",
-    "도봉로",
-    "동일로",
-    "왕산로",
-    "양화로",
-    "강남대로",
-    "테헤란로",
-    "올림픽로",
-    "남부순환로",
-    "시흥대로",
-    "천호대로",
-    "통일로",
-    "망우로",
-    "봉은사로",
-    "도산대로",
-    "신촌로",
-    "여의대로",
-    "영동대로",
-)
 SHOP_WORDS = (
     "한솥",
     "푸른솔",
@@ -212,11 +165,10 @@ def applicant_email(rng: random.Random, serial: int) -> str:
     return f"{''.join(rng.choices(LATIN, k=rng.randint(4, 8)))}{serial}@{rng.choice(EMAIL_DOMAINS)}"
 
 
-def place(rng: random.Random) -> tuple[str, str]:
-    """(district and neighbourhood, street address) somewhere in Seoul."""
-    district = rng.choice(list(DISTRICTS))
-    dong = rng.choice(DISTRICTS[district])
-    return f"{district} {dong}", f"서울특별시 {district} {rng.choice(ROADS)} {rng.randint(1, 400)}"
+def place(rng: random.Random, district: District) -> tuple[str, str]:
+    """(district and neighbourhood, street address on one of the district's roads)."""
+    dong = rng.choice(district.neighbourhoods)
+    return f"{district.name} {dong}", f"서울특별시 {district.name} {rng.choice(district.roads)} {rng.randint(1, 400)}"
 
 
 def shop_name(rng: random.Random, kind: str) -> str:

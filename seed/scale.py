@@ -1,15 +1,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from seed.seoul import DISTRICT_NAMES
+
 
 @dataclass(frozen=True)
 class Scale:
-    """How much demo data to make. Departments: city + bureaus + divisions + teams + standalone units."""
+    """How much demo data to make: City Hall's units and those of the districts named (seed.seoul)."""
 
     name: str
-    filler_bureaus: int
-    teams_per_division: tuple[int, ...]
-    standalone_units: int
+    districts: tuple[str, ...]
     officers: int
     cases: int
     # Standing inspection teams of two inspectors (Seoul ran 25).
@@ -27,21 +27,18 @@ SCALES = {
     # `make run`: loads in a few seconds.
     "demo": Scale(
         "demo",
-        filler_bureaus=0,
-        teams_per_division=(2, 2),
-        standalone_units=0,
+        # Old town, the west and the south-east, each with its own fire station and education office.
+        districts=("종로구", "마포구", "강남구"),
         officers=300,
         cases=2_000,
         inspection_teams=2,
         span_days=540,
         as_of=datetime.fromisoformat("2026-12-01T10:00:00+09:00"),
     ),
-    # The original system's first-year size: 54 task types, 485 departments, 5,000 officers, 27,000 cases.
+    # The original system's first-year size: 54 task types, 5,000 officers, 27,000 cases, all 25 districts.
     "seoul": Scale(
         "seoul",
-        filler_bureaus=13,
-        teams_per_division=(4, 4, 4, 3),
-        standalone_units=4,
+        districts=DISTRICT_NAMES,
         officers=5_000,
         cases=27_000,
         inspection_teams=25,

@@ -179,7 +179,7 @@ async def test_every_shell_line_runs_as_written(served: Served) -> None:
         (ROOT / "reference.yaml").unlink(missing_ok=True)
     assert result.returncode == 0, result.stdout + result.stderr
     # What each command is documented to do, seen in what it printed.
-    assert re.search(r"^3\t현장조사\t\w+\tU3RlcDo4Nzcx\tS000214\t", result.stdout, re.M), "officer find"
+    assert re.search(r"^2\t서류검토\t\w+\tU3RlcDo5MTcz\tS000240\t", result.stdout, re.M), "officer find"
     assert "7. 국장 결재: signed by" in result.stderr, "walk"
     assert "closed: 허가" in result.stderr, "walk"
     assert len(re.findall(r"^ok: ", result.stdout, re.M)) == 6, "the verifier's six checks"

@@ -5,7 +5,7 @@
 const CASE = `query Case($receiptNo: String!) {
   case(receiptNo: $receiptNo) {
     receiptNo title location status receivedAt dueAt closedAt result isOverdue
-    clock { state allowedDays usedDays leftDays pausedSince }
+    clock { state allowedDays setByLaw usedDays leftDays pausedSince }
     prediction { expectedAt earliestAt latestAt samples } predictionOutlook
     delays { kind dueAt lagHours lateEntries { sequence } explanation step { name } }
     taskType { name legalReferences { law article title url } }
@@ -124,7 +124,9 @@ function overrun(dueAt, closedAt) {
 // Working days, as the Civil Petitions Act counts them (the server does the counting).
 function clockText(k, late) {
   const left = k.leftDays >= 0 ? `${days(k.leftDays)} 남음` : `기한 ${late || days(-k.leftDays)} 초과`;
-  const used = `법정 처리기간 ${k.allowedDays}일 중 ${days(k.usedDays)} 경과`;
+  // Enforcement has no period in law: the city's own limit is not called the law's.
+  const period = k.setByLaw ? "법정 처리기간" : "처리 목표기간(법정 기간 없음)";
+  const used = `${period} ${k.allowedDays}일 중 ${days(k.usedDays)} 경과`;
   if (k.state === "PAUSED") return `보완 대기로 멈춤 (${when(k.pausedSince)}부터) — ${used}, ${left}`;
   if (k.state === "STOPPED") return `처리 종결 — ${used}` + (k.leftDays < 0 ? `, ${left}` : "");
   return `${used}, ${left}`;

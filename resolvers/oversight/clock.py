@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from models import Case, CaseStatus
+from models import Case, CaseStatus, TaskType
 from resolvers.statutory_clock import HOURS_A_DAY, working_hours_between
 
 
@@ -24,12 +24,14 @@ class ClockState(Enum):
 class Clock:
     state: ClockState
     allowed_days: int
+    set_by_law: bool
     used_days: float
     left_days: float
     paused_since: datetime | None
 
 
-def clock_of(case: Case, statutory_days: int, holidays: Collection[date], now: datetime) -> Clock:
+def clock_of(case: Case, task_type: TaskType, holidays: Collection[date], now: datetime) -> Clock:
+    allowed = task_type.statutory_days
     if case.closed_at is not None:
         state, reference = ClockState.STOPPED, case.closed_at
     elif case.status is CaseStatus.AWAITING_SUPPLEMENT and case.clock_paused_at is not None:
@@ -42,8 +44,9 @@ def clock_of(case: Case, statutory_days: int, holidays: Collection[date], now: d
         left = -working_hours_between(case.due_at, reference, holidays) / HOURS_A_DAY
     return Clock(
         state=state,
-        allowed_days=statutory_days,
-        used_days=round(max(statutory_days - left, 0.0), 1),
+        allowed_days=allowed,
+        set_by_law=task_type.period_in_law,
+        used_days=round(max(allowed - left, 0.0), 1),
         left_days=round(left, 1),
         paused_since=case.clock_paused_at if state is ClockState.PAUSED else None,
     )

@@ -16,8 +16,8 @@ from resolvers import events
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 
-# 1,000, 5,000, 10,000, 50,000 … 50,000,000.
-THRESHOLDS = tuple(base * 10**power for power in range(3, 8) for base in (1, 5))
+# 1,000, 3,000, 5,000, 10,000 … 100,000, 300,000, 500,000 (the visitors the original awarded) … 50,000,000.
+THRESHOLDS = tuple(base * 10**power for power in range(3, 8) for base in (1, 3, 5))
 # Any constant unique to this job: replicas running the check at once take turns on it.
 MILESTONE_LOCK = 0x6F70656E
 
@@ -78,8 +78,25 @@ async def counters(context: Context) -> Counters:
         return await _counted(session)
 
 
+# When the n-th case or document was registered: those figures are dated when they were reached. Views are
+# counted without a time, so a view milestone is dated when the oversight round notices it.
+REGISTERED_AT = {
+    Metric.REGISTERED_CASES: (Case.received_at, Case.id),
+    Metric.REGISTERED_DOCUMENTS: (Document.registered_at, Document.id),
+}
+
+
+async def _reached_at(session: AsyncSession, metric: Metric, threshold: int, now: datetime) -> datetime:
+    if metric not in REGISTERED_AT:
+        return now
+    moment, tie = REGISTERED_AT[metric]
+    nth = await session.scalar(select(moment).order_by(moment, tie).offset(threshold - 1).limit(1))
+    return now if nth is None else min(nth, now)
+
+
 async def check_milestones(sessions: Sessions) -> int:
-    """Announce every threshold a figure has passed and that was not announced yet; returns how many."""
+    """Announce every threshold a figure has passed and that was not announced yet, dated when it was reached
+    where the data says (registrations) and when noticed otherwise (views); returns how many."""
     async with sessions() as session, session.begin():
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MILESTONE_LOCK})
         figures = (await _counted(session)).by_metric()
@@ -93,6 +110,7 @@ async def check_milestones(sessions: Sessions) -> int:
             for threshold in THRESHOLDS:
                 if threshold > value or (metric, threshold) in reached:
                     continue
+                reached_at = await _reached_at(session, metric, threshold, now)
                 event = await events.append(
                     session,
                     payloads.MilestoneReached(
@@ -100,11 +118,15 @@ async def check_milestones(sessions: Sessions) -> int:
                     ),
                     case=None,
                     actor=None,
-                    occurred_at=now,
+                    occurred_at=reached_at,
                 )
                 session.add(
                     Milestone(
-                        metric=metric.value, threshold=threshold, value=value, reached_at=now, event_seq=event.seq
+                        metric=metric.value,
+                        threshold=threshold,
+                        value=value,
+                        reached_at=reached_at,
+                        event_seq=event.seq,
                     )
                 )
                 announced += 1

@@ -18,6 +18,7 @@ from models import (
     Case,
     CaseStatus,
     Department,
+    DepartmentLevel,
     Officer,
     OfficerRole,
     Step,
@@ -266,11 +267,37 @@ async def register(
     )
 
 
+async def _receiving_department(session: AsyncSession, task_type: TaskType, location: str) -> Department | None:
+    """The task type's receiving unit, or where that unit lies in a district office, the same unit of the district
+    the address names: district offices are organised alike, so it is the unit reached by the same names."""
+    department = await session.get(Department, task_type.department_id) if task_type.department_id else None
+    if department is None:
+        return None
+    above = [int(part) for part in department.path.strip("/").split("/")]
+    chain = {row.id: row for row in await session.scalars(select(Department).where(Department.id.in_(above)))}
+    offices = [index for index, unit in enumerate(above) if chain[unit].level is DepartmentLevel.DISTRICT]
+    if not offices:
+        return department
+    words = set(location.split())
+    districts = await session.scalars(select(Department).where(Department.level == DepartmentLevel.DISTRICT))
+    named = next((office for office in districts if office.name.removesuffix("청") in words), None)
+    if named is None:
+        return department
+    for unit in above[offices[0] + 1 :]:
+        named = await session.scalar(
+            select(Department).where(Department.parent_id == named.id, Department.name == chain[unit].name)
+        )
+        if named is None:
+            return department
+    return named
+
+
 async def submit(session: AsyncSession, application: Application, now: datetime) -> Registered:
-    """The applicant applies online; the case goes to the task type's receiving department."""
+    """The applicant applies online; the case goes to the task type's receiving unit, of the district the address
+    names where district offices handle the task."""
     checked = _validated(application)
     task_type = await _task_type(session, checked.task_type_code)
-    department = await session.get(Department, task_type.department_id) if task_type.department_id else None
+    department = await _receiving_department(session, task_type, checked.location)
     if department is None:
         raise WorkflowError(
             WorkflowCode.INVALID_VALUE, "this task type does not take online applications", "taskTypeCode"

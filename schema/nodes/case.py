@@ -81,7 +81,7 @@ class Case(relay.Node):
         task_type = await info.context.loaders.task_type_by_id.load(self.task_type_id)
         assert task_type is not None, "foreign key guarantees the task type"
         holidays = await info.context.loaders.holidays.load(ALL_HOLIDAYS)
-        return StatutoryClock.of(clock_of(self._row, task_type.statutory_days, holidays, datetime.now(UTC)))
+        return StatutoryClock.of(clock_of(self._row, task_type, holidays, datetime.now(UTC)))
 
     @strawberry.field(
         description="Predicted completion; null unless `predictionOutlook` is PREDICTED (it says why not)."

@@ -32,7 +32,14 @@ class TaskType(relay.Node):
     category: TaskCategory = strawberry.field(description="Kind of administrative work.")
     description: str = strawberry.field(description="What the task is and how it is handled (업무소개).")
     disclosure_reason: str = strawberry.field(description="Why the city discloses this task's cases.")
-    statutory_days: int = strawberry.field(description="Processing period set by law (법정처리기간), in days.")
+    statutory_days: int = strawberry.field(
+        description="Processing period set by law (법정처리기간), in days; where `periodInLaw` is false, the limit "
+        "the city sets itself."
+    )
+    period_in_law: bool = strawberry.field(
+        description="False where no law sets a processing period: enforcement the city starts itself (위반 조치, "
+        "처분) is not a civil petition, so 민원처리법's periods do not apply and `statutoryDays` is the city's limit."
+    )
     standard_days: int = strawberry.field(description="The city's own target period, in days; never above the law's.")
     fee: str | None = strawberry.field(
         description="What an applicant pays (수수료), as the law or ordinance that sets it says; null where the "

@@ -8,7 +8,7 @@ sequence, ledger leaf), only with the recording time chosen, because input delay
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import payloads
@@ -100,24 +100,28 @@ async def _reference(session: AsyncSession, history: History) -> None:
     task_types = (await session.scalars(select(TaskType).order_by(TaskType.id).limit(2))).all()
     for label, row in zip(("A", "B"), task_types, strict=True):
         history.task_types[label], history.task_codes[label] = row.id, row.code
-    # Two teams of different divisions, so a department filter can tell them apart.
-    teams = (await session.scalars(select(Department).where(Department.level == "team").order_by(Department.id))).all()
-    history.departments["D1"], history.departments["D2"] = teams[0].id, teams[-1].id
+    # Two teams of different divisions, so a department filter can tell them apart: the best-staffed team (two of
+    # its officers work the history) and the best-staffed one of another division.
+    staff = func.count(Officer.id).filter(Officer.role == OfficerRole.OFFICER)
+    teams = (
+        await session.execute(
+            select(Department.id, Department.parent_id)
+            .join(Officer, Officer.department_id == Department.id)
+            .where(Department.level == "team")
+            .group_by(Department.id)
+            .order_by(staff.desc(), Department.id)
+        )
+    ).all()
+    first, second = teams[0], next(team for team in teams if team.parent_id != teams[0].parent_id)
+    history.departments["D1"], history.departments["D2"] = first.id, second.id
     officers = (
         await session.scalars(
-            select(Officer).where(Officer.role == OfficerRole.OFFICER, Officer.department_id == teams[0].id)
+            select(Officer.id)
+            .where(Officer.role == OfficerRole.OFFICER, Officer.department_id.in_([first.id, second.id]))
+            .order_by(Officer.department_id != first.id, Officer.id)
         )
     ).all()
-    others = (
-        await session.scalars(
-            select(Officer).where(Officer.role == OfficerRole.OFFICER, Officer.department_id == teams[-1].id)
-        )
-    ).all()
-    history.officers["O1"], history.officers["O2"], history.officers["O3"] = (
-        officers[0].id,
-        officers[1].id,
-        others[0].id,
-    )
+    history.officers["O1"], history.officers["O2"], history.officers["O3"] = officers[0], officers[1], officers[-1]
 
 
 async def write(sessions: Sessions) -> History:

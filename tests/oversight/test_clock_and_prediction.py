@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from models import Case, CaseStatus, Step, StepDurationNorm, StepRole, StepStatus
+from models import Case, CaseStatus, Step, StepDurationNorm, StepRole, StepStatus, TaskType
 from resolvers.dataloaders import Sessions
 from resolvers.oversight.clock import ClockState, clock_of
 from resolvers.oversight.prediction import QUANTILES, PredictionOutlook, predict, refresh_norms
@@ -16,6 +16,7 @@ from tests.oversight.history import History, seoul
 
 # 2025-03-03 (Mon) was a substitute holiday for 삼일절; the week after has five working days.
 HOLIDAYS = frozenset({seoul(3, 3).date()})
+PERMIT = TaskType(statutory_days=10, period_in_law=True)
 
 
 def _case(received: datetime, days: int, **changes: object) -> Case:
@@ -36,25 +37,33 @@ def test_a_running_clock_counts_working_days_only() -> None:
     case = _case(seoul(3, 4), 10)
     assert case.due_at == seoul(3, 17, 18)
     # Friday 7 March at 18:00: four working days used (4th to 7th), six left.
-    clock = clock_of(case, 10, HOLIDAYS, seoul(3, 7, 18))
+    clock = clock_of(case, PERMIT, HOLIDAYS, seoul(3, 7, 18))
     assert (clock.state, clock.used_days, clock.left_days) == (ClockState.RUNNING, 4.0, 6.0)
     # The weekend does not move it.
-    assert clock_of(case, 10, HOLIDAYS, seoul(3, 9, 23)).left_days == 6.0
+    assert clock_of(case, PERMIT, HOLIDAYS, seoul(3, 9, 23)).left_days == 6.0
 
 
 def test_a_paused_clock_stands_still_and_a_late_one_goes_negative() -> None:
     paused = _case(seoul(3, 4), 10, status=CaseStatus.AWAITING_SUPPLEMENT, clock_paused_at=seoul(3, 5, 18))
-    clock = clock_of(paused, 10, HOLIDAYS, seoul(3, 20))
+    clock = clock_of(paused, PERMIT, HOLIDAYS, seoul(3, 20))
     assert (clock.state, clock.used_days, clock.left_days) == (ClockState.PAUSED, 2.0, 8.0)
     assert clock.paused_since == seoul(3, 5, 18)
     # Still open on Wednesday 19 March at 18:00: two working days past the deadline.
-    late = clock_of(_case(seoul(3, 4), 10), 10, HOLIDAYS, seoul(3, 19, 18))
+    late = clock_of(_case(seoul(3, 4), 10), PERMIT, HOLIDAYS, seoul(3, 19, 18))
     assert (late.used_days, late.left_days) == (12.0, -2.0)
+
+
+def test_an_enforcement_clock_counts_against_the_citys_limit_not_the_laws() -> None:
+    # Enforcement the city starts itself has no period in law: the clock says so, and counts the same way.
+    enforcement = TaskType(statutory_days=10, period_in_law=False)
+    clock = clock_of(_case(seoul(3, 4), 10), enforcement, HOLIDAYS, seoul(3, 7, 18))
+    assert (clock.set_by_law, clock.allowed_days, clock.left_days) == (False, 10, 6.0)
+    assert clock_of(_case(seoul(3, 4), 10), PERMIT, HOLIDAYS, seoul(3, 7, 18)).set_by_law
 
 
 def test_a_closed_clock_is_stopped_at_closure() -> None:
     closed = _case(seoul(3, 4), 10, status=CaseStatus.COMPLETED, closed_at=seoul(3, 6, 18))
-    clock = clock_of(closed, 10, HOLIDAYS, seoul(4, 30))
+    clock = clock_of(closed, PERMIT, HOLIDAYS, seoul(4, 30))
     assert (clock.state, clock.used_days, clock.left_days) == (ClockState.STOPPED, 3.0, 7.0)
 
 

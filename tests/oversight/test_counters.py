@@ -1,5 +1,7 @@
 """View counters (nothing about the viewer kept) and the milestones announced when figures pass round numbers."""
 
+from datetime import datetime
+
 import httpx
 from sqlalchemy import select
 
@@ -56,7 +58,7 @@ async def test_views_are_rate_limited_per_address(writer: httpx.AsyncClient, off
     assert await officers.fetchval('SELECT view_count FROM "case" WHERE receipt_no = $1', receipt_no) == 30
 
 
-COUNTERS = "{ counters { registeredCases milestones { metric threshold eventSequence } } }"
+COUNTERS = "{ counters { registeredCases milestones { metric threshold eventSequence reachedAt } } }"
 
 
 async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers: Officers) -> None:
@@ -86,3 +88,21 @@ async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers
     assert {(row["metric"], row["threshold"]) for row in counters["milestones"]} == passed
     assert sorted(row["eventSequence"] for row in counters["milestones"]) == sorted(event.seq for event in events)
     assert {event.payload["milestone"]["metric"].upper() for event in events} == {metric for metric, _ in passed}
+    # Registrations are dated when the round number was made: the 1,000th case's receipt, the n-th document's.
+    nth = {
+        "REGISTERED_CASES": 'SELECT received_at FROM "case" ORDER BY received_at, id OFFSET $1 - 1 LIMIT 1',
+        "REGISTERED_DOCUMENTS": "SELECT registered_at FROM document ORDER BY registered_at, id OFFSET $1 - 1 LIMIT 1",
+    }
+    for row in counters["milestones"]:
+        if row["metric"] in nth:
+            made = await officers.fetchval(nth[row["metric"]], row["threshold"])
+            assert datetime.fromisoformat(row["reachedAt"]) == made, row
+    by_seq = {event.seq: event for event in events}
+    assert all(
+        by_seq[row["eventSequence"]].occurred_at == datetime.fromisoformat(row["reachedAt"])
+        for row in counters["milestones"]
+    )
+
+
+def test_the_round_numbers_include_the_visitors_the_original_awarded() -> None:
+    assert {100_000, 300_000, 500_000} <= set(THRESHOLDS)

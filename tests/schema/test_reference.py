@@ -1,5 +1,7 @@
 """The task list, the organisation tree, officers and the laws behind the work."""
 
+from typing import Any
+
 from resolvers.context import Context
 from seed.catalog import TASKS
 from seed.generator import ROW_TYPES, Dataset
@@ -18,8 +20,10 @@ query TaskType($code: String!) {
   }
 }
 """
+# Deep enough for a district office's teams: city > district > bureau > division > team.
 DEPARTMENTS = """
-{ departments { name level children { name level children { name children { name level officers { title } } } } } }
+{ departments { id name level children { id name level children { id name level children { id name level
+  children { id name level } } } } } }
 """
 OFFICERS = """
 query Officers($first: Int, $after: String, $departmentId: ID) {
@@ -68,13 +72,24 @@ async def test_departments_form_a_tree(context: Context, demo: Dataset) -> None:
 
     (city,) = data["departments"]
     assert city["level"] == "CITY"
-    assert {bureau["level"] for bureau in city["children"]} == {"BUREAU"}
-    teams = [team for bureau in city["children"] for division in bureau["children"] for team in division["children"]]
+    assert {unit["level"] for unit in city["children"]} == {"BUREAU", "DISTRICT", "AGENCY"}
+    # City Hall's bureaus hold divisions of teams; a district office and an agency hold one more level first.
+    teams = [
+        team
+        for top in city["children"]
+        for unit in ([top] if top["level"] == "BUREAU" else top["children"])
+        for division in unit["children"]
+        for team in division["children"]
+    ]
     assert {team["level"] for team in teams} == {"TEAM"}
-    assert all(any(officer["title"] == "팀장" for officer in team["officers"]) for team in teams)
-    assert 1 + len(city["children"]) + len(teams) + sum(len(b["children"]) for b in city["children"]) == len(
-        demo.rows["department"]
-    )
+    leads = {row.department_id for row in demo.rows["officer"] if row.title == "팀장"}  # type: ignore[attr-defined]
+    assert all(global_id("Department", unit) in {team["id"] for team in teams} for unit in leads)
+    assert len(leads) == len(teams)
+
+    def count(unit: dict[str, Any]) -> int:
+        return 1 + sum(count(child) for child in unit.get("children", []))
+
+    assert count(city) == len(demo.rows["department"])
 
 
 async def test_officers_page_through_everyone(context: Context, demo: Dataset) -> None:

@@ -40,6 +40,35 @@ async def test_anyone_can_apply_and_follow_their_case(desk: Desk) -> None:
     assert first == {"type": "APPLICATION_SUBMITTED", "actor": None}
 
 
+ROUTED = """
+query($r: String!) {
+  case(receiptNo: $r) { department { name parent { name parent { name parent { name } } } } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("location", "office"),
+    [
+        ("서울특별시 마포구 양화로 10", "마포구청"),
+        ("서울특별시 강남구 테헤란로 7", "강남구청"),
+        # No district the data knows: the task type's own receiving unit (the demo's first district).
+        ("경기도 성남시 분당구 판교로 1", "종로구청"),
+    ],
+)
+async def test_an_online_application_goes_to_the_unit_of_the_district_its_address_names(
+    desk: Desk, location: str, office: str
+) -> None:
+    body = await call(desk.client, SUBMIT, input=_application(location=location))
+    receipt = body["data"]["submitApplication"]["case"]["receiptNo"]
+    unit = (await call(desk.client, ROUTED, r=receipt))["data"]["case"]["department"]
+
+    # 일반음식점 신고 is the district's: 보건소 > 위생과 > 식품위생팀 (식품위생법 시행령 제25조).
+    names = [unit["name"], unit["parent"]["name"], unit["parent"]["parent"]["name"]]
+    assert names == ["식품위생팀", "위생과", "보건소"]
+    assert unit["parent"]["parent"]["parent"]["name"] == office
+
+
 async def test_a_retried_submission_files_once_and_reissues_the_code(desk: Desk) -> None:
     before = await desk.event_count()
     first = (await call(desk.client, SUBMIT, input=_application(), key="apply-1"))["data"]["submitApplication"]
