@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -26,6 +26,8 @@ class Case(Base):
     result: Mapped[str | None] = mapped_column(Text)
     # Set while the case waits for the applicant's supplements: the statutory clock does not run.
     clock_paused_at: Mapped[datetime | None]
+    # Working hours from receipt to closure, pauses excluded: stored at closure (resolvers.durations).
+    working_hours: Mapped[float | None] = mapped_column(Float)
     # Public page views; nothing about the viewer is kept.
     view_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     search_grams: Mapped[list[str] | None] = search_grams_column("receipt_no", "title", "location")
@@ -39,4 +41,8 @@ class Case(Base):
         Index("ix_case_status_received_at", "status", "received_at"),
         search_grams_index("case"),
         Index("ix_case_closed_at", "closed_at"),
+        # What the oversight round still has to fill (rows closed before working hours were stored).
+        Index(
+            "ix_case_working_hours_unfilled", "id", postgresql_where="working_hours IS NULL AND closed_at IS NOT NULL"
+        ),
     )

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -22,6 +22,8 @@ class Step(Base):
     started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
+    # Working hours from start to signature, pauses excluded: stored at signing (resolvers.durations).
+    working_hours: Mapped[float | None] = mapped_column(Float)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     comment: Mapped[str | None] = mapped_column(Text)
     legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_reference.id"), index=True)
@@ -30,4 +32,7 @@ class Step(Base):
         UniqueConstraint("case_id", "sequence"),
         Index("ix_step_officer_id_id", "officer_id", "id"),
         Index("ix_step_status_due_at", "status", "due_at"),
+        Index(
+            "ix_step_working_hours_unfilled", "id", postgresql_where="working_hours IS NULL AND signed_at IS NOT NULL"
+        ),
     )

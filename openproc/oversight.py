@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from resolvers import durations
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import counters, delays, inspections, prediction, ranking
 from resolvers.workflow.checks import Policy
@@ -37,6 +38,7 @@ async def run_round(sessions: Sessions, policy: Policy, min_samples: int) -> Rou
         await ranking.refresh(session, policy.input_delay_hours)
     async with sessions() as session, session.begin():
         await inspections.schedule(session, datetime.now(UTC), policy)
+    await durations.fill(sessions)
     return Round(found, await counters.check_milestones(sessions))
 
 

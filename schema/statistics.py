@@ -62,6 +62,11 @@ class PeriodFigures:
     p90_processing_days: float | None = strawberry.field(
         description="90th percentile of the same: nine decisions in ten took at most this long."
     )
+    median_working_days: float | None = strawberry.field(
+        description="Median working days from receipt to decision, as the statutory clock counts them (days of "
+        "eight working hours, weekends and public holidays excluded, pauses for supplements excluded)."
+    )
+    p90_working_days: float | None = strawberry.field(description="90th percentile of the same, in working days.")
     returns: int = strawberry.field(description="Returns for supplements (보완요구) made in the period.")
 
     @classmethod
@@ -75,6 +80,8 @@ class PeriodFigures:
             on_time_rate=value.on_time_rate,
             median_processing_days=value.median_days,
             p90_processing_days=value.p90_days,
+            median_working_days=value.median_working_days,
+            p90_working_days=value.p90_working_days,
             returns=value.returns,
         )
 
@@ -83,8 +90,13 @@ class PeriodFigures:
 class StepDurationFigures:
     role: StepRole = strawberry.field(description="The kind of step.")
     signed: int = strawberry.field(description="Steps of this kind signed in the window.")
-    median_hours: float = strawberry.field(description="Median hours from start to signature.")
-    p90_hours: float = strawberry.field(description="90th percentile hours from start to signature.")
+    median_hours: float = strawberry.field(description="Median calendar hours from start to signature.")
+    p90_hours: float = strawberry.field(description="90th percentile calendar hours from start to signature.")
+    median_working_hours: float | None = strawberry.field(
+        description="Median working hours from start to signature (the statutory clock's calendar, pauses for "
+        "supplements excluded); null while the oversight round has not yet counted older steps."
+    )
+    p90_working_hours: float | None = strawberry.field(description="90th percentile of the same, in working hours.")
 
 
 @strawberry.type(description="One group's figures: now, over the whole window, and period by period.")
@@ -115,6 +127,8 @@ class GroupStatistics:
                     signed=duration.signed,
                     median_hours=duration.median_hours,
                     p90_hours=duration.p90_hours,
+                    median_working_hours=duration.median_working_hours,
+                    p90_working_hours=duration.p90_working_hours,
                 )
                 for duration in value.step_durations
             ],

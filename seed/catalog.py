@@ -1,5 +1,6 @@
 """Reference data of the demo: real laws and articles, and the 54 task types Seoul's OPEN disclosed by its
-second year (building, housing redevelopment, food sanitation, roads, outdoor advertising, ...).
+second year (building, housing redevelopment, food sanitation, roads, outdoor advertising, ...), each with the unit
+that handles it (seed.seoul) and the provision that gives that unit's head the power: the source of its routing.
 
 Excerpts are short summaries, not the legal text; the link leads to the article itself.
 """

@@ -177,6 +177,7 @@ class StepRow(NamedTuple):
     signed_by_id: int | None
     comment: str | None
     legal_basis_id: int | None
+    working_hours: float | None
 
 
 class CaseRow(NamedTuple):
@@ -192,6 +193,7 @@ class CaseRow(NamedTuple):
     closed_at: datetime | None
     result: str | None
     clock_paused_at: datetime | None
+    working_hours: float | None
 
 
 @dataclass(frozen=True)
@@ -773,7 +775,8 @@ class _Generator:
             rejected = rng.random() < REJECTED_SHARE
             status = CaseStatus.REJECTED if rejected else CaseStatus.COMPLETED
             result = REJECTIONS[spec.category] if rejected else rng.choice(RESULTS[spec.category])
-        step_rows = [self._step_row(case_id, plan, clock.steps[plan.step.sequence]) for plan in plans]
+        step_rows = [self._step_row(case_id, plan, clock) for plan in plans]
+        paused = sum(entry.paused_hours for entry in clock.returns)
 
         case_row = CaseRow(
             id=case_id,
@@ -788,6 +791,7 @@ class _Generator:
             closed_at=closed_at,
             result=result,
             clock_paused_at=paused_at,
+            working_hours=None if closed_at is None else self._worked(received_at, closed_at, paused),
         )
         self.data.add("case", case_row)
         self.data.rows["step"].extend(step_rows)
@@ -1052,7 +1056,16 @@ class _Generator:
             sequence=step.sequence, name=step.name, role=StepRole(step.role), officer_id=step.officer_id, due_at=due
         )
 
-    def _step_row(self, case_id: int, plan: Plan, due: datetime) -> StepRow:
+    def _worked(self, start: datetime, end: datetime, paused: float) -> float:
+        """Working hours from `start` to `end` less the pauses, as resolvers.durations stores them live."""
+        return round(max(working_hours_between(start, end, self.holidays) - paused, 0.0), 2)
+
+    def _step_row(self, case_id: int, plan: Plan, clock: _Clock) -> StepRow:
+        sequence = plan.step.sequence
+        paused = sum(entry.paused_hours for entry in clock.returns if entry.sequence == sequence)
+        worked = None
+        if plan.started is not None and plan.signed is not None:
+            worked = self._worked(plan.started, plan.signed, paused)
         return StepRow(
             id=self.ids.next("step"),
             case_id=case_id,
@@ -1062,11 +1075,12 @@ class _Generator:
             officer_id=plan.officer,
             status=plan.status.value,
             started_at=plan.started,
-            due_at=due,
+            due_at=clock.steps[sequence],
             signed_at=plan.signed,
             signed_by_id=plan.signer,
             comment=plan.comment,
             legal_basis_id=plan.step.legal_reference_id,
+            working_hours=worked,
         )
 
     def _comment(self, role: StepRole) -> str | None:

@@ -1,7 +1,9 @@
 """Figures for dashboards, computed by PostgreSQL (aggregates and percentiles), never by loading rows.
 
 A case counts as received in the period of its `received_at`, and as closed, decided and on time (or not) in the
-period of its `closed_at`; processing time is calendar days from receipt to closure of decided cases.
+period of its `closed_at`; processing time is counted from receipt to closure of decided cases, in calendar days
+and in working days (the working hours stored at closure, pauses for supplements excluded: resolvers.durations);
+a step's duration likewise from start to signature, in calendar hours and in working hours.
 Grouped by officer, a case belongs to every officer holding a step of it.
 """
 
@@ -31,6 +33,7 @@ from models import Case, CaseStatus, Event, EventType, Step, StepRole, StepStatu
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.scope import Scope, scoped
+from resolvers.statutory_clock import HOURS_A_DAY
 
 T = TypeVar("T")
 MAX_GROUPS = 500
@@ -81,6 +84,8 @@ class Figures:
     on_time: int = 0
     median_days: float | None = None
     p90_days: float | None = None
+    median_working_days: float | None = None
+    p90_working_days: float | None = None
     returns: int = 0
 
     @property
@@ -94,6 +99,8 @@ class StepDuration:
     signed: int
     median_hours: float
     p90_hours: float
+    median_working_hours: float | None
+    p90_working_hours: float | None
 
 
 @dataclass
@@ -119,7 +126,7 @@ CASE_KEYS: dict[Grouping, Any] = {
 
 def _scoped_cases(grouping: Grouping, scope: Scope) -> Subquery:
     """The cases in scope with their group key `g` (one row per officer and case when grouped by officer)."""
-    columns = (Case.id, Case.received_at, Case.closed_at, Case.due_at, Case.status)
+    columns = (Case.id, Case.received_at, Case.closed_at, Case.due_at, Case.status, Case.working_hours)
     where = scoped(Case.department_id, Case.task_type_id, scope)
     if grouping is Grouping.OFFICER:
         holders = select(Step.case_id, Step.officer_id).distinct()
@@ -163,6 +170,7 @@ async def _period_figures(
 
     decided = c.status.in_(DECIDED)
     processing = _days(c.closed_at - c.received_at)
+    working = c.working_hours / HOURS_A_DAY
     closed_bucket = _bucket(c.closed_at, period).label("p")
     closed = await session.execute(
         select(
@@ -173,11 +181,13 @@ async def _period_figures(
             func.count().filter(and_(decided, c.closed_at <= c.due_at)),
             func.percentile_cont(0.5).within_group(processing).filter(decided),
             func.percentile_cont(0.9).within_group(processing).filter(decided),
+            func.percentile_cont(0.5).within_group(working).filter(decided),
+            func.percentile_cont(0.9).within_group(working).filter(decided),
         )
         .where(_within(c.closed_at, window))
         .group_by(c.g, closed_bucket)
     )
-    for g, start, count, decided_count, on_time, median, p90 in closed:
+    for g, start, count, decided_count, on_time, median, p90, working_median, working_p90 in closed:
         figures[(g, start)] = replace(
             figures.get((g, start), Figures(start)),
             closed=count,
@@ -185,6 +195,8 @@ async def _period_figures(
             on_time=on_time,
             median_days=median,
             p90_days=p90,
+            median_working_days=working_median,
+            p90_working_days=working_p90,
         )
 
     returned_bucket = _bucket(Event.occurred_at, period).label("p")
@@ -219,6 +231,8 @@ async def _step_durations(
             func.count(),
             func.percentile_cont(0.5).within_group(hours),
             func.percentile_cont(0.9).within_group(hours),
+            func.percentile_cont(0.5).within_group(Step.working_hours),
+            func.percentile_cont(0.9).within_group(Step.working_hours),
         )
         .join(Case, Case.id == Step.case_id)
         .where(*where)
@@ -226,8 +240,8 @@ async def _step_durations(
         .order_by(key, Step.role)
     )
     durations: dict[int | None, list[StepDuration]] = {}
-    for g, role, count, median, p90 in rows:
-        durations.setdefault(g, []).append(StepDuration(role, count, median, p90))
+    for g, role, count, *percentiles in rows:
+        durations.setdefault(g, []).append(StepDuration(role, count, *percentiles))
     return durations
 
 

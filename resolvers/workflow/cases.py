@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import payloads
 from models import Case, CaseStatus, Officer, Step, StepStatus
-from resolvers import events
+from resolvers import durations, events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.statutory_clock import add_working_hours, working_hours_between
 from resolvers.workflow.access import may_act_on_step, require_case_handler, require_worker, supervises
@@ -91,6 +91,7 @@ async def _finish(
     for step in line:
         if step.status not in DONE_STEP:
             step.status = StepStatus.SKIPPED
+    case.working_hours = await durations.case_hours(session, case, moment, await holidays(session))
     case.status, case.result, case.closed_at, case.clock_paused_at = status, result, moment, None
     await events.append(session, kind(result=result), case=case, actor=actor, occurred_at=moment)
     return case

@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import payloads
 from models import Case, CaseStatus, Officer, Step, StepStatus
-from resolvers import events
+from resolvers import durations, events
 from resolvers.errors import Forbidden, WorkflowCode, WorkflowError
 from resolvers.workflow.access import WORKERS, may_act_on_step, require_worker, supervises
 from resolvers.workflow.checks import Policy, occurred_at, public_text, required_public_text
-from resolvers.workflow.rows import DONE_STEP, current_step, lock_step, officer, require_open
+from resolvers.workflow.rows import DONE_STEP, current_step, holidays, lock_step, officer, require_open
 
 COMMENT_LIMIT = 1000
 REASON_LIMIT = 500
@@ -72,6 +72,7 @@ async def sign(
         raise WorkflowError(WorkflowCode.INVALID_STATE, "the step waits for the applicant's supplements", "stepId")
     note = public_text(comment, "comment", COMMENT_LIMIT, required=False)
     moment = occurred_at(when, policy, not_before=step.started_at)
+    step.working_hours = await durations.step_hours(session, step, moment, await holidays(session))
     step.status, step.signed_at, step.signed_by_id, step.comment = StepStatus.SIGNED, moment, actor.id, note
     await events.append(
         session,

@@ -5,12 +5,18 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from models import Case, CaseStatus, Event, EventType, Step, StepRole
 from openproc.settings import Settings
+from resolvers import durations
 from resolvers.context import Context
+from resolvers.dataloaders import Sessions
 from resolvers.oversight.ranking import timely_input_ranking
 from resolvers.oversight.statistics import Grouping, Period, Window, statistics
 from resolvers.scope import Scope
+from resolvers.statutory_clock import working_hours_between
+from resolvers.workflow.rows import holidays
 from tests.helpers import execute, global_id, post_expecting_errors
 from tests.oversight.history import History, seoul
 
@@ -73,6 +79,69 @@ async def test_step_durations_for_the_city(oversight_context: Context) -> None:
     # Receipt steps took 4, 2, 1 and 3 hours; reviews 72 and 432 (c4's and c7's are still open).
     assert (receipt.signed, receipt.median_hours, round(receipt.p90_hours, 6)) == (4, 2.5, 3.7)
     assert (review.signed, review.median_hours) == (2, 252.0)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """PostgreSQL's percentile_cont: linear between the two nearest ranks."""
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+
+async def test_working_days_follow_the_statutory_clock_once_the_round_fills_them(
+    oversight_context: Context, oversight_sessions: Sessions, made: History
+) -> None:
+    """The hand-made history was written without working hours, as rows from before they were stored are: the
+    round's fill counts them in SQL, and the figures equal the Python clock's count of the same rows."""
+    await durations.fill(oversight_sessions)
+    async with oversight_sessions() as session:
+        calendar = await holidays(session)
+        given_back = {
+            case_id: hours
+            for case_id, hours in await session.execute(
+                select(Event.case_id, func.sum(Event.payload["pausedWorkingHours"].as_float()))
+                .where(Event.type == EventType.CASE_RESUMED)
+                .group_by(Event.case_id)
+            )
+        }
+        decided = (
+            await session.scalars(
+                select(Case).where(
+                    Case.task_type_id == made.task_types["A"],
+                    Case.status.in_([CaseStatus.COMPLETED, CaseStatus.REJECTED]),
+                    Case.closed_at >= WINDOW.start,
+                    Case.closed_at < WINDOW.end,
+                )
+            )
+        ).all()
+        receipts = (
+            await session.scalars(select(Step).where(Step.role == StepRole.RECEIPT, Step.signed_at.is_not(None)))
+        ).all()
+    days = [
+        (working_hours_between(case.received_at, case.closed_at, calendar) - given_back.get(case.id, 0.0)) / 8
+        for case in decided
+        if case.closed_at is not None
+    ]
+    (a, _) = await statistics(oversight_context, Grouping.TASK_TYPE, Scope(), WINDOW, first=10)
+    assert len(days) == a.totals.decided == 4
+    assert a.totals.median_working_days == pytest.approx(_percentile(days, 0.5), abs=0.01)
+    assert a.totals.p90_working_days == pytest.approx(_percentile(days, 0.9), abs=0.01)
+    # Working days are fewer than calendar days: weekends and nights do not count.
+    assert a.totals.median_days is not None
+    assert a.totals.median_working_days is not None
+    assert a.totals.median_working_days < a.totals.median_days
+
+    hours = [
+        working_hours_between(step.started_at, step.signed_at, calendar)
+        for step in receipts
+        if step.started_at and step.signed_at
+    ]
+    (city,) = await statistics(oversight_context, Grouping.CITY, Scope(), WINDOW, first=1)
+    receipt = city.step_durations[0]
+    assert receipt.median_working_hours == pytest.approx(_percentile(hours, 0.5), abs=0.01)
+    assert receipt.p90_working_hours == pytest.approx(_percentile(hours, 0.9), abs=0.01)
 
 
 async def test_department_scope_takes_its_subunits(oversight_context: Context, made: History) -> None:

@@ -1,7 +1,6 @@
 """The demo data is deterministic, realistic in shape, and keeps applicants apart from everything public."""
 
 from collections import Counter, defaultdict
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -70,15 +69,3 @@ def test_applicants_share_no_name_or_contact_form_with_officers(demo_data: Datas
     assert not officer_names & applicant_names
     assert all(row[2].startswith("010-") for row in demo_data.rows["applicant"])
     assert all(row[5].endswith("@seoul.go.kr") for row in demo_data.rows["officer"])
-
-
-def test_seoul_scale_matches_the_first_year() -> None:
-    # The organisation at full size; cases at a tenth (the same mix, so the same ratios per case).
-    seoul = SCALES["seoul"]
-    data = generate(replace(seoul, cases=seoul.cases // 10), AS_OF, set(), seed=1999)
-
-    assert len(data.rows["officer"]) == 5_000
-    assert len(data.rows["task_type"]) == 54
-    # Seoul's first year: 27,000 cases and about 125,000 steps and documents.
-    assert 115_000 <= len(data.rows["step"]) * 10 <= 135_000
-    assert 115_000 <= len(data.rows["document"]) * 10 <= 135_000

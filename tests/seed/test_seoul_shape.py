@@ -60,6 +60,14 @@ def _district(location: str) -> seoul.District:
     return next(d for d in seoul.DISTRICTS if d.name in location.split())
 
 
+def test_seoul_scale_matches_the_first_year(data: Dataset) -> None:
+    assert len(data.rows["officer"]) == 5_000
+    assert len(data.rows["task_type"]) == 54
+    # Seoul's first year: 27,000 cases and about 125,000 steps and documents.
+    assert 115_000 <= len(data.rows["step"]) * 10 <= 135_000
+    assert 115_000 <= len(data.rows["document"]) * 10 <= 135_000
+
+
 def test_city_hall_and_the_25_district_offices_with_their_units(units: dict[int, dict[str, Any]]) -> None:
     offices = [row for row in units.values() if row["level"] == "district"]
     assert sorted(row["name"] for row in offices) == sorted(f"{name}청" for name in seoul.DISTRICT_NAMES)

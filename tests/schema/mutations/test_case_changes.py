@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from resolvers.statutory_clock import working_hours_between
 from tests.helpers import global_id
 from tests.schema.mutations.workflow import (
     CLOSE,
@@ -47,6 +48,15 @@ async def test_supplements_pause_the_clock_and_resuming_gives_the_time_back(desk
     moved = {row["sequence"]: datetime.fromisoformat(row["dueAt"]) for row in history[-1]["payload"]["laterSteps"]}
     assert moved == {sequence: due for sequence, due in after.items() if sequence > step["sequence"]}
     assert moved
+    # Signed, the step keeps the working hours it took, less the pause it was returned for.
+    await desk.ok(SIGN, officer, input={"stepId": step["id"]})
+    ((started, signed, worked),) = await desk.officers.fetch(
+        "SELECT started_at, signed_at, working_hours FROM step WHERE id = $1", db_id(step["id"])
+    )
+    paused = history[-1]["payload"]["pausedWorkingHours"]
+    calendar = {row["day"] for row in await desk.officers.fetch("SELECT day FROM public_holiday")}
+    assert paused > 0
+    assert worked == round(max(working_hours_between(started, signed, calendar) - paused, 0.0), 2)
 
 
 async def test_resuming_a_case_that_waits_for_nothing_is_refused(desk: Desk) -> None:
