@@ -28,9 +28,11 @@ function lastTwelveMonths() {
   return { from: start(-11), to: start(1) };
 }
 
-// The picker lists the whole tree; a team's name repeats across divisions, so teams also name their division.
+// The picker lists the whole tree, five levels deep for a district office's teams (시 > 구청 > 국 > 과 > 팀); a
+// team's name repeats across divisions and districts, so teams also name their division.
 async function loadDepartments() {
-  const data = await graphql(`{ departments { ...Unit children { ...Unit children { ...Unit children { ...Unit } } } } }
+  const data = await graphql(`{ departments { ...Unit children { ...Unit children { ...Unit children { ...Unit
+    children { ...Unit } } } } } }
     fragment Unit on Department { id name }`);
   const options = [];
   const walk = (unit, depth, parent) => {
