@@ -175,7 +175,8 @@ TABLES = {
         _table(
             "Step",
             models.Step,
-            {"isOverdue": past_due("{t}.due_at", "{t}.signed_at")},
+            # As schema.nodes.step: a skipped step (the case ended before it) is never late, whatever its due time.
+            {"isOverdue": "({t}.status <> 'skipped' AND " + past_due("{t}.due_at", "{t}.signed_at") + ")"},
             {
                 "case": _one("Case", "case", "case_id"),
                 "officer": _one("Officer", "officer", "officer_id"),

@@ -15,7 +15,7 @@ from bench.queries import CASE_DETAIL, CASE_LIST
 from openproc.app import create_app
 from openproc.settings import Settings
 from readpath.tables import TABLES
-from seed.generator import Dataset
+from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import global_id
 
 
@@ -90,6 +90,9 @@ async def test_every_mapped_field_of_a_case_matches(both: Both, demo: Dataset) -
     # Cases in every status, with and without documents, actions and signers.
     rows = demo.rows["case"]
     sample = [row for index, row in enumerate(rows) if index % (len(rows) // 40) == 0]
+    # And the oldest case of each status: a withdrawn one has skipped steps whose planned due times have passed.
+    status = ROW_TYPES["case"]._fields.index("status")
+    sample += list({row[status]: row for row in reversed(rows)}.values())
     for row in sample:
         receipt_no = row[1]
         data = await both.same(EVERYTHING, receiptNo=receipt_no)
