@@ -31,11 +31,16 @@ def _given_back(case_id: Any, step_id: Any = None) -> Select[float]:
     return select(hours).where(*where)
 
 
+def worked(start: datetime, end: datetime, paused: float, holidays: Collection[date]) -> float:
+    """Working hours from `start` to `end` less `paused`, as stored (two decimals)."""
+    return round(max(working_hours_between(start, end, holidays) - paused, 0.0), 2)
+
+
 async def step_hours(session: AsyncSession, step: Step, signed_at: datetime, holidays: Collection[date]) -> float:
     """Working hours from the step's start to `signed_at`, less the pauses it was returned for."""
     assert step.started_at is not None, "only a started step is signed"
     paused = await session.scalar(_given_back(step.case_id, step.id)) or 0.0
-    return round(max(working_hours_between(step.started_at, signed_at, holidays) - paused, 0.0), 2)
+    return worked(step.started_at, signed_at, paused, holidays)
 
 
 async def case_hours(session: AsyncSession, case: Case, closed_at: datetime, holidays: Collection[date]) -> float:
@@ -43,7 +48,7 @@ async def case_hours(session: AsyncSession, case: Case, closed_at: datetime, hol
     paused = await session.scalar(_given_back(case.id)) or 0.0
     if case.clock_paused_at is not None:
         paused += working_hours_between(case.clock_paused_at, closed_at, holidays)
-    return round(max(working_hours_between(case.received_at, closed_at, holidays) - paused, 0.0), 2)
+    return worked(case.received_at, closed_at, paused, holidays)
 
 
 async def fill(sessions: Sessions) -> int:

@@ -29,6 +29,7 @@ from models import (
     StepStatus,
     TaskCategory,
 )
+from resolvers import durations
 from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day, working_hours_between
 from seed import people, seoul
 from seed.catalog import DISCLOSURE_REASONS, FEES, LAWS, LINES, REJECTIONS, RESULTS, TASKS, TaskSpec
@@ -791,7 +792,9 @@ class _Generator:
             closed_at=closed_at,
             result=result,
             clock_paused_at=paused_at,
-            working_hours=None if closed_at is None else self._worked(received_at, closed_at, paused),
+            working_hours=None
+            if closed_at is None
+            else durations.worked(received_at, closed_at, paused, self.holidays),
         )
         self.data.add("case", case_row)
         self.data.rows["step"].extend(step_rows)
@@ -1056,16 +1059,12 @@ class _Generator:
             sequence=step.sequence, name=step.name, role=StepRole(step.role), officer_id=step.officer_id, due_at=due
         )
 
-    def _worked(self, start: datetime, end: datetime, paused: float) -> float:
-        """Working hours from `start` to `end` less the pauses, as resolvers.durations stores them live."""
-        return round(max(working_hours_between(start, end, self.holidays) - paused, 0.0), 2)
-
     def _step_row(self, case_id: int, plan: Plan, clock: _Clock) -> StepRow:
         sequence = plan.step.sequence
         paused = sum(entry.paused_hours for entry in clock.returns if entry.sequence == sequence)
         worked = None
         if plan.started is not None and plan.signed is not None:
-            worked = self._worked(plan.started, plan.signed, paused)
+            worked = durations.worked(plan.started, plan.signed, paused, self.holidays)
         return StepRow(
             id=self.ids.next("step"),
             case_id=case_id,

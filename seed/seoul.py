@@ -169,10 +169,12 @@ DISTRICTS: tuple[District, ...] = tuple(_district(row) for row in _TABLE.strip()
 DISTRICT_NAMES = tuple(district.name for district in DISTRICTS)
 
 
-def handlers() -> frozenset[str]:
-    """Every key a task type may name as its handling unit."""
+def _teams(units: tuple[Unit, ...]) -> dict[str, str]:
+    found = {unit.handles: unit.name for unit in units if unit.handles}
+    for unit in units:
+        found |= _teams(unit.units)
+    return found
 
-    def keys(units: tuple[Unit, ...]) -> set[str]:
-        return {key for unit in units for key in ({unit.handles} | keys(unit.units)) if key}
 
-    return frozenset(keys(DISTRICT_OFFICE) | keys(CITY_HALL) | {k for a in AGENCIES for k in keys(a.office_units)})
+# What a task type may name as its handling unit (`handles`) → that team's name.
+TEAMS = _teams(DISTRICT_OFFICE + CITY_HALL + tuple(unit for agency in AGENCIES for unit in agency.office_units))

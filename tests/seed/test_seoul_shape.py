@@ -30,16 +30,6 @@ def _names(units: tuple[seoul.Unit, ...]) -> list[str]:
     return [name for unit in units for name in (unit.name, *_names(unit.units))]
 
 
-def _team_names() -> dict[str, str]:
-    def walk(units: tuple[seoul.Unit, ...]) -> dict[str, str]:
-        found = {unit.handles: unit.name for unit in units if unit.handles}
-        for unit in units:
-            found |= walk(unit.units)
-        return found
-
-    return walk(seoul.DISTRICT_OFFICE + seoul.CITY_HALL + tuple(u for a in seoul.AGENCIES for u in a.office_units))
-
-
 @pytest.fixture(scope="module")
 def data() -> Dataset:
     # Every district and unit at full size; cases at a tenth (the same mix).
@@ -81,7 +71,7 @@ def test_city_hall_and_the_25_district_offices_with_their_units(units: dict[int,
 
 
 def test_every_task_type_names_its_unit_and_the_law_that_gives_it() -> None:
-    assert {spec.handled_by for spec in TASKS} <= seoul.handlers()
+    assert {spec.handled_by for spec in TASKS} <= set(seoul.TEAMS)
     for spec in TASKS:
         assert re.search(r"제\d+조", spec.authority), spec.code
 
@@ -96,7 +86,7 @@ def test_enforcement_claims_no_processing_period_in_law(data: Dataset) -> None:
 def test_each_case_goes_to_its_unit_in_the_district_of_its_address(
     data: Dataset, units: dict[int, dict[str, Any]]
 ) -> None:
-    teams = _team_names()
+    teams = seoul.TEAMS
     codes = {row["id"]: row["code"] for row in _rows(data, "task_type")}
     kinds: Counter[str] = Counter()
     for case in _rows(data, "case"):
