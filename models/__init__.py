@@ -32,9 +32,9 @@ from models.officer import Officer
 from models.officer_token import OfficerToken
 from models.opinion import Opinion
 from models.outcome import FindingDisposition, InputterAward
-from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, OfficerMonth, StepDurationNorm
+from models.oversight import Delay, DelayEntry, DelayWatermark, Milestone, OfficerMonth, StepDurationNorm, ViewTally
 from models.scheduled_action import ScheduledAction, ScheduledActionChange
-from models.step import Step
+from models.step import Step, held_standards
 from models.task_type import StepTemplate, TaskType, task_type_legal_reference
 from models.webhook import Webhook, WebhookStatus
 
@@ -88,7 +88,9 @@ __all__ = [
     "StepTemplate",
     "TaskCategory",
     "TaskType",
+    "ViewTally",
     "Webhook",
     "WebhookStatus",
+    "held_standards",
     "task_type_legal_reference",
 ]

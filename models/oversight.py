@@ -114,6 +114,21 @@ class Milestone(Base):
     event_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("event.seq"))
 
 
+class ViewTally(Base):
+    """Views of case pages or public documents counted by the hour (UTC), for the hour a view milestone was reached.
+
+    Each hour's views are spread over a few rows (`shard`, the database connection's process id modulo a few), so
+    that concurrent views rarely queue for one row's lock. The per-row `view_count`s stay the totals.
+    """
+
+    __tablename__ = "view_tally"
+
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    views: Mapped[int] = mapped_column(BigInteger)
+
+
 class StepDurationNorm(Base):
     """How long each step of a task type's line has taken, from signed history: the 0th, 5th, …, 100th percentiles
     of the working hours from start to signature (`resolvers.oversight.prediction.QUANTILES`).

@@ -35,6 +35,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         connect_args={
             "server_settings": {
                 "statement_timeout": str(int(settings.statement_timeout_s * 1000)),
+                "jit": "on" if settings.db_jit else "off",
                 "application_name": "openproc",
                 "timezone": "UTC",
             }

@@ -15,11 +15,10 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
-    Integer,
+    Float,
     RowMapping,
     Select,
     SQLColumnExpression,
-    Subquery,
     and_,
     case,
     cast,
@@ -30,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 from sqlalchemy.orm import aliased
@@ -44,14 +44,14 @@ from models import (
     OfficerRole,
     Step,
     StepStatus,
-    StepTemplate,
+    held_standards,
 )
+from resolvers import durations
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import SEOUL
-from resolvers.working_time import working_days
 
 # The events whose `occurred_at` an officer chooses (back-dating is only possible there); system events such as
 # detected delays or milestones are dated by what they report and would otherwise all look back-dated.
@@ -130,12 +130,14 @@ def _shown(instant: datetime | None) -> str:
     return "-" if instant is None else instant.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
 
 
-def _events_of(step: type[Step], *types: EventType) -> ColumnElement[Any]:
+def _events_of(
+    case_id: SQLColumnExpression[int], step_id: SQLColumnExpression[int], *types: EventType
+) -> ColumnElement[Any]:
     """The sequences of one step's events of these types, ascending (null when there are none); found through
     the case's events, which are indexed."""
     return (
         select(func.array_agg(aggregate_order_by(Event.seq, Event.seq)))
-        .where(Event.case_id == step.case_id, Event.step_id == step.id, Event.type.in_(types))
+        .where(Event.case_id == case_id, Event.step_id == step_id, Event.type.in_(types))
         .scalar_subquery()
     )
 
@@ -264,7 +266,7 @@ def signed_by_other(scope: Scope, thresholds: Thresholds, policy_limit: timedelt
             Step.case_id.label("case_id"),
             Step.id.label("step_id"),
             Step.signed_by_id.label("officer_id"),
-            _events_of(Step, EventType.STEP_SIGNED).label("events"),
+            _events_of(Step.case_id, Step.id, EventType.STEP_SIGNED).label("events"),
             Step.sequence.label("sequence"),
             Step.name.label("name"),
             Step.signed_at.label("signed_at"),
@@ -352,84 +354,57 @@ def _repeated_returns_detail(row: Row, thresholds: Thresholds, policy_limit: tim
 
 
 def held_too_long(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
-    """Started steps held more than `held_factor` × their template's standard days.
+    """Started steps held more than `held_factor` × their standard days, in working days with the days spent
+    waiting for the applicant's supplements left out (`resolvers.durations.held_days`).
 
-    Held time is counted as the Civil Petitions Act counts days: working days in Seoul, the first day included,
-    Saturdays, Sundays and public holidays left out, from the start to the signature (or today while open).
-    Days wholly spent waiting for the applicant's supplements (after a return, before the resume) do not count:
-    that wait is the applicant's, not the officer's. Each count is arithmetic on the working calendar
-    (`resolvers.working_time.working_days`), and only steps whose calendar span could exceed the limit are counted.
-    """
-    start_day = _seoul_date(Step.started_at)
-    end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
-    limit_days = StepTemplate.standard_days * thresholds.held_factor
-    waiting = _waiting_days()
-    held = working_days(start_day, end_day) - func.coalesce(waiting.c.days, 0)
-    measured = (
-        select(
+    Signed steps whose held days the oversight round has stored are looked up in an index of held ÷ standard
+    days; the others (open steps, and steps signed since the last round) are counted as the rule reads, the
+    calendar run only for those that lasted long enough in calendar days to be over."""
+    factor = thresholds.held_factor
+    limit_days = cast(Step.standard_days, Float) * factor
+    # More than the limit means at least floor(limit) + 1 working days, so as many calendar days touched: more than
+    # floor(limit) - 1 days elapsed.
+    long_enough = func.coalesce(Step.signed_at, func.now()) - Step.started_at > (func.floor(limit_days) - 1) * literal(
+        timedelta(days=1)
+    )
+    live = durations.held_days()
+    case_scope = _case_scope(scope)
+    in_scope = [*case_scope, *([Step.officer_id == scope.officer_id] if scope.officer_id is not None else [])]
+
+    def over_limit(held: SQLColumnExpression[int | None], *condition: ColumnElement[bool]) -> Findings:
+        found: Findings = select(
             Step.id.label("key"),
             Step.case_id.label("case_id"),
             Step.id.label("step_id"),
             Step.officer_id.label("officer_id"),
-            _events_of(Step, *HOLDING_EVENTS).label("events"),
             Step.sequence.label("sequence"),
             Step.name.label("name"),
             Step.started_at.label("started_at"),
             Step.signed_at.label("signed_at"),
-            StepTemplate.standard_days.label("standard_days"),
-            cast(held, Integer).label("held_days"),
+            Step.standard_days.label("standard_days"),
+            held.label("held_days"),
             limit_days.label("limit_days"),
+        ).where(*condition, *in_scope)
+        return found.join(Case, Case.id == Step.case_id) if case_scope else found
+
+    # The steps held too long, found first (the planner cannot tell how few); their events are read for a page's
+    # rows only, and a count reads none.
+    over = (
+        union_all(
+            over_limit(Step.held_days, held_standards() > factor),
+            over_limit(
+                live,
+                Step.held_days.is_(None),
+                Step.started_at.is_not(None),
+                Step.status != StepStatus.SKIPPED,
+                long_enough,
+                live > limit_days,
+            ),
         )
-        .join(Case, Case.id == Step.case_id)
-        .join(
-            StepTemplate, and_(StepTemplate.task_type_id == Case.task_type_id, StepTemplate.sequence == Step.sequence)
-        )
-        .outerjoin(waiting, waiting.c.step_id == Step.id)
-        .where(
-            Step.started_at.is_not(None),
-            Step.status != StepStatus.SKIPPED,
-            # Working days never exceed the calendar days touched, at most two more than the days elapsed: the
-            # cheap test first (no time zone arithmetic).
-            func.coalesce(Step.signed_at, func.now()) - Step.started_at > (limit_days - 2) * literal(timedelta(days=1)),
-            *_case_scope(scope),
-            *([Step.officer_id == scope.officer_id] if scope.officer_id is not None else []),
-        )
-        .subquery("measured")
+        .cte("over")
+        .prefix_with("MATERIALIZED")
     )
-    return select(measured).where(measured.c.held_days > measured.c.limit_days)
-
-
-def _waiting_days() -> Subquery:
-    """Per step returned for supplements, the working days wholly spent waiting for the applicant: from the day
-    after each return to the day before the resume that ended it (or to the step's end while none did), each
-    return's wait ending at the next return, so no day counts twice."""
-    returned = aliased(Event)
-    later = aliased(Event)
-    end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
-
-    def next_day_of(*types: EventType) -> ColumnElement[Any]:
-        return (
-            select(_seoul_date(later.occurred_at))
-            .where(later.case_id == returned.case_id, later.step_id == returned.step_id, later.seq > returned.seq)
-            .where(later.type.in_(types))
-            .order_by(later.seq)
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    resumed = next_day_of(EventType.CASE_RESUMED)
-    returned_again = next_day_of(EventType.STEP_RETURNED)
-    last_waiting = func.least(func.coalesce(resumed - 1, end_day), func.coalesce(returned_again, end_day), end_day)
-    return (
-        select(
-            returned.step_id.label("step_id"),
-            func.sum(working_days(_seoul_date(returned.occurred_at) + 1, last_waiting)).label("days"),
-        )
-        .join(Step, Step.id == returned.step_id)
-        .where(returned.type == EventType.STEP_RETURNED)
-        .group_by(returned.step_id)
-        .subquery("waiting")
-    )
+    return select(*over.c, _events_of(over.c.case_id, over.c.step_id, *HOLDING_EVENTS).label("events"))
 
 
 def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:

@@ -4,19 +4,35 @@ applicant's supplements does not count (the pause `resume` gives back).
 Stored when a case closes (`case.working_hours`, receipt to closure) and when a step is signed
 (`step.working_hours`, start to signature), so dashboards aggregate a column instead of running the calendar row by
 row. Rows from before these columns are filled by the oversight round (`fill`), with the calendar in SQL.
+
+The working days a step was held (`held_days`, what the HELD_TOO_LONG audit rule compares with the step's standard
+days) are counted in SQL only and stored by the round for signed steps; until then, and while a step is open, the
+rule counts them as it reads.
 """
 
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, Numeric, Select, cast, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Numeric,
+    Select,
+    SQLColumnExpression,
+    cast,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from models import Case, Event, EventType, Step
 from resolvers.dataloaders import Sessions
-from resolvers.statutory_clock import working_hours_between
-from resolvers.working_time import working_hours
+from resolvers.statutory_clock import SEOUL, working_hours_between
+from resolvers.working_time import working_days, working_hours
 
 # Rows filled per statement: short transactions, whatever the backlog.
 FILL_BATCH = 5_000
@@ -51,26 +67,75 @@ async def case_hours(session: AsyncSession, case: Case, closed_at: datetime, hol
     return worked(case.received_at, closed_at, paused, holidays)
 
 
+def _seoul_date(instant: SQLColumnExpression[Any]) -> ColumnElement[date]:
+    return cast(func.timezone(SEOUL.key, instant), Date)
+
+
+def held_days() -> ColumnElement[int]:
+    """The working days a started step has been held, as the Civil Petitions Act counts days: working days in
+    Seoul, the first day included, from the start to the signature (or today while open), less the days wholly
+    spent waiting for the applicant's supplements (from the day after each return to the day before the resume
+    that ended it, or to the step's end while none did; a return's wait ends at the next return, so no day counts
+    twice). That wait is the applicant's, not the officer's."""
+    returned = aliased(Event)
+    later = aliased(Event)
+    end_day = _seoul_date(func.coalesce(Step.signed_at, func.now()))
+
+    def next_day_of(kind: EventType) -> ColumnElement[date]:
+        return (
+            select(_seoul_date(later.occurred_at))
+            .where(later.case_id == returned.case_id, later.step_id == returned.step_id, later.seq > returned.seq)
+            .where(later.type == kind)
+            .order_by(later.seq)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    resumed = next_day_of(EventType.CASE_RESUMED)
+    returned_again = next_day_of(EventType.STEP_RETURNED)
+    last_waiting = func.least(func.coalesce(resumed - 1, end_day), func.coalesce(returned_again, end_day), end_day)
+    waiting = (
+        select(func.coalesce(func.sum(working_days(_seoul_date(returned.occurred_at) + 1, last_waiting)), 0))
+        .where(returned.case_id == Step.case_id, returned.step_id == Step.id, returned.type == EventType.STEP_RETURNED)
+        .scalar_subquery()
+    )
+    return working_days(_seoul_date(Step.started_at), end_day) - waiting
+
+
+def _rounded(hours: ColumnElement[float]) -> ColumnElement[float]:
+    return cast(func.round(cast(func.greatest(hours, 0.0), Numeric), 2), Float)
+
+
+def _fills() -> tuple[tuple[InstrumentedAttribute[Any], ColumnElement[bool], ColumnElement[Any]], ...]:
+    """(column, which rows may have it, its value) for each stored duration."""
+    signed = Step.signed_at.is_not(None) & Step.started_at.is_not(None)
+    return (
+        (
+            Case.working_hours,
+            Case.closed_at.is_not(None),
+            _rounded(working_hours(Case.received_at, Case.closed_at) - _given_back(Case.id).scalar_subquery()),
+        ),
+        (
+            Step.working_hours,
+            signed,
+            _rounded(
+                working_hours(Step.started_at, Step.signed_at) - _given_back(Step.case_id, Step.id).scalar_subquery()
+            ),
+        ),
+        (Step.held_days, signed, held_days()),
+    )
+
+
 async def fill(sessions: Sessions) -> int:
-    """Store the working hours of closed cases and signed steps that have none yet, a batch per transaction;
-    returns how many rows."""
+    """Store the durations of closed cases and signed steps that have none yet, a batch per transaction; returns
+    how many values."""
     filled = 0
-    for table, start, end in ((Case, Case.received_at, Case.closed_at), (Step, Step.started_at, Step.signed_at)):
-        given_back = _given_back(Case.id) if table is Case else _given_back(Step.case_id, Step.id)
+    for column, applies, value in _fills():
+        table = column.class_
         while True:
-            pending = (
-                select(table.id)
-                .where(table.working_hours.is_(None), end.is_not(None), start.is_not(None))
-                .limit(FILL_BATCH)
-                .scalar_subquery()
-            )
-            worked = func.greatest(working_hours(start, end) - given_back.scalar_subquery(), 0.0)
+            pending = select(table.id).where(column.is_(None), applies).limit(FILL_BATCH).scalar_subquery()
             async with sessions() as session, session.begin():
-                result = await session.execute(
-                    update(table)
-                    .where(table.id.in_(pending))
-                    .values(working_hours=cast(func.round(cast(worked, Numeric), 2), Float))
-                )
+                result = await session.execute(update(table).where(table.id.in_(pending)).values({column: value}))
             done: int = result.rowcount  # type: ignore[attr-defined]  # an UPDATE answers with a CursorResult
             filled += done
             if done < FILL_BATCH:

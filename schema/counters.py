@@ -32,7 +32,8 @@ class Milestone:
     reached_at: datetime = strawberry.field(
         description=(
             "When it was reached (Asia/Seoul): for registrations, when the case or document that made the round "
-            "number was registered; for views, which are counted without a time, when the oversight round noticed it."
+            "number was registered; for views, which are tallied by the hour, the end of the hour whose views "
+            "reached it (or when the oversight round noticed it, if that was sooner)."
         )
     )
     event_sequence: int = strawberry.field(description="Sequence of the MILESTONE_REACHED event.")

@@ -11,10 +11,10 @@ takes the column order, the load order and what may be left out from the models'
 import itertools
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from ledger import leaf, merkle, payloads
@@ -30,6 +30,7 @@ from models import (
     TaskCategory,
 )
 from resolvers import durations
+from resolvers.oversight.counters import Metric
 from resolvers.statutory_clock import SEOUL, add_working_hours, due_at, is_working_day, working_hours_between
 from seed import people, seoul
 from seed.catalog import DISCLOSURE_REASONS, FEES, LAWS, LINES, REJECTIONS, RESULTS, TASKS, TaskSpec
@@ -132,6 +133,13 @@ class DocumentRow(NamedTuple):
     view_count: int
 
 
+class ViewTallyRow(NamedTuple):
+    metric: str
+    hour: datetime
+    shard: int
+    views: int
+
+
 class ScheduledActionRow(NamedTuple):
     id: int
     case_id: int
@@ -174,6 +182,7 @@ class StepRow(NamedTuple):
     status: str
     started_at: datetime | None
     due_at: datetime | None
+    standard_days: int
     signed_at: datetime | None
     signed_by_id: int | None
     comment: str | None
@@ -253,8 +262,11 @@ ROW_TYPES: dict[str, type[Row]] = {
     "ledger_node": LedgerNodeRow,
     "inspection_team": InspectionTeamRow,
     "inspection_team_member": InspectionTeamMemberRow,
+    "view_tally": ViewTallyRow,
 }
 
+# The moments a seeded document's views are spread over.
+VIEW_MOMENTS = 4
 # Officers every team has at least, besides its lead.
 TEAM_MINIMUM = 2
 # How a task introduction names the office of a unit that each district has its own of.
@@ -419,7 +431,25 @@ class _Generator:
         self._cases(tasks)
         self._events()
         self._inspection_teams()
+        self._view_tally()
         return self.data
+
+    def _view_tally(self) -> None:
+        """When the public documents' views happened, by the hour: each document's are spread over a few moments
+        between its registration and `as_of`, most soon after registration (a document is read while it is news).
+        Made last, from a generator of its own, so that everything else is the same as without it."""
+        documents = [row for row in self.data.rows["document"] if isinstance(row, DocumentRow) and row.view_count]
+        rng = random.Random(len(documents))
+        hours: Counter[datetime] = Counter()
+        for row in documents:
+            span = max(self.as_of - row.registered_at, timedelta(0))
+            moments = min(row.view_count, VIEW_MOMENTS)
+            share, rest = divmod(row.view_count, moments)
+            for index in range(moments):
+                moment = (row.registered_at + span * rng.random() ** 2).astimezone(UTC)
+                hours[moment.replace(minute=0, second=0, microsecond=0)] += share + (index < rest)
+        for hour, views in sorted(hours.items()):
+            self.data.add("view_tally", ViewTallyRow(Metric.DOCUMENT_VIEWS.value, hour, 0, views))
 
     def _inspection_teams(self) -> None:
         """Standing inspection teams of two inspectors each, drawn from the officers and supervisors (Seoul's came
@@ -1075,6 +1105,7 @@ class _Generator:
             status=plan.status.value,
             started_at=plan.started,
             due_at=clock.steps[sequence],
+            standard_days=plan.step.standard_days,
             signed_at=plan.signed,
             signed_by_id=plan.signer,
             comment=plan.comment,

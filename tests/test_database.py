@@ -1,5 +1,6 @@
-"""A pooled connection that PostgreSQL closed (a restart closes them all) is replaced when it is drawn, instead of
-failing the request that draws it (openproc/database.py)."""
+"""The API's connections (openproc/database.py): one that PostgreSQL closed (a restart closes them all) is replaced
+when it is drawn, instead of failing the request that draws it; each runs with the settings' statement timeout and
+JIT choice."""
 
 import asyncio
 
@@ -34,3 +35,14 @@ async def test_a_connection_the_server_closed_is_replaced_at_checkout(database_u
         assert second != first
     finally:
         await engine.dispose()
+
+
+async def test_connections_carry_the_statement_timeout_and_the_jit_choice(database_url: str) -> None:
+    for jit in (False, True):
+        engine = create_engine(database_url, Settings(db_pool_size=1, statement_timeout_s=2.5, db_jit=jit))
+        try:
+            async with engine.connect() as connection:
+                assert await connection.scalar(text("SHOW statement_timeout")) == "2500ms"
+                assert await connection.scalar(text("SHOW jit")) == ("on" if jit else "off")
+        finally:
+            await engine.dispose()

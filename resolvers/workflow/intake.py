@@ -200,6 +200,7 @@ async def _instantiate(
                 status=StepStatus.IN_PROGRESS if first else StepStatus.PENDING,
                 started_at=received_at if first else None,
                 due_at=due_at(received_at, planned_days, calendar),
+                standard_days=template.standard_days,
                 legal_basis_id=template.legal_reference_id,
             )
         )

@@ -38,7 +38,7 @@ from models import (
 )
 from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
-from resolvers import events, ledger
+from resolvers import durations, events, ledger
 from resolvers.dataloaders import Sessions
 from schema import schema
 from schema.time import SEOUL
@@ -104,6 +104,7 @@ class Builder:
         self.cases: dict[str, Case] = {}
         self.steps: dict[tuple[str, int], Step] = {}
         self.planned: list[Planned] = []
+        self.standard_days: dict[int, list[int]] = {}
 
     async def department(self, name: str, level: DepartmentLevel, parent: Department | None) -> Department:
         row = Department(
@@ -147,6 +148,7 @@ class Builder:
         )
         self.session.add(row)
         await self.session.flush()
+        self.standard_days[row.id] = standard_days
         for sequence, days in enumerate(standard_days, start=1):
             self.session.add(
                 StepTemplate(
@@ -196,6 +198,7 @@ class Builder:
                 role=StepRole.REVIEW,
                 officer_id=officers[spec["officer"]].id,
                 status=status,
+                standard_days=self.standard_days[task_type.id][sequence - 1],
                 started_at=spec.get("started"),
                 signed_at=spec.get("signed"),
                 signed_by_id=officers[spec.get("by", spec["officer"])].id if "signed" in spec else None,
@@ -603,6 +606,32 @@ async def test_held_too_long_counts_working_days_without_supplement_waits(histor
     one_day = await audited(history, "HELD_TOO_LONG", thresholds={"heldFactor": 1})
     c8 = next(found for found in one_day if found[0] == "C8")
     assert c8[3] == [s[("C8", 2, what)] for what in ("started", "returned-1", "resumed-1", "signed")]
+
+
+async def test_held_too_long_reads_the_working_days_the_round_stored(history: History) -> None:
+    """Once the round has stored signed steps' held days the rule reads them, with the findings it counted before;
+    a stored figure is what the rule believes (C10's step 2, told 0 days, is no longer found)."""
+    factors = (1, 2, 3)
+    counted = [await audited(history, "HELD_TOO_LONG", thresholds={"heldFactor": factor}) for factor in factors]
+    assert await durations.fill(history.sessions) > 0
+    stored = [await audited(history, "HELD_TOO_LONG", thresholds={"heldFactor": factor}) for factor in factors]
+    assert stored == counted
+    everywhere = await findings(history, "HELD_TOO_LONG")
+    assert {history.receipts["C10"], history.receipts["C11"]} <= {
+        edge["node"]["case"]["receiptNo"] for edge in everywhere["edges"]
+    }
+    by_b = await audited(history, "HELD_TOO_LONG", filter={"officerId": global_id("Officer", history.officers["B"].id)})
+    assert [found[0] for found in by_b] == ["C10"]
+    async with history.sessions() as session, session.begin():
+        c10 = await session.scalar(select(Case.id).where(Case.receipt_no == history.receipts["C10"]))
+        step = (Step.case_id == c10) & (Step.sequence == 2)
+        assert await session.scalar(select(Step.held_days).where(step)) == 7
+        await session.execute(update(Step).where(step).values(held_days=0))
+    try:
+        assert [found[0] for found in await audited(history, "HELD_TOO_LONG")] == ["C11"]
+    finally:
+        async with history.sessions() as session, session.begin():
+            await session.execute(update(Step).where(step).values(held_days=7))
 
 
 async def test_finished_out_of_turn_finds_endings_by_whoever_it_was_not(history: History) -> None:

@@ -1,6 +1,6 @@
 """View counters (nothing about the viewer kept) and the milestones announced when figures pass round numbers."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -28,10 +28,17 @@ async def test_case_views_are_counted(writer: httpx.AsyncClient, officers: Offic
     receipt_no = await officers.fetchval('SELECT receipt_no FROM "case" ORDER BY id LIMIT 1')
     before = (await post(writer, PAGE_VIEWS, receiptNo=receipt_no))["case"]["pageViews"]
 
+    tallied = "SELECT coalesce(sum(views), 0) FROM view_tally WHERE metric = 'case_page_views' AND hour = $1"
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    tallied_before = await officers.fetchval(tallied, hour)
+
     first = await post(writer, VIEW_CASE, receiptNo=receipt_no)
     second = await post(writer, VIEW_CASE, receiptNo=receipt_no)
 
     assert [first["recordCaseView"]["views"], second["recordCaseView"]["views"]] == [before + 1, before + 2]
+    # The hour's tally has them too (unless the hour turned between the two reads, which only moves them on).
+    if datetime.now(UTC).replace(minute=0, second=0, microsecond=0) == hour:
+        assert await officers.fetchval(tallied, hour) == tallied_before + 2
     assert (await post(writer, PAGE_VIEWS, receiptNo=receipt_no))["case"]["pageViews"] == before + 2
     missing = await post(writer, VIEW_CASE, receiptNo="NO-SUCH-CASE")
     assert missing["recordCaseView"] == {"__typename": "WorkflowError", "code": "NOT_FOUND", "field": "receiptNo"}
@@ -42,10 +49,14 @@ async def test_only_public_documents_are_counted(writer: httpx.AsyncClient, offi
     private = await officers.fetchval("SELECT id FROM document WHERE NOT is_public ORDER BY id LIMIT 1")
     views = await officers.fetchval("SELECT view_count FROM document WHERE id = $1", public)
 
+    tallied = "SELECT coalesce(sum(views), 0) FROM view_tally WHERE metric = 'document_views'"
+    tallied_before = await officers.fetchval(tallied)
+
     counted = await post(writer, VIEW_DOCUMENT, id=global_id("Document", public))
     hidden = await post(writer, VIEW_DOCUMENT, id=global_id("Document", private))
 
     assert counted["recordDocumentView"] == {"__typename": "ViewCount", "views": views + 1}
+    assert await officers.fetchval(tallied) == tallied_before + 1, "the private document's view is not tallied"
     assert hidden["recordDocumentView"]["code"] == "NOT_FOUND"
     assert await officers.fetchval("SELECT view_count FROM document WHERE id = $1", private) == 0
 
@@ -75,6 +86,7 @@ async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers
     engine = create_engine(officers.url, Settings(db_pool_size=2))
     try:
         sessions = create_sessionmaker(engine)
+        checked_at = datetime.now(UTC)
         announced = await check_milestones(sessions)
         again = await check_milestones(sessions)
         async with sessions() as session:
@@ -97,6 +109,33 @@ async def test_milestones_are_announced_once(writer: httpx.AsyncClient, officers
         if row["metric"] in nth:
             made = await officers.fetchval(nth[row["metric"]], row["threshold"])
             assert datetime.fromisoformat(row["reachedAt"]) == made, row
+    # Views are dated by the end of the hour whose tally reached the round number (the demo data tallies every
+    # view it gives, so nothing was counted before the tally).
+    for metric, value in figures.items():
+        if metric in nth:
+            continue
+        rows = await officers.fetch(
+            "SELECT hour, sum(views) AS views FROM view_tally WHERE metric = $1 GROUP BY hour ORDER BY hour",
+            metric.lower(),
+        )
+        assert sum(row["views"] for row in rows) == value
+        upto, reached = 0, dict[int, datetime]()
+        for row in rows:
+            upto += row["views"]
+            for threshold in THRESHOLDS:
+                if threshold <= upto:
+                    reached.setdefault(threshold, row["hour"] + timedelta(hours=1))
+        dated = {
+            row["threshold"]: datetime.fromisoformat(row["reachedAt"])
+            for row in counters["milestones"]
+            if row["metric"] == metric
+        }
+        assert set(dated) == set(reached)
+        for threshold, hour_end in reached.items():
+            if hour_end <= checked_at:
+                assert dated[threshold] == hour_end
+            else:  # an hour not over when the round ran: dated when the round noticed it, within that hour
+                assert checked_at <= dated[threshold] <= hour_end
     by_seq = {event.seq: event for event in events}
     assert all(
         by_seq[row["eventSequence"]].occurred_at == datetime.fromisoformat(row["reachedAt"])

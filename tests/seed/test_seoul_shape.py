@@ -194,3 +194,22 @@ def test_every_due_time_is_planned_from_the_receipt_and_moved_by_pauses(data: Da
                 if step["sequence"] >= sequence:
                     due = add_working_hours(due, paused, ())
             assert step["due_at"] == due, (case["receipt_no"], step["sequence"])
+
+
+def test_document_views_are_tallied_by_the_hour_they_happened(data: Dataset) -> None:
+    """The hourly tally holds every view the documents count, each in an hour after the document was registered
+    and before the data's "now": the view milestones (100,000th, 300,000th…) are dated by it."""
+    documents = [row for row in _rows(data, "document") if row["view_count"]]
+    tally = sorted((row["hour"], row["views"]) for row in _rows(data, "view_tally"))
+    assert {row["metric"] for row in _rows(data, "view_tally")} == {"document_views"}
+    assert sum(views for _, views in tally) == sum(row["view_count"] for row in documents) >= 300_000
+    first_registered = min(row["registered_at"] for row in documents)
+    assert first_registered.replace(minute=0, second=0) <= tally[0][0]
+    assert tally[-1][0] <= AS_OF
+    upto, reached = 0, dict[int, datetime]()
+    for hour, views in tally:
+        upto += views
+        for threshold in (100_000, 300_000):
+            if upto >= threshold:
+                reached.setdefault(threshold, hour)
+    assert reached[100_000] < reached[300_000] < AS_OF
