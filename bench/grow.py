@@ -10,9 +10,11 @@
    cases stay the newest, so "newest first" finds the same rows at both scales and the comparison measures the
    cost of size (deeper indexes, a larger working set), not a different answer; older copies keep their statuses,
    so every status bucket grows with the table (37 times at 1,000,000) — the harder case for the status filter.
-   Steps are cloned with their cases (same officers). Events, the ledger, documents and the other case tables are
-   left alone: the two queries do not read them. Then VACUUM ANALYZE, and a comment on the database records the
-   size, so the next run reuses it (a database left half-grown is dropped and made again).
+   Steps are cloned with their cases (same officers); with `--events`, their events too (what the audit rules
+   read; `--grow-only` stops there, for `bench.oversight --no-round` on the grown database). The ledger, documents
+   and the other case tables are left alone: the two queries do not read them. Then VACUUM ANALYZE, and a comment
+   on the database records the size, so the next run reuses it (a database left half-grown is dropped and made
+   again).
 2. Measure. OPEN is started once over openproc_seoul and once over openproc_growth, each on a loopback port with
    no oversight rounds, no response cache and no rate limit, and each is loaded alone in turn with wrk
    (bench/wrk.py, as `make bench`) with the same connections and durations: the case detail over `--sample`
@@ -108,14 +110,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over both scales; medians reported")
     parser.add_argument("--sample", type=int, default=200, help="receipt numbers the case detail rotates through")
     parser.add_argument("--seed", type=int, default=1999)
+    parser.add_argument(
+        "--events", action="store_true", help="clone the cases' events too (what the audit rules read, ~15 GB)"
+    )
+    parser.add_argument(
+        "--grow-only", action="store_true", help="stop once grown (then e.g. bench.oversight --no-round on it)"
+    )
     args = parser.parse_args()
     # A SIGTERM must run the `finally` blocks that stop the servers, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     if urlparse(args.postgres).hostname not in LOOPBACK:
         sys.exit("bench/grow.py creates and loads databases on a loopback PostgreSQL only")
-    require_wrk()
-    grow_s = asyncio.run(grow(args.postgres, args.template, args.database, args.cases, args.wait_template))
+    if not args.grow_only:
+        require_wrk()
+    grow_s = asyncio.run(
+        grow(args.postgres, args.template, args.database, args.cases, args.wait_template, events=args.events)
+    )
+    if args.grow_only:
+        return
 
     print(
         f"\nloading OPEN on each database in turn, {args.rounds} rounds: {args.connections} connections, "
@@ -155,10 +168,10 @@ def main() -> None:
 # --- 1. grow ---------------------------------------------------------------------------------------------------
 
 
-async def grow(postgres: str, template: str, database: str, cases: int, wait_s: float) -> float:
+async def grow(postgres: str, template: str, database: str, cases: int, wait_s: float, *, events: bool) -> float:
     """Make `database` hold `cases` cases grown from `template` (or reuse it); returns the seconds it took."""
     started = time.monotonic()
-    done = f"{MARKER} {cases} cases grown from {template}"
+    done = f"{MARKER} {cases} cases grown from {template}" + (" with their events" if events else "")
     admin = await asyncpg.connect(f"{postgres}/postgres")
     try:
         found = await admin.fetchrow(
@@ -183,10 +196,16 @@ async def grow(postgres: str, template: str, database: str, cases: int, wait_s: 
     try:
         # A crash only loses a database that is remade anyway (its comment still says "growing").
         await connection.execute(f"SET synchronous_commit = off; SET statement_timeout = '{STATEMENT_TIMEOUT_S}s'")
-        await _clone(connection, cases)
+        # The clones copy rows that satisfied their foreign keys, shifted together: checking each again (four per
+        # event) would double the growth's time. A superuser setting, as is the loopback server this runs on.
+        await connection.execute("SET session_replication_role = replica")
+        await _clone(connection, cases, events)
         vacuum_started = time.monotonic()
-        await connection.execute('VACUUM ANALYZE "case", step', timeout=STATEMENT_TIMEOUT_S)
-        print(f"VACUUM ANALYZE case, step: {time.monotonic() - vacuum_started:.1f} s")
+        tables = ", ".join(_ident(table) for table in (*BIG_TABLES, *(["event"] if events else [])))
+        # Vacuuming 15 million events takes longer than any statement of the cloning may.
+        await connection.execute("SET statement_timeout = 0")
+        await connection.execute(f"VACUUM ANALYZE {tables}")
+        print(f"VACUUM ANALYZE {tables}: {time.monotonic() - vacuum_started:.1f} s")
         await connection.execute(f"COMMENT ON DATABASE {_ident(database)} IS {_text(done)}")
         steps = await connection.fetchval("SELECT count(*) FROM step")
     finally:
@@ -227,13 +246,15 @@ async def _create_from_template(admin: asyncpg.Connection, template: str, databa
         await asyncio.sleep(2)
 
 
-async def _clone(connection: asyncpg.Connection, cases: int) -> None:
+async def _clone(connection: asyncpg.Connection, cases: int, events: bool) -> None:
     source = await connection.fetchrow(
         "SELECT count(*) AS count, max(id) AS last_id, max(char_length(receipt_no)) AS longest, "
+        "(SELECT max(id) FROM step) AS last_step, (SELECT max(seq) FROM event) AS last_seq, "
         'max(received_at) - min(received_at) AS span FROM "case"'
     )
     assert source is not None
     have, stride = int(source["count"]), int(source["last_id"])
+    step_stride, seq_stride = int(source["last_step"]), int(source["last_seq"] or 0)
     if cases < have:
         sys.exit(f"--cases {cases:,} is below the template's {have:,} cases")
     copies = math.ceil((cases - have) / have)
@@ -242,10 +263,10 @@ async def _clone(connection: asyncpg.Connection, cases: int) -> None:
     suffix_width = max(2, len(str(copies)))
     if int(source["longest"]) + 2 + suffix_width > 32:
         sys.exit("receipt numbers plus a copy suffix would not fit receipt_no's 32 characters")
-    case_insert, step_insert = await _clone_statements(connection)
+    case_insert, step_insert, event_insert = await _clone_statements(connection)
     print(
-        f"cloning {have:,} cases (and their steps) {copies} times, each copy {shift.days} days older than the last, "
-        f"up to {cases:,} cases"
+        f"cloning {have:,} cases (and their steps{' and events' if events else ''}) {copies} times, each copy "
+        f"{shift.days} days older than the last, up to {cases:,} cases"
     )
     started = time.monotonic()
     for copy in range(1, copies + 1):
@@ -256,11 +277,17 @@ async def _clone(connection: asyncpg.Connection, cases: int) -> None:
         )
         copy_started = time.monotonic()
         async with connection.transaction():
-            offset, older = copy * stride, shift * copy
+            offset, older, step_offset = copy * stride, shift * copy, copy * step_stride
             made = await connection.execute(case_insert, offset, f"-C{copy:0{suffix_width}d}", older, last)
-            steps = await connection.execute(step_insert, offset, older, last)
+            steps = await connection.execute(step_insert, offset, older, last, step_offset)
+            cloned = (
+                await connection.execute(event_insert, offset, older, last, step_offset, copy * seq_stride)
+                if events
+                else None
+            )
+        also = "" if cloned is None else f", {int(cloned.split()[-1]):,} events"
         print(
-            f"  copy {copy}/{copies}: {int(made.split()[-1]):,} cases, {int(steps.split()[-1]):,} steps in "
+            f"  copy {copy}/{copies}: {int(made.split()[-1]):,} cases, {int(steps.split()[-1]):,} steps{also} in "
             f"{time.monotonic() - copy_started:.1f} s ({have + have * (copy - 1) + count:,} cases, "
             f"{time.monotonic() - started:.0f} s so far)",
             flush=True,
@@ -271,11 +298,13 @@ async def _clone(connection: asyncpg.Connection, cases: int) -> None:
         await connection.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {_ident(table)}))")
 
 
-async def _clone_statements(connection: asyncpg.Connection) -> tuple[str, str]:
-    """The two INSERT … SELECT of one copy, over every stored column the catalog lists.
+async def _clone_statements(connection: asyncpg.Connection) -> tuple[str, str, str]:
+    """The INSERT … SELECT of one copy's cases, steps and events, over every stored column the catalog lists.
 
     Reading the columns keeps the clone whole when a migration adds one, and moves every instant with its case.
-    Parameters: case $1 id offset, $2 receipt suffix, $3 age, $4 last source id; step $1 offset, $2 age, $3 last id.
+    Parameters: case $1 id offset, $2 receipt suffix, $3 age, $4 last source id; step $1 case id offset, $2 age,
+    $3 last case id, $4 step id offset; event the step's and $5 sequence offset. Events keep their payloads (which
+    name the source case) and get no ledger leaves: the clone is for reading, never for verifying.
     """
 
     async def columns(table: str) -> list[tuple[str, str]]:
@@ -296,17 +325,22 @@ async def _clone_statements(connection: asyncpg.Connection) -> tuple[str, str]:
             {"id": "id + $1", "receipt_no": "receipt_no || $2::text"}.get(name)
             or moved(name, data_type, "$3::interval")
         )
-    # Step ids come from the sequence: nothing refers to the clones' steps.
+    shifted = {"case_id": "case_id + $1", "id": "id + $4", "step_id": "step_id + $4", "seq": "seq + $5"}
     step_names, step_values = [], []
     for name, data_type in await columns("step"):
-        if name != "id":
-            step_names.append(_ident(name))
-            step_values.append("case_id + $1" if name == "case_id" else moved(name, data_type, "$2::interval"))
+        step_names.append(_ident(name))
+        step_values.append(shifted.get(name) or moved(name, data_type, "$2::interval"))
+    event_names, event_values = [], []
+    for name, data_type in await columns("event"):
+        event_names.append(_ident(name))
+        event_values.append(shifted.get(name) or moved(name, data_type, "$2::interval"))
     return (
         f'INSERT INTO "case" ({", ".join(case_names)}) SELECT {", ".join(case_values)} FROM "case" '
         "WHERE id <= $4::int ORDER BY id",
         f"INSERT INTO step ({', '.join(step_names)}) SELECT {', '.join(step_values)} FROM step "
         "WHERE case_id <= $3::int ORDER BY case_id, sequence",
+        f"INSERT INTO event ({', '.join(event_names)}) SELECT {', '.join(event_values)} FROM event "
+        "WHERE case_id <= $3::int ORDER BY seq",
     )
 
 

@@ -8,6 +8,10 @@ held days), vacuums what it wrote (as autovacuum does within a minute of a round
 queries are timed as they run from then on), then runs each query `--repeat` times through the schema (parse,
 validate, resolve, SQL), one at a time, and prints p50 and p95 milliseconds: the dashboards anonymously, each
 cyber-audit rule as an auditor (a token issued for the run and revoked after it).
+
+At 1,000,000 cases: `python -m bench.grow --events --grow-only --template <the seoul database>` clones its cases,
+steps and events into openproc_growth (~15 minutes), then `DATABASE_URL=…/openproc_growth python -m
+bench.oversight --no-round --repeat 5` times the same queries on it (no round: it would report every clone's delays).
 """
 
 import argparse
@@ -16,6 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import Case, CaseStatus, Officer, OfficerRole
 from openproc.database import create_engine, create_sessionmaker, resolve_url
@@ -24,6 +29,7 @@ from openproc.oversight import run_round
 from openproc.settings import Settings
 from resolvers.audit import AuditRule
 from resolvers.auth import create_token, revoke_token
+from resolvers.dataloaders import Sessions
 from schema import schema
 from schema.time import SEOUL
 
@@ -60,27 +66,33 @@ AUDIT = """
     totalCount edges { node { detail case { receiptNo } officer { name } events { sequence } } } } }"""
 
 
+async def first_round(engine: AsyncEngine, sessions: Sessions, settings: Settings) -> None:
+    """The round, timed, then a vacuum of what it wrote."""
+    started = time.perf_counter()
+    done = await run_round(sessions, settings.policy(), settings.prediction_min_samples)
+    print(
+        f"oversight round: {time.perf_counter() - started:.1f} s ({done.delays.processing:,} processing and "
+        f"{done.delays.input:,} input delays, {done.milestones} milestones reported)"
+    )
+    started = time.perf_counter()
+    async with engine.connect() as connection:
+        vacuuming = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await vacuuming.execute(text("VACUUM (ANALYZE) step, delay, delay_entry, event, officer_month"))
+    print(f"vacuumed what the round wrote: {time.perf_counter() - started:.1f} s")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def main(repeat: int) -> None:
+async def main(repeat: int, round_first: bool) -> None:
     settings = Settings()
     engine = create_engine(resolve_url(settings), settings.model_copy(update={"db_pool_size": 4}))
     sessions = create_sessionmaker(engine)
     try:
-        started = time.perf_counter()
-        done = await run_round(sessions, settings.policy(), settings.prediction_min_samples)
-        print(
-            f"oversight round: {time.perf_counter() - started:.1f} s ({done.delays.processing:,} processing and "
-            f"{done.delays.input:,} input delays, {done.milestones} milestones reported)"
-        )
-        started = time.perf_counter()
-        async with engine.connect() as connection:
-            vacuuming = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await vacuuming.execute(text("VACUUM (ANALYZE) step, delay, delay_entry, event, officer_month"))
-        print(f"vacuumed what the round wrote: {time.perf_counter() - started:.1f} s")
+        if round_first:
+            await first_round(engine, sessions, settings)
         async with sessions() as session:
             open_case = await session.scalar(select(Case.receipt_no).where(Case.status == CaseStatus.IN_PROGRESS))
         now = datetime.now(SEOUL)
@@ -121,4 +133,11 @@ async def main(repeat: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="Runs of each query (bounded).")
-    asyncio.run(main(parser.parse_args().repeat))
+    parser.add_argument(
+        "--no-round",
+        dest="round_first",
+        action="store_false",
+        help="Time the queries only: for a database grown by bench.grow --events, whose clones no round has seen.",
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.repeat, arguments.round_first))

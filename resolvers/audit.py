@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     DateTime,
     Float,
     RowMapping,
@@ -120,10 +119,6 @@ class Finding:
 Row = RowMapping
 # A rule's statement: key, case_id, step_id, officer_id and events first, then the figures its detail shows.
 Findings = Select[*tuple[Any, ...]]
-
-
-def _seoul_date(instant: SQLColumnExpression[Any]) -> ColumnElement[Any]:
-    return cast(func.timezone(SEOUL.key, instant), Date)
 
 
 def _shown(instant: datetime | None) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from models import Case, Event, EventType, Step
+from models import Case, Event, EventType, Step, StepStatus
 from resolvers.dataloaders import Sessions
 from resolvers.statutory_clock import SEOUL, working_hours_between
 from resolvers.working_time import working_days, working_hours
@@ -122,7 +122,8 @@ def _fills() -> tuple[tuple[InstrumentedAttribute[Any], ColumnElement[bool], Col
                 working_hours(Step.started_at, Step.signed_at) - _given_back(Step.case_id, Step.id).scalar_subquery()
             ),
         ),
-        (Step.held_days, signed, held_days()),
+        # Not skipped, as the audit's index of steps still to count has it.
+        (Step.held_days, signed & (Step.status != StepStatus.SKIPPED), held_days()),
     )
 
 
