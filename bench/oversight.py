@@ -16,6 +16,7 @@ bench.oversight --no-round --repeat 5` times the same queries on it (no round: i
 
 import argparse
 import asyncio
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -114,6 +115,7 @@ async def main(repeat: int, round_first: bool) -> None:
         # pause of about 120 ms every ten runs of an audit page.
         settle()
         print(f"{'query':<48} {'p50 ms':>8} {'p95 ms':>8}   ({repeat} runs each, {datetime.now(UTC):%Y-%m-%d})")
+        failed = []
         for name, query, given, bearer in runs:
             timings = []
             for _ in range(repeat):
@@ -122,12 +124,19 @@ async def main(repeat: int, round_first: bool) -> None:
                     query, variable_values=given, context_value=Settings().context(sessions, token=bearer)
                 )
                 timings.append((time.perf_counter() - begun) * 1000)
-                assert result.errors is None, result.errors
-            print(f"{name:<48} {percentile(timings, 0.5):>8.1f} {percentile(timings, 0.95):>8.1f}")
+                if result.errors:
+                    # Masked, as a client sees it; the log above says why (a statement timeout, at 1,000,000).
+                    print(f"{name:<48} failed after {timings[-1]:,.0f} ms: {result.errors[0].message}")
+                    failed.append(name)
+                    break
+            else:
+                print(f"{name:<48} {percentile(timings, 0.5):>8.1f} {percentile(timings, 0.95):>8.1f}")
         async with sessions() as session, session.begin():
             await revoke_token(session, issued.id)
     finally:
         await engine.dispose()
+    if failed:
+        sys.exit(f"{len(failed)} queries failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

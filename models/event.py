@@ -40,6 +40,14 @@ class Event(Base):
         Index("ix_event_type_occurred_at", "type", "occurred_at"),
         # How long after the fact each event was entered: the audit's back-dating rule finds the few late ones.
         Index("ix_event_entry_lag", text("(recorded_at - occurred_at)")),
+        # The audit of repeated returns counts each case's returns from this small index alone.
+        Index(
+            "ix_event_returns",
+            "case_id",
+            "seq",
+            postgresql_include=["step_id", "actor_officer_id"],
+            postgresql_where=text(f"type = '{EventType.STEP_RETURNED.value}'"),
+        ),
         # The audit of who ended cases reads every ending: from this small index alone, once vacuumed.
         Index(
             "ix_event_ending",

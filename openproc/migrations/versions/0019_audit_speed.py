@@ -1,6 +1,7 @@
 """a step keeps the standard days it was planned with and, once signed, the working days it was held, so the
 HELD_TOO_LONG audit rule looks its findings up in an index instead of running the calendar for every step (the
-oversight round fills the steps signed before); the line's unique index carries what the OUT_OF_ORDER rule reads;
+oversight round fills the steps signed before); the line's unique index carries what the OUT_OF_ORDER rule reads,
+and an index of the returns for supplements what REPEATED_RETURNS counts;
 the delay check finds late steps through an index of the steps that may be late, in due order
 
 Revision ID: 0019
@@ -40,6 +41,13 @@ def upgrade() -> None:
         ["due_at", "id"],
         postgresql_where=sa.text("status = 'in_progress' OR (status = 'signed' AND signed_at > due_at)"),
     )
+    op.create_index(
+        "ix_event_returns",
+        "event",
+        ["case_id", "seq"],
+        postgresql_include=["step_id", "actor_officer_id"],
+        postgresql_where=sa.text("type = 'step_returned'"),
+    )
     op.drop_constraint("uq_step_case_id_sequence", "step", type_="unique")
     op.execute(
         "ALTER TABLE step ADD CONSTRAINT uq_step_case_id_sequence UNIQUE (case_id, sequence) "
@@ -50,6 +58,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint("uq_step_case_id_sequence", "step", type_="unique")
     op.create_unique_constraint("uq_step_case_id_sequence", "step", ["case_id", "sequence"])
+    op.drop_index("ix_event_returns", table_name="event")
     op.drop_index("ix_step_may_be_late", table_name="step")
     op.drop_index("ix_step_held_standards", table_name="step")
     op.drop_index("ix_step_held_days_pending", table_name="step")
