@@ -25,6 +25,7 @@ from sqlalchemy import (
     extract,
     func,
     null,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,15 +125,26 @@ CASE_KEYS: dict[Grouping, Any] = {
 }
 
 
-def _scoped_cases(grouping: Grouping, scope: Scope) -> Subquery:
+def _scoped_cases(grouping: Grouping, scope: Scope, window: Window) -> Subquery:
     """The cases in scope with their group key `g` (one row per officer and case when grouped by officer)."""
     columns = (Case.id, Case.received_at, Case.closed_at, Case.due_at, Case.status, Case.working_hours)
     where = scoped(Case.department_id, Case.task_type_id, scope)
     if grouping is Grouping.OFFICER:
-        holders = select(Step.case_id, Step.officer_id).distinct()
+        # Only the cases some figure counts: the officers of every case ever were 4.8 million steps to sort at
+        # 1,000,000 cases, past the statement timeout.
+        returned = select(Event.case_id).where(
+            Event.type == EventType.STEP_RETURNED, _within(Event.occurred_at, window)
+        )
+        counted = or_(
+            _within(Case.received_at, window),
+            _within(Case.closed_at, window),
+            Case.status.in_(OPEN),
+            Case.id.in_(returned),
+        )
+        holders = select(Step.case_id, Step.officer_id).where(Step.case_id.in_(select(Case.id).where(counted)))
         if scope.officer_id is not None:
             holders = holders.where(Step.officer_id == scope.officer_id)
-        held = holders.subquery()
+        held = holders.distinct().subquery()
         by_officer = select(*columns, held.c.officer_id.label("g")).join(held, held.c.case_id == Case.id)
         return by_officer.where(*where).subquery("scoped")
     key = CASE_KEYS[grouping]
@@ -264,7 +276,7 @@ async def statistics(
     """Each group's figures, the groups with most cases received first."""
     if not 1 <= first <= MAX_GROUPS:
         raise InvalidInput("first", f"must be between 1 and {MAX_GROUPS}, got {first}")
-    scoped = _scoped_cases(grouping, scope)
+    scoped = _scoped_cases(grouping, scope, window)
 
     async def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with context.sessions() as session:
