@@ -47,6 +47,9 @@ QUERIES = {
     "statistics, by department, monthly": """
       query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: DEPARTMENT, from: $from, to: $to, period: MONTH,
         first: 100) { department { name } totals { received onTimeRate } series { periodStart received } } }""",
+    "statistics, by officer, monthly (top 100)": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: OFFICER, from: $from, to: $to, period: MONTH,
+        first: 100) { officer { name } totals { received onTimeRate } series { periodStart received } } }""",
     "statistics, by officer (top 100)": """
       query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: OFFICER, from: $from, to: $to, first: 100) {
         officer { name } openNow totals { received onTimeRate } } }""",
