@@ -24,7 +24,7 @@ from sqlalchemy import Float, delete, func, select
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Step, StepDurationNorm, StepStatus
+from models import Case, DelayWatermark, Step, StepDurationNorm, StepStatus
 from resolvers.statutory_clock import add_working_hours, working_hours_between
 from resolvers.working_time import working_hours
 
@@ -78,6 +78,9 @@ async def refresh_norms(session: AsyncSession, min_samples: int, signed_before: 
     )
     if signed_before is not None:
         history = history.where(Step.signed_at < signed_before)
+    # Replicas run rounds too: the watermark row makes them take turns (two replacing the norms at once collided on
+    # the rows the other inserted).
+    await session.get(DelayWatermark, 1, with_for_update=True)
     await session.execute(delete(StepDurationNorm))
     await session.execute(
         insert(StepDurationNorm).from_select(

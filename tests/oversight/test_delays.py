@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import func, select
 
-from models import Delay, DelayKind, Event, EventType
+from models import Case, Delay, DelayKind, Event, EventType, Step, StepDurationNorm, StepStatus
 from openproc.app import create_app
+from openproc.oversight import run_round
 from openproc.settings import Settings
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import delays
@@ -233,3 +234,21 @@ async def test_the_server_runs_rounds_and_watchers_see_the_delays(
     assert announced["case"] == {"receiptNo": "TEST-c9"}
     assert announced["payload"]["delay"]["kind"] == "processing"
     assert datetime.fromisoformat(announced["payload"]["delay"]["dueAt"]) == late.due_at
+
+
+async def test_concurrent_rounds_both_finish(oversight_sessions: Sessions, made: History) -> None:
+    """Replicas run rounds at the same time: each part takes its turn, so neither fails on what the other wrote
+    (both once replaced the prediction norms together, and one failed on a duplicate key)."""
+    await asyncio.gather(*(run_round(oversight_sessions, POLICY, min_samples=1) for _ in range(2)))
+    async with oversight_sessions() as session:
+        norms = await session.scalar(select(func.count()).select_from(StepDurationNorm))
+        kinds = await session.scalar(
+            select(func.count()).select_from(
+                select(Case.task_type_id, Step.sequence)
+                .join(Case, Case.id == Step.case_id)
+                .where(Step.status == StepStatus.SIGNED, Step.started_at.is_not(None))
+                .distinct()
+                .subquery()
+            )
+        )
+    assert norms == kinds
