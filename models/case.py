@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -30,6 +30,9 @@ class Case(Base):
     working_hours: Mapped[float | None] = mapped_column(Float)
     # Public page views; nothing about the viewer is kept.
     view_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Whether the case was ended by an officer whose turn it was not: the FINISHED_OUT_OF_TURN audit rule's verdict,
+    # recorded by the oversight round once the case has ended (null until then), by the unit heads of that day.
+    finished_out_of_turn: Mapped[bool | None] = mapped_column(Boolean)
     search_grams: Mapped[list[str] | None] = search_grams_column("receipt_no", "title", "location")
 
     # Composite indexes serve the keyset pagination of the public case list (value, id).
@@ -44,5 +47,12 @@ class Case(Base):
         # What the oversight round still has to fill (rows closed before working hours were stored).
         Index(
             "ix_case_working_hours_unfilled", "id", postgresql_where="working_hours IS NULL AND closed_at IS NOT NULL"
+        ),
+        # The FINISHED_OUT_OF_TURN rule's findings as the round recorded them, and the ended cases it has yet to judge.
+        Index("ix_case_finished_out_of_turn", "id", postgresql_where="finished_out_of_turn IS true"),
+        Index(
+            "ix_case_finished_out_of_turn_unjudged",
+            "id",
+            postgresql_where="finished_out_of_turn IS NULL AND closed_at IS NOT NULL",
         ),
     )

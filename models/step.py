@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     ForeignKey,
@@ -39,9 +40,14 @@ class Step(Base):
     signed_at: Mapped[datetime | None]
     # Working hours from start to signature, pauses excluded: stored at signing (resolvers.durations).
     working_hours: Mapped[float | None] = mapped_column(Float)
-    # Working days held, days spent waiting for supplements excluded: filled by the oversight round once the step
-    # is signed, for the HELD_TOO_LONG audit rule (resolvers.durations.held_days).
+    # Working days held, days spent waiting for supplements excluded, for the HELD_TOO_LONG audit rule
+    # (resolvers.durations.held_days): counted by the oversight round, finally once the step is signed, so far (a
+    # lower bound) while it is open; signing and returning clear it for the next round to count.
     held_days: Mapped[int | None] = mapped_column(Integer)
+    # Whether the step was signed before an earlier step of its line (not skipped) was: the OUT_OF_ORDER audit
+    # rule's verdict, recorded by the oversight round once the step is signed (null until then). The workflow
+    # refuses such signatures, so a verdict only changes when a step it names is skipped, which the rule checks.
+    out_of_order: Mapped[bool | None] = mapped_column(Boolean)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     comment: Mapped[str | None] = mapped_column(Text)
     legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_reference.id"), index=True)
@@ -61,6 +67,13 @@ class Step(Base):
             "id",
             postgresql_where="held_days IS NULL AND started_at IS NOT NULL AND status <> 'skipped'",
         ),
+        # The OUT_OF_ORDER rule's findings as the round recorded them, and the signed steps it has yet to judge.
+        Index("ix_step_out_of_order", "id", postgresql_where="out_of_order IS true"),
+        Index(
+            "ix_step_out_of_order_unjudged",
+            "case_id",
+            postgresql_where="out_of_order IS NULL AND signed_at IS NOT NULL",
+        ),
         # The steps the delay check looks at, in the order it reports them.
         Index(
             "ix_step_may_be_late",
@@ -78,4 +91,7 @@ def held_standards() -> ColumnElement[float]:
     return cast(Step.held_days, Float).op("/", return_type=Float)(Step.standard_days)
 
 
-Index("ix_step_held_standards", held_standards())
+# With the step and the two columns it divides, so that the steps over a factor are counted from the index alone.
+Index("ix_step_held_standards", held_standards(), postgresql_include=["id", "held_days", "standard_days"])
+# The steps in progress by the same figure: the rule counts those not over their limit yet as it reads.
+Index("ix_step_in_progress_standards", held_standards(), postgresql_where="status = 'in_progress'")

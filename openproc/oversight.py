@@ -1,7 +1,8 @@
 """The oversight round, run on a schedule in every server process and by `openproc oversight check`.
 
 A round reports new delays, refreshes the step duration norms behind predictions and the ranking's monthly
-figures, schedules and samples standing inspections, and announces milestones.
+figures, schedules and samples standing inspections, stores the durations and audit verdicts of the steps signed
+and the cases ended since the last round, and announces milestones.
 Replicas may run rounds at the same time: each part takes a lock, so nothing is reported twice.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from resolvers import durations
+from resolvers import audit, durations
 from resolvers.dataloaders import Sessions
 from resolvers.oversight import counters, delays, inspections, prediction, ranking
 from resolvers.workflow.checks import Policy
@@ -34,11 +35,11 @@ async def run_round(sessions: Sessions, policy: Policy, min_samples: int) -> Rou
     found = await delays.check(sessions, policy)
     async with sessions() as session, session.begin():
         await prediction.refresh_norms(session, min_samples)
-    async with sessions() as session, session.begin():
-        await ranking.refresh(session, policy.input_delay_hours)
+    await ranking.refresh(sessions, policy.input_delay_hours)
     async with sessions() as session, session.begin():
         await inspections.schedule(session, datetime.now(UTC), policy)
     await durations.fill(sessions)
+    await audit.judge(sessions)
     return Round(found, await counters.check_milestones(sessions))
 
 

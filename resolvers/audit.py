@@ -13,15 +13,18 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     DateTime,
     Float,
     RowMapping,
     Select,
     SQLColumnExpression,
+    Update,
     and_,
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     null,
@@ -29,6 +32,7 @@ from sqlalchemy import (
     select,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 from sqlalchemy.orm import aliased
@@ -47,6 +51,7 @@ from models import (
 )
 from resolvers import durations
 from resolvers.context import Context
+from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 from resolvers.scope import Scope, scoped
@@ -167,7 +172,20 @@ def _step_officer(scope: Scope) -> list[ColumnElement[bool]]:
 
 
 def out_of_order(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
-    """Signed steps with an earlier step of the same line (not skipped) unsigned, or signed only later."""
+    """Signed steps with an earlier step of the same line (not skipped) unsigned, or signed only later.
+
+    The steps the round found (`step.out_of_order`) and those signed since that it has not judged yet are the
+    candidates; each is checked against its line as it stands, so a step whose jumped steps were skipped since is
+    no longer found."""
+    unjudged_lines = select(Step.case_id).where(Step.out_of_order.is_(None), Step.signed_at.is_not(None))
+    candidates = union_all(
+        select(Step.id).where(Step.out_of_order.is_(True)), _signed_before_their_turn(Step.case_id.in_(unjudged_lines))
+    )
+    return _out_of_order(candidates, scope)
+
+
+def _out_of_order(candidates: CompoundSelect[int] | Select[int], scope: Scope) -> Findings:
+    """Those of the `candidates` (step ids) signed before an earlier step of their line, with what they jumped."""
     earlier = aliased(Step)
     later_signed = aliased(Step)
     blocking = and_(
@@ -212,14 +230,15 @@ def out_of_order(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) 
         )
         .join(Case, Case.id == Step.case_id)
         .join(earlier, blocking)
-        .where(Step.id.in_(_signed_before_their_turn()), *_case_scope(scope), *_step_officer(scope))
+        .where(Step.id.in_(candidates), *_case_scope(scope), *_step_officer(scope))
         .group_by(Step.id)
     )
 
 
-def _signed_before_their_turn() -> Select[tuple[int]]:
-    """The ids of signed steps signed before an earlier step of their line (not skipped) was: one ordered pass over
-    the steps, each compared with the latest signature before it (an unsigned step counts as signed never)."""
+def _signed_before_their_turn(lines: ColumnElement[bool]) -> Select[int]:
+    """The ids of the steps of these `lines` signed before an earlier step of their line (not skipped) was: one
+    ordered pass over each line, each step compared with the latest signature before it (an unsigned step counts
+    as signed never)."""
     latest_before = (
         func.max(
             case(
@@ -230,7 +249,7 @@ def _signed_before_their_turn() -> Select[tuple[int]]:
         .over(partition_by=Step.case_id, order_by=Step.sequence, rows=(None, -1))
         .label("latest_before")
     )
-    line = select(Step.id, Step.signed_at, latest_before).subquery("line")
+    line = select(Step.id, Step.signed_at, latest_before).where(lines).subquery("line")
     return select(line.c.id).where(line.c.signed_at < line.c.latest_before)
 
 
@@ -357,9 +376,10 @@ def held_too_long(scope: Scope, thresholds: Thresholds, policy_limit: timedelta)
     """Started steps held more than `held_factor` × their standard days, in working days with the days spent
     waiting for the applicant's supplements left out (`resolvers.durations.held_days`).
 
-    Signed steps whose held days the oversight round has stored are looked up in an index of held ÷ standard
-    days; the others (open steps, and steps signed since the last round) are counted as the rule reads, the
-    calendar run only for those that lasted long enough in calendar days to be over."""
+    The held days the oversight round stored are looked up in an index of held ÷ standard days: final for a signed
+    step, a lower bound for an open one (so over the limit there means over it now). The others (open steps not
+    yet over, and steps signed or returned since the last round) are counted as the rule reads, the calendar run
+    only for those that lasted long enough in calendar days to be over."""
     factor = thresholds.held_factor
     limit_days = cast(Step.standard_days, Float) * factor
     # More than the limit means at least floor(limit) + 1 working days, so as many calendar days touched: more than
@@ -371,40 +391,43 @@ def held_too_long(scope: Scope, thresholds: Thresholds, policy_limit: timedelta)
     case_scope = _case_scope(scope)
     in_scope = [*case_scope, *([Step.officer_id == scope.officer_id] if scope.officer_id is not None else [])]
 
-    def over_limit(held: SQLColumnExpression[int | None], *condition: ColumnElement[bool]) -> Findings:
-        found: Findings = select(
-            Step.id.label("key"),
-            Step.case_id.label("case_id"),
-            Step.id.label("step_id"),
-            Step.officer_id.label("officer_id"),
-            Step.sequence.label("sequence"),
-            Step.name.label("name"),
-            Step.started_at.label("started_at"),
-            Step.signed_at.label("signed_at"),
-            Step.standard_days.label("standard_days"),
-            held.label("held_days"),
-            limit_days.label("limit_days"),
-        ).where(*condition, *in_scope)
+    def over_limit(*condition: ColumnElement[bool]) -> Select[int]:
+        found = select(Step.id).where(*condition, *in_scope)
         return found.join(Case, Case.id == Step.case_id) if case_scope else found
 
-    # The steps held too long, found first (the planner cannot tell how few); their events are read for a page's
-    # rows only, and a count reads none.
-    over = (
-        union_all(
-            over_limit(Step.held_days, held_standards() > factor),
-            over_limit(
-                live,
-                Step.held_days.is_(None),
-                Step.started_at.is_not(None),
-                Step.status != StepStatus.SKIPPED,
-                long_enough,
-                live > limit_days,
-            ),
-        )
-        .cte("over")
-        .prefix_with("MATERIALIZED")
+    counted = [Step.started_at.is_not(None), Step.status != StepStatus.SKIPPED, long_enough, live > limit_days]
+    over = union_all(
+        over_limit(held_standards() > factor),
+        over_limit(Step.held_days.is_(None), *counted),
+        # A step waiting for supplements holds its count (returning cleared it, the round counted it again).
+        over_limit(Step.status == StepStatus.IN_PROGRESS, held_standards() <= factor, *counted),
+    ).subquery("over")
+    found = over.c.id
+
+    def of_step(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+        # Correlated to the finding however deep it sits (the events' subquery holds the case's).
+        return select(column).where(Step.id == found).correlate_except(Step).scalar_subquery()
+
+    # The steps are found by id alone, so a count of the stored findings reads their index only; what a finding
+    # shows is looked up for a page's rows only, after the sort and the limit (the planner would join every step
+    # before sorting), the held days so far of an open step included.
+    case_id = of_step(Step.case_id)
+    return select(
+        found.label("key"),
+        case_id.label("case_id"),
+        found.label("step_id"),
+        of_step(Step.officer_id).label("officer_id"),
+        of_step(Step.sequence).label("sequence"),
+        of_step(Step.name).label("name"),
+        of_step(Step.started_at).label("started_at"),
+        of_step(Step.signed_at).label("signed_at"),
+        of_step(Step.standard_days).label("standard_days"),
+        of_step(case((Step.signed_at.is_(None) | Step.held_days.is_(None), live), else_=Step.held_days)).label(
+            "held_days"
+        ),
+        of_step(limit_days).label("limit_days"),
+        _events_of(case_id, found, *HOLDING_EVENTS).label("events"),
     )
-    return select(*over.c, _events_of(over.c.case_id, over.c.step_id, *HOLDING_EVENTS).label("events"))
 
 
 def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timedelta) -> str:
@@ -423,7 +446,17 @@ def _held_too_long_detail(row: Row, thresholds: Thresholds, policy_limit: timede
 def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: timedelta) -> Findings:
     """Cases ended (rejected, withdrawn, closed) by an officer who neither held the step whose turn it was — the
     first step the ending skipped, else the last step — nor heads that step's unit or the case's department (or a
-    unit above either): the workflow refuses such endings now; this finds them in the history."""
+    unit above either): the workflow refuses such endings now; this finds them in the history.
+
+    The round's verdicts stand (`case.finished_out_of_turn`, judged by the unit heads of its day); the cases
+    ended since, which it has not judged yet, are judged as the rule reads."""
+    unjudged = Case.finished_out_of_turn.is_(None) & Case.closed_at.is_not(None)
+    judged = Case.finished_out_of_turn.is_(True)
+    return _finished_out_of_turn(scope, judged | unjudged, judged)
+
+
+def _finished_out_of_turn(scope: Scope, cases: ColumnElement[bool], judged: ColumnElement[bool]) -> Findings:
+    """The endings of these `cases` that are out of turn: those `judged` so, and the others as the unit heads are."""
     actor = aliased(Officer)
     holder = aliased(Officer)
     case_unit = aliased(Department)
@@ -435,10 +468,11 @@ def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: tim
     # Most endings are by a head of the case's department: those are set aside first, once, so the step whose
     # turn it was is looked up only for the few left (the planner cannot tell how few).
     suspect = (
-        select(Event.seq, Event.case_id, Event.actor_officer_id, Event.type, Event.occurred_at)
-        .join(Case, Case.id == Event.case_id)
+        select(Event.seq, Event.case_id, Event.actor_officer_id, Event.type, Event.occurred_at, judged.label("judged"))
+        .select_from(Case)
+        .join(Event, and_(Event.case_id == Case.id, Event.type.in_(ENDINGS)))
         .join(case_unit, case_unit.id == Case.department_id)
-        .where(Event.type.in_(ENDINGS), ~heads(Event.actor_officer_id, case_unit), *_case_scope(scope), *_actor(scope))
+        .where(cases, or_(judged, ~heads(Event.actor_officer_id, case_unit)), *_case_scope(scope), *_actor(scope))
         .cte("suspect")
         .prefix_with("MATERIALIZED")
     )
@@ -471,7 +505,12 @@ def finished_out_of_turn(scope: Scope, thresholds: Thresholds, policy_limit: tim
         .join(actor, actor.id == ending.actor_officer_id)
         .join(holder, holder.id == turn.c.officer_id)
         .join(holder_unit, holder_unit.id == holder.department_id)
-        .where(ending.actor_officer_id != turn.c.officer_id, ~heads(ending.actor_officer_id, holder_unit))
+        .where(
+            or_(
+                ending.judged,
+                and_(ending.actor_officer_id != turn.c.officer_id, ~heads(ending.actor_officer_id, holder_unit)),
+            )
+        )
     )
 
 
@@ -483,6 +522,50 @@ def _finished_out_of_turn_detail(row: Row, thresholds: Thresholds, policy_limit:
         f"({kind}) at {_shown(row['occurred_at'])} while it was step {row['sequence']}'s turn, held by "
         f"{row['holder_name']}, without heading that step's unit or the case's department."
     )
+
+
+# Rows judged per transaction: short transactions, whatever the backlog.
+JUDGE_BATCH = 5_000
+
+
+async def judge(sessions: Sessions) -> int:
+    """The oversight round's part: record the verdicts of the rules whose findings only history holds, on the steps
+    signed (OUT_OF_ORDER) and the cases ended (FINISHED_OUT_OF_TURN) since the last round, by the rules' own
+    queries, a batch per transaction; returns how many rows were judged."""
+    unjudged_signatures = Step.out_of_order.is_(None) & Step.signed_at.is_not(None)
+    unjudged_endings = Case.finished_out_of_turn.is_(None) & Case.closed_at.is_not(None)
+    return await _judge(
+        sessions,
+        select(Step.case_id).where(unjudged_signatures).distinct(),
+        lambda lines: _signed_before_their_turn(Step.case_id.in_(lines)),
+        lambda lines, found: (
+            update(Step).where(Step.case_id.in_(lines), unjudged_signatures).values(out_of_order=Step.id.in_(found))
+        ),
+    ) + await _judge(
+        sessions,
+        select(Case.id).where(unjudged_endings),
+        lambda cases: select(_finished_out_of_turn(Scope(), Case.id.in_(cases), false()).subquery().c.case_id),
+        lambda cases, found: update(Case).where(Case.id.in_(cases)).values(finished_out_of_turn=Case.id.in_(found)),
+    )
+
+
+async def _judge(
+    sessions: Sessions,
+    pending: Select[int],
+    findings: Callable[[list[int]], Select[int]],
+    record: Callable[[list[int], list[int]], Update],
+) -> int:
+    """Judge the `pending` cases a batch at a time: `record` the ids `findings` gives as found, the rest as not."""
+    judged = 0
+    while True:
+        async with sessions() as session, session.begin():
+            batch = list((await session.scalars(pending.limit(JUDGE_BATCH))).all())
+            if batch:
+                found = list((await session.scalars(findings(batch))).all())
+                result = await session.execute(record(batch, found))
+                judged += result.rowcount  # type: ignore[attr-defined]  # an UPDATE answers with a CursorResult
+        if len(batch) < JUDGE_BATCH:
+            return judged
 
 
 Query = Callable[[Scope, Thresholds, timedelta], Findings]

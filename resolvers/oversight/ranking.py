@@ -15,11 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import DelayWatermark, Event, OfficerMonth
 from resolvers.context import Context
+from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 from resolvers.statutory_clock import SEOUL
 from resolvers.working_time import working_hours
 
 MAX_RANKED = 100
+# New events read per transaction of a refresh: at 1,000,000 cases, finding the months of all 15 million events of a
+# history the ranking had not kept yet passed the statement timeout.
+REFRESH_BATCH = 500_000
 # Officers with fewer entries in the month are not ranked unless asked (too few to judge).
 MINIMUM_ENTRIES = 10
 
@@ -65,12 +69,24 @@ def _counted(month: date, threshold_hours: float) -> Select[tuple[int, int, int,
     ).group_by(entry.c.officer_id)
 
 
-async def refresh(session: AsyncSession, threshold_hours: float) -> int:
-    """Recount the months that got entries since the last refresh (all of them when the threshold changed);
-    returns how many months were recounted."""
+async def refresh(sessions: Sessions, threshold_hours: float, batch: int = REFRESH_BATCH) -> int:
+    """Recount the months that got entries since the last refresh (all of them when the threshold changed), reading
+    at most `batch` new events per transaction, so a long history is caught up in steps; returns how many month
+    counts were made."""
+    recounted = 0
+    while True:
+        async with sessions() as session, session.begin():
+            caught_up, months = await _refresh_step(session, threshold_hours, batch)
+        recounted += months
+        if caught_up:
+            return recounted
+
+
+async def _refresh_step(session: AsyncSession, threshold_hours: float, batch: int) -> tuple[bool, int]:
     watermark = await session.get(DelayWatermark, 1, with_for_update=True)
     assert watermark is not None, "the migration creates the watermark row"
-    last = await session.scalar(select(func.max(Event.seq))) or 0
+    newest = await session.scalar(select(func.max(Event.seq))) or 0
+    last = min(newest, watermark.ranked_event_seq + batch)
     recount = (
         select(func.date_trunc("month", func.timezone(SEOUL.key, Event.occurred_at)).cast(Date).label("month"))
         .where(Event.seq > watermark.ranked_event_seq, Event.seq <= last, Event.actor_officer_id.is_not(None))
@@ -94,7 +110,7 @@ async def refresh(session: AsyncSession, threshold_hours: float) -> int:
             )
         )
     watermark.ranked_event_seq = last
-    return len(months)
+    return last == newest, len(months)
 
 
 async def timely_input_ranking(

@@ -74,6 +74,8 @@ async def sign(
     moment = occurred_at(when, policy, not_before=step.started_at)
     step.working_hours = await durations.step_hours(session, step, moment, await holidays(session))
     step.status, step.signed_at, step.signed_by_id, step.comment = StepStatus.SIGNED, moment, actor.id, note
+    # What the round stored while the step was open is a lower bound; the next round counts the final figure.
+    step.held_days = None
     await events.append(
         session,
         payloads.StepSigned(comment=note, acting_for=_acting_for(actor, step)),
@@ -95,6 +97,8 @@ async def return_for_supplement(
     why = required_public_text(reason, "reason", REASON_LIMIT)
     moment = occurred_at(when, policy, not_before=step.started_at)
     step.status, step.comment = StepStatus.RETURNED, why
+    # A return dated before the round's count leaves out days it counted: its lower bound no longer holds.
+    step.held_days = None
     case.status, case.clock_paused_at = CaseStatus.AWAITING_SUPPLEMENT, moment
     await events.append(
         session,

@@ -38,7 +38,7 @@ from models import (
 )
 from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
-from resolvers import durations, events, ledger
+from resolvers import audit, durations, events, ledger
 from resolvers.dataloaders import Sessions
 from schema import schema
 from schema.time import SEOUL
@@ -66,6 +66,13 @@ query($rule: AuditRule!, $filter: AuditFilter, $thresholds: AuditThresholds, $fi
 }
 """
 CASES_CURSOR = "query { cases(first: 1) { pageInfo { endCursor } } }"
+
+
+ENDED_AS = {
+    EventType.CASE_CLOSED: CaseStatus.COMPLETED,
+    EventType.CASE_REJECTED: CaseStatus.REJECTED,
+    EventType.CASE_WITHDRAWN: CaseStatus.WITHDRAWN,
+}
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -214,6 +221,11 @@ class Builder:
                 by = spec.get("by", spec["officer"])
                 recorded = spec.get("signed_recorded", spec["signed"])
                 self.plan(name, sequence, "signed", EventType.STEP_SIGNED, by, spec["signed"], recorded)
+        # An ending closes the case, as the workflow's does.
+        for spec in steps:
+            for _, kind, _, occurred in spec.get("events", ()):
+                if kind in ENDED_AS:
+                    row.status, row.closed_at = ENDED_AS[kind], occurred
 
     def plan(
         self,
@@ -634,6 +646,29 @@ async def test_held_too_long_reads_the_working_days_the_round_stored(history: Hi
             await session.execute(update(Step).where(step).values(held_days=7))
 
 
+async def test_held_too_long_trusts_an_open_steps_count_so_far(history: History) -> None:
+    """For an open step the round stores the held days so far, a lower bound: over the limit, the step is found
+    from the index (C14's step 1, started an hour ago, told 100 days), and a page shows the days counted now."""
+    await durations.fill(history.sessions)
+    async with history.sessions() as session, session.begin():
+        c14 = await session.scalar(select(Case.id).where(Case.receipt_no == history.receipts["C14"]))
+        step = (Step.case_id == c14) & (Step.sequence == 1)
+        so_far = await session.scalar(select(Step.held_days).where(step))
+        assert so_far is not None
+        assert so_far <= 2
+        await session.execute(update(Step).where(step).values(held_days=100))
+    try:
+        found = await findings(history, "HELD_TOO_LONG", filter={"taskTypeCode": history.code})
+        c14_page = [
+            edge["node"] for edge in found["edges"] if edge["node"]["case"]["receiptNo"] == history.receipts["C14"]
+        ]
+        assert len(c14_page) == 1
+        assert f"held {so_far} working days" in c14_page[0]["detail"]
+    finally:
+        async with history.sessions() as session, session.begin():
+            await session.execute(update(Step).where(step).values(held_days=so_far))
+
+
 async def test_finished_out_of_turn_finds_endings_by_whoever_it_was_not(history: History) -> None:
     s = history.seqs
     found = await audited(history, "FINISHED_OUT_OF_TURN")
@@ -641,6 +676,32 @@ async def test_finished_out_of_turn_finds_endings_by_whoever_it_was_not(history:
     assert found == [("C18", 3, "X", [s[("C18", 3, "ended")]]), ("C15", 2, "A", [s[("C15", 1, "ended")]])]
     details = [edge["node"]["detail"] for edge in (await findings(history, "FINISHED_OUT_OF_TURN"))["edges"]]
     assert "while it was step 2's turn, held by B" in details[1]
+
+
+async def test_the_rounds_verdicts_are_what_the_history_rules_read(history: History) -> None:
+    """Once the round has judged the signed steps and the ended cases, OUT_OF_ORDER and FINISHED_OUT_OF_TURN read
+    its verdicts, with the findings they judged before; a recorded verdict is what the rules believe (C2's step 3,
+    told it was signed in turn, is no longer found; C16, told it was ended out of turn, is)."""
+    rules = ("OUT_OF_ORDER", "FINISHED_OUT_OF_TURN")
+    judged_live = [await audited(history, rule) for rule in rules]
+    assert await audit.judge(history.sessions) > 0
+    assert await audit.judge(history.sessions) == 0
+    assert [await audited(history, rule) for rule in rules] == judged_live
+    async with history.sessions() as session, session.begin():
+        c2 = select(Case.id).where(Case.receipt_no == history.receipts["C2"]).scalar_subquery()
+        c2_step_3 = await session.scalar(select(Step.id).where(Step.case_id == c2, Step.sequence == 3))
+        c16 = await session.scalar(select(Case.id).where(Case.receipt_no == history.receipts["C16"]))
+        assert await session.scalar(select(Step.out_of_order).where(Step.id == c2_step_3)) is True
+        assert await session.scalar(select(Case.finished_out_of_turn).where(Case.id == c16)) is False
+        await session.execute(update(Step).where(Step.id == c2_step_3).values(out_of_order=False))
+        await session.execute(update(Case).where(Case.id == c16).values(finished_out_of_turn=True))
+    try:
+        assert [found[0] for found in await audited(history, "OUT_OF_ORDER")] == ["C3"]
+        assert "C16" in [found[0] for found in await audited(history, "FINISHED_OUT_OF_TURN")]
+    finally:
+        async with history.sessions() as session, session.begin():
+            await session.execute(update(Step).where(Step.id == c2_step_3).values(out_of_order=True))
+            await session.execute(update(Case).where(Case.id == c16).values(finished_out_of_turn=False))
 
 
 async def test_pages_follow_the_cursor(history: History) -> None:

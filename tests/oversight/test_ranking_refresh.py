@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 
-from models import EventType, OfficerMonth
+from models import DelayWatermark, Event, EventType, OfficerMonth
 from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers.dataloaders import Sessions
@@ -37,8 +37,7 @@ async def _ranking(sessions: Sessions, threshold: float = THRESHOLD) -> list[tup
 
 
 async def _refresh(sessions: Sessions, threshold: float = THRESHOLD) -> int:
-    async with sessions() as session, session.begin():
-        return await ranking.refresh(session, threshold)
+    return await ranking.refresh(sessions, threshold)
 
 
 async def test_kept_figures_rank_as_the_live_count(ranked: tuple[Sessions, History]) -> None:
@@ -72,3 +71,20 @@ async def test_kept_figures_rank_as_the_live_count(ranked: tuple[Sessions, Histo
         await session.execute(delete(OfficerMonth))
     assert await _ranking(sessions) == recounted
     assert await _ranking(sessions, THRESHOLD + 100_000) == lenient
+
+
+async def test_a_long_history_is_caught_up_in_steps(ranked: tuple[Sessions, History]) -> None:
+    """A refresh reads a batch of new events per transaction: kept from nothing two events at a time, the figures
+    rank as counting the month live does, and the watermark ends at the newest event."""
+    sessions, _ = ranked
+    async with sessions() as session, session.begin():
+        await session.execute(delete(OfficerMonth))
+        await session.execute(update(DelayWatermark).values(ranked_event_seq=0))
+    live = await _ranking(sessions)
+    assert await ranking.refresh(sessions, THRESHOLD, batch=2) > 1
+    async with sessions() as session:
+        assert await session.scalar(select(DelayWatermark.ranked_event_seq)) == await session.scalar(
+            select(func.max(Event.seq))
+        )
+        assert JANUARY in set((await session.scalars(select(OfficerMonth.month))).all())
+    assert await _ranking(sessions) == live

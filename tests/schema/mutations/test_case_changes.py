@@ -177,3 +177,26 @@ async def test_a_supervisor_of_the_department_may_end_the_case_on_anyones_turn(d
     assert head != db_id(case["steps"][0]["officer"]["id"])
     rejected = await desk.ok(REJECT, head, input={"caseId": case["id"], "reason": "시설기준 미달"})
     assert rejected["case"]["status"] == "REJECTED"
+
+
+async def test_returning_and_signing_leave_the_held_days_for_the_round_to_count_again(desk: Desk) -> None:
+    """What the oversight round stored while a step was open is a lower bound of its held days (the HELD_TOO_LONG
+    audit rule trusts it); a return, which may be dated before that count, and the signature clear it."""
+    case = await desk.walk_to((await desk.register("BLD-PMT"))["case"], 2)
+    step = case["steps"][1]
+    officer = db_id(step["officer"]["id"])
+
+    async def counted_so_far(days: int | None = None) -> int | None:
+        if days is not None:
+            await desk.officers.fetch("UPDATE step SET held_days = $2 WHERE id = $1", db_id(step["id"]), days)
+        ((held,),) = await desk.officers.fetch("SELECT held_days FROM step WHERE id = $1", db_id(step["id"]))
+        return held  # type: ignore[no-any-return]
+
+    assert await counted_so_far(3) == 3
+    await desk.ok(RETURN, officer, input={"stepId": step["id"], "reason": "배치도 보완 필요"})
+    assert await counted_so_far() is None
+    assert await counted_so_far(3) == 3
+    await desk.ok(RESUME, officer, input={"caseId": case["id"]})
+    assert await counted_so_far() == 3
+    await desk.ok(SIGN, officer, input={"stepId": step["id"]})
+    assert await counted_so_far() is None
