@@ -107,8 +107,8 @@ class GroupStatistics:
     )
     totals: PeriodFigures = strawberry.field(description="Figures over the whole window.")
     series: list[PeriodFigures] = strawberry.field(
-        description="Figures period by period, oldest first; empty unless `period` was given. Periods with no "
-        "activity are left out."
+        description="Figures period by period, oldest first: every period the window touches, with zeros (and "
+        "null medians) where nothing happened; empty unless `period` was given."
     )
     step_durations: list[StepDurationFigures] = strawberry.field(description="Step durations by kind of step.")
     grouping: strawberry.Private[figures.Grouping]

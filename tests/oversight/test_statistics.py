@@ -1,6 +1,7 @@
 """Dashboard figures over the hand-made history of tests/oversight/history.py, worked out by hand."""
 
-from datetime import date
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -57,6 +58,28 @@ async def test_monthly_series(oversight_context: Context, made: History) -> None
     assert (february.received, february.closed, february.on_time, february.returns) == (2, 2, 1, 0)
     assert february.median_days == pytest.approx(11.0)
     assert february.p90_days == pytest.approx(1 + 0.9 * 20)
+
+
+async def test_a_series_has_every_period_of_the_window(oversight_context: Context, made: History) -> None:
+    """Quiet periods are points too (zeros, no medians), so a chart's axis is the calendar's: March had nothing,
+    and weeks are Seoul's, from Monday."""
+    scope = Scope(task_type_code=made.task_codes["A"])
+    monthly = Window(WINDOW.start, seoul(4, 1, 0), Period.MONTH)
+    (a,) = await statistics(oversight_context, Grouping.TASK_TYPE, scope, monthly, first=10)
+    assert [point.period_start for point in a.series] == [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)]
+    march = a.series[2]
+    assert (march.received, march.closed, march.returns, march.median_days, march.on_time_rate) == (0, 0, 0, None, None)
+
+    weekly = Window(WINDOW.start, WINDOW.end, Period.WEEK)
+    (a,) = await statistics(oversight_context, Grouping.TASK_TYPE, scope, weekly, first=10)
+    starts = [start for point in a.series if (start := point.period_start) is not None]
+    assert len(starts) == len(a.series)
+    # 1 January 2025 was a Wednesday: its week began on Monday 30 December; the last week begins on 24 February.
+    assert starts[0] == date(2024, 12, 30)
+    assert starts[-1] == date(2025, 2, 24)
+    assert all(later - earlier == timedelta(days=7) for earlier, later in pairwise(starts))
+    assert sum(point.received for point in a.series) == a.totals.received
+    assert any(point.received == 0 for point in a.series)
 
 
 async def test_by_department_and_by_officer(oversight_context: Context, made: History) -> None:
