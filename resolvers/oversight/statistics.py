@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Date,
+    DateTime,
     Float,
     Integer,
+    Interval,
     Subquery,
     and_,
     cast,
     extract,
     func,
+    literal,
     null,
     or_,
     select,
@@ -35,7 +38,7 @@ from models import Case, CaseStatus, Event, EventType, Step, StepRole, StepStatu
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.scope import Scope, scoped
-from resolvers.statutory_clock import HOURS_A_DAY, SEOUL
+from resolvers.statutory_clock import HOURS_A_DAY
 
 T = TypeVar("T")
 MAX_GROUPS = 500
@@ -73,37 +76,6 @@ class Window:
             days = {Period.WEEK: 7, Period.MONTH: 28, Period.YEAR: 365}[self.period]
             if (self.end - self.start) / timedelta(days=days) > MAX_POINTS:
                 raise InvalidInput("period", f"gives more than {MAX_POINTS} points over this window")
-
-
-def _period_of(instant: datetime, period: Period) -> date:
-    """The local (Asia/Seoul) date starting the instant's period, as `_bucket` has PostgreSQL work it out."""
-    day = instant.astimezone(SEOUL).date()
-    if period is Period.WEEK:
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1) if period is Period.MONTH else day.replace(month=1, day=1)
-
-
-def _after(start: date, period: Period) -> date:
-    if period is Period.WEEK:
-        return start + timedelta(days=7)
-    if period is Period.MONTH:
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return start.replace(year=start.year + 1)
-
-
-def _period_starts(window: Window) -> list[date]:
-    """The first day of every period the window touches, oldest first (none without a period)."""
-    if window.period is None:
-        return []
-    start, last = (
-        _period_of(window.start, window.period),
-        _period_of(window.end - timedelta(microseconds=1), window.period),
-    )
-    starts = []
-    while start <= last:
-        starts.append(start)
-        start = _after(start, window.period)
-    return starts
 
 
 @dataclass(frozen=True)
@@ -258,6 +230,24 @@ async def _period_figures(
     return figures
 
 
+async def _series(
+    session: AsyncSession, scoped: Subquery, window: Window, period: Period
+) -> tuple[dict[tuple[int | None, date | None], Figures], list[date]]:
+    """Each group's figures period by period, and the start of every period the window touches (by `_bucket`, as
+    the figures are), quiet ones included."""
+
+    def period_of(instant: datetime) -> ColumnElement[Any]:
+        return cast(_bucket(literal(instant, DateTime(timezone=True)), period), DateTime())
+
+    every = func.generate_series(
+        period_of(window.start),
+        period_of(window.end - timedelta(microseconds=1)),
+        cast(literal(f"1 {period.value}"), Interval),
+    )
+    starts = list((await session.scalars(select(cast(every, Date)))).all())
+    return await _period_figures(session, scoped, window, period), starts
+
+
 async def _step_durations(
     session: AsyncSession, grouping: Grouping, scope: Scope, window: Window
 ) -> dict[int | None, list[StepDuration]]:
@@ -317,15 +307,14 @@ async def statistics(
         async with context.sessions() as session:
             return await work(session)
 
-    async def no_series() -> dict[tuple[int | None, date | None], Figures]:
-        return {}
+    async def no_series() -> tuple[dict[tuple[int | None, date | None], Figures], list[date]]:
+        return {}, []
 
+    period = window.period
     # Independent statements on their own connections: PostgreSQL runs them side by side.
-    totals, series, current, durations = await asyncio.gather(
+    totals, (series, starts), current, durations = await asyncio.gather(
         in_session(lambda session: _period_figures(session, scoped, window, None)),
-        in_session(lambda session: _period_figures(session, scoped, window, window.period))
-        if window.period
-        else no_series(),
+        in_session(lambda session: _series(session, scoped, window, period)) if period else no_series(),
         in_session(lambda session: _current(session, scoped)),
         in_session(lambda session: _step_durations(session, grouping, scope, window)),
     )
@@ -351,7 +340,7 @@ async def statistics(
     groups.sort(key=lambda group: (-group.totals.received, -group.open_now, group.key or 0))
     shown = groups[:first]
     # Every period for the groups shown only (up to 600 each), the quiet ones sharing one frozen value.
-    quiet = {start: Figures(start) for start in _period_starts(window)}
+    quiet = {start: Figures(start) for start in starts}
     for group in shown:
         points = series_of.get(group.key, {})
         group.series = [points.get(start, nothing) for start, nothing in quiet.items()]
