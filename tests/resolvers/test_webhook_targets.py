@@ -2,21 +2,22 @@
 internal receiver; checked when registered and again, with the address pinned, at every delivery."""
 
 import ipaddress
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
-from models import Event, Webhook
+from models import Event, Officer, Webhook
 from openproc.app import create_app
-from openproc.database import create_sessionmaker
+from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers.webhook_targets import TargetRefused, Targets
 from resolvers.webhooks import deliver_due
 from seed.generator import Dataset
+from tests.conftest import fresh_database, load_demo
 from tests.helpers import Officers, bearer
 from tests.schema.mutations.test_webhooks import REGISTER_WEBHOOK, Receiver, receiving
 
@@ -88,33 +89,43 @@ async def test_registering_an_internal_target_is_refused_over_the_api(database_u
     assert "not a public address" in result["message"]
 
 
-async def test_every_delivery_checks_the_address_again(engine: AsyncEngine, demo: Dataset) -> None:
+@pytest.fixture
+async def undelivered(as_of: datetime) -> AsyncIterator[str]:
+    """A database of its own: in the shared ones a running app's dispatcher (loopback refused, as by default)
+    could take the test's webhook first, and the test would read its failure before that dispatcher committed."""
+    async for url in fresh_database("webhook_targets"):
+        await load_demo(url, as_of)
+        yield url
+
+
+async def test_every_delivery_checks_the_address_again(undelivered: str) -> None:
     """Registered while its host was allowed (or resolved outside); by delivery time it is not: nothing is sent."""
+    engine = create_engine(undelivered, Settings(db_pool_size=2))
     sessions = create_sessionmaker(engine)
     receiver = Receiver()
-    async with receiving(receiver) as url, httpx.AsyncClient() as client:
-        async with sessions() as session, session.begin():
-            last = int(await session.scalar(select(func.max(Event.seq))) or 0)
-            hook = Webhook(
-                url=url,
-                secret="s",
-                filter={},
-                delivered_through=last - 1,
-                next_attempt_at=datetime.now(UTC),
-                created_by_id=demo.rows["officer"][0][0],
-                created_at=datetime.now(UTC),
-            )
-            session.add(hook)
-        try:
+    try:
+        async with receiving(receiver) as url, httpx.AsyncClient() as client:
+            async with sessions() as session, session.begin():
+                last = int(await session.scalar(select(func.max(Event.seq))) or 0)
+                creator = await session.scalar(select(Officer.id).limit(1))
+                hook = Webhook(
+                    url=url,
+                    secret="s",
+                    filter={},
+                    delivered_through=last - 1,
+                    next_attempt_at=datetime.now(UTC),
+                    created_by_id=creator,
+                    created_at=datetime.now(UTC),
+                )
+                session.add(hook)
             refused = await deliver_due(sessions, client, 0.001, Targets())
             async with sessions() as session, session.begin():
                 failures = await session.scalar(select(Webhook.failures).where(Webhook.id == hook.id))
                 due_now = update(Webhook).where(Webhook.id == hook.id).values(next_attempt_at=datetime.now(UTC))
                 await session.execute(due_now)
             delivered = await deliver_due(sessions, client, 0.001, Targets.parse("127.0.0.1"))
-        finally:
-            async with sessions() as session, session.begin():
-                await session.execute(delete(Webhook).where(Webhook.id == hook.id))
+    finally:
+        await engine.dispose()
     assert (refused, failures) == (0, 1)
     assert delivered == 1
     assert len(receiver.accepted) == 1
