@@ -58,6 +58,12 @@ QUERIES = {
     "statistics, by officer (top 100)": """
       query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: OFFICER, from: $from, to: $to, first: 100) {
         officer { name } openNow totals { received onTimeRate } } }""",
+    "every department's backlog now (one query)": """
+      query ($from: DateTime!, $to: DateTime!) { statistics(groupBy: DEPARTMENT, from: $from, to: $to, first: 500) {
+        department { name } openNow overdueNow lateStepsNow } }""",
+    "cases overdue now, first page with total": """
+      { cases(filter: { overdueNow: true }, orderBy: DUE_AT_ASC, first: 20) {
+        totalCount edges { node { receiptNo dueAt } } } }""",
     "officer ranking, last month": """
       query ($month: String!) { officerRanking(month: $month) { rank officer { name } timelyRate entries } }""",
     "late steps, first page with total": """

@@ -21,6 +21,7 @@ from openproc.database import create_engine, create_sessionmaker
 from openproc.settings import Settings
 from resolvers import search
 from resolvers.context import Context
+from resolvers.pagination import Slice
 
 # Query kinds and the queries of each, as people type them: words of titles and addresses, typos, receipt numbers,
 # names, laws, and a term in every row (서울: every address), the worst case for the candidate set.
@@ -45,7 +46,7 @@ async def run(context_of: "ContextFactory", total: int) -> dict[str, list[float]
     for index in range(total):
         kind, query = plan[index % len(plan)]
         started = time.perf_counter()
-        page = await search.search(context_of(), query, None, None, 20, None)
+        page = await search.search(context_of(), query, None, None, Slice(first=20))
         await page.count()
         timings[kind].append((time.perf_counter() - started) * 1000)
     return timings

@@ -6,6 +6,9 @@ from models.case import Case
 from models.department import Department
 from models.document import Document
 from models.enums import (
+    CLOCK_RUNNING,
+    DECIDED_CASE,
+    OPEN_CASE,
     ActionStatus,
     CaseStatus,
     DelayKind,
@@ -39,7 +42,10 @@ from models.task_type import StepTemplate, TaskType, task_type_legal_reference
 from models.webhook import Webhook, WebhookStatus
 
 __all__ = [
+    "CLOCK_RUNNING",
+    "DECIDED_CASE",
     "ENDINGS",
+    "OPEN_CASE",
     "ActionStatus",
     "Applicant",
     "Base",

@@ -47,6 +47,12 @@ class CaseStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# Open until decided or withdrawn; the statutory clock runs while open, except while the case waits on the applicant.
+OPEN_CASE = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_SUPPLEMENT)
+CLOCK_RUNNING = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS)
+DECIDED_CASE = (CaseStatus.COMPLETED, CaseStatus.REJECTED)
+
+
 class StepStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"

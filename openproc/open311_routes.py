@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from models import OPEN_CASE
 from resolvers import open311
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
@@ -93,7 +94,7 @@ def _refused(query: dict[str, str]) -> str | None:
 
 def _request(item: open311.ServiceRequest) -> dict[str, Any]:
     case = item.case
-    closed = case.status not in open311.OPEN
+    closed = case.status not in OPEN_CASE
     notes = case.result if closed else (f"진행 중: {item.current_step}" if item.current_step else None)
     return {
         "service_request_id": case.receipt_no,

@@ -23,11 +23,13 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from sqlalchemy import DateTime, literal_column
 from strawberry import relay
 
-from readpath.tables import TABLES, utc_time
-from resolvers.case import CaseFilter, CaseOrder
-from resolvers.pagination import decode_cursor, page_size
+from models import Case
+from readpath.tables import DIALECT, TABLES, utc_time
+from resolvers.case import CaseFilter, CaseOrder, overdue
+from resolvers.pagination import Slice, decode_cursor
 from schema import case_filter
 from schema.enums import CaseStatus
 
@@ -144,6 +146,14 @@ class _CaseRoot:
         return f'(SELECT {self.case_sql} FROM "case" c WHERE c.receipt_no = {receipt_no})'
 
 
+# resolvers.case.overdue over the alias `c`, rendered from that one definition (its statuses as literals, as below).
+OVERDUE = str(
+    overdue(literal_column("c.status", Case.status.type), literal_column("c.due_at", DateTime(timezone=True))).compile(
+        dialect=DIALECT, compile_kwargs={"literal_binds": True}
+    )
+)
+
+
 def _criteria(statement: Statement, criteria: CaseFilter) -> list[str]:
     """resolvers.case.case_criteria, in SQL over the alias `c`."""
     where: list[str] = []
@@ -172,6 +182,12 @@ def _criteria(statement: Statement, criteria: CaseFilter) -> list[str]:
     if criteria.officer_id is not None:
         officer = statement.add(criteria.officer_id, "int")
         where.append(f"EXISTS (SELECT 1 FROM step s WHERE s.case_id = c.id AND s.officer_id = {officer})")
+    if criteria.overdue_now is not None:
+        where.append(OVERDUE if criteria.overdue_now else f"NOT ({OVERDUE})")
+    if criteria.due_from is not None:
+        where.append(f"c.due_at >= {statement.add(criteria.due_from, 'timestamptz')}")
+    if criteria.due_to is not None:
+        where.append(f"c.due_at < {statement.add(criteria.due_to, 'timestamptz')}")
     return where
 
 
@@ -192,13 +208,17 @@ def _filter(raw: dict[str, Any] | None) -> CaseFilter:
         received_from=raw["receivedFrom"],
         received_to=raw["receivedTo"],
         officer_id=global_id(raw["officerId"]),
+        overdue_now=raw["overdueNow"],
+        due_from=raw["dueFrom"],
+        due_to=raw["dueTo"],
     )
     return given.criteria()
 
 
 @dataclass(frozen=True)
 class _CasesRoot:
-    """`cases`: a keyset page (fetched with one extra row to tell if a next page exists), as a connection."""
+    """`cases`: a keyset page (fetched with one extra row to tell that more lie beyond), as a connection; as
+    resolvers.pagination.keyset and build_page take it, forward or backward."""
 
     node: FieldNode
     # The connection's fields, with `{page}` for the page's CTE, `{size}` for the page size, `{where}` for criteria.
@@ -207,28 +227,37 @@ class _CasesRoot:
     def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
         statement.lists = True
         order: CaseOrder = arguments["orderBy"]
-        size = page_size(arguments["first"])
+        window = Slice(arguments["first"], arguments["after"], arguments["last"], arguments["before"])
+        size = window.size
         where = _criteria(statement, _filter(arguments["filter"]))
-        column, direction = order.value[0], "ASC" if order.ascending else "DESC"
+        column = order.value[0]
         keyset = list(where)
-        after = arguments["after"]
-        if after is not None:
-            value, row_id = decode_cursor(after, order.name, datetime)
-            pair = f"({statement.add(value, 'timestamptz')}, {statement.add(row_id, 'int')})"
-            keyset.append(f"(c.{column}, c.id) {'>' if order.ascending else '<'} {pair}")
+        for cursor, argument, later in ((window.after, "after", True), (window.before, "before", False)):
+            if cursor is not None:
+                value, row_id = decode_cursor(cursor, order.name, datetime, argument)
+                pair = f"({statement.add(value, 'timestamptz')}, {statement.add(row_id, 'int')})"
+                keyset.append(f"(c.{column}, c.id) {'>' if later == order.ascending else '<'} {pair}")
+        # Fetched in the list's order, or from the far end when taken backward; `ord` counts in fetch order.
+        direction = "ASC" if order.ascending != window.backward else "DESC"
         page = f"page{len(statement.ctes)}"
         statement.ctes.append(
             f"{page} AS MATERIALIZED (SELECT c.*, row_number() OVER (ORDER BY c.{column} {direction}, c.id {direction})"
             f' AS ord FROM "case" c {_where(keyset)} ORDER BY c.{column} {direction}, c.id {direction} '
             f"LIMIT {size + 1})"
         )
-        cursor = cursor_sql(order.name, column)
+        has_next, has_previous = (
+            flag if isinstance(flag, str) else str(flag).lower()
+            for flag in window.flags(f"((SELECT count(*) FROM {page}) > {size})")
+        )
         return self.connection_sql.format(
             page=page,
             size=size,
             where=_where(where),
-            cursor=cursor,
-            has_previous="true" if after is not None else "false",
+            cursor=cursor_sql(order.name, column),
+            shown="p.ord DESC" if window.backward else "p.ord",
+            shown_reversed="p.ord" if window.backward else "p.ord DESC",
+            has_next=has_next,
+            has_previous=has_previous,
         )
 
 
@@ -267,7 +296,7 @@ def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
                     raise Unsupported(f"CaseEdge.{edge_name}")
                 edge_parts += [_literal(edge_key), edge_value]
             value = (
-                f"coalesce((SELECT json_agg(json_build_object({', '.join(edge_parts)}) ORDER BY p.ord) "
+                f"coalesce((SELECT json_agg(json_build_object({', '.join(edge_parts)}) ORDER BY {{shown}}) "
                 "FROM {page} p WHERE p.ord <= {size}), '[]'::json)"
             )
         elif name == "pageInfo":
@@ -276,10 +305,11 @@ def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
                 info_name = info_fields[0].name.value
                 info_value = {
                     "__typename": _literal("PageInfo"),
-                    "hasNextPage": "((SELECT count(*) FROM {page}) > {size})",
+                    "hasNextPage": "{has_next}",
                     "hasPreviousPage": "{has_previous}",
-                    "startCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord = 1 AND p.ord <= {size})",
-                    "endCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord <= {size} ORDER BY p.ord DESC LIMIT 1)",
+                    "startCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord <= {size} ORDER BY {shown} LIMIT 1)",
+                    "endCursor": "(SELECT {cursor} FROM {page} p WHERE p.ord <= {size} ORDER BY {shown_reversed} "
+                    "LIMIT 1)",
                 }.get(info_name)
                 if info_value is None:
                     raise Unsupported(f"PageInfo.{info_name}")

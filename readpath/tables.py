@@ -77,9 +77,10 @@ class Table:
     relations: dict[str, Relation] = field(default_factory=dict)
 
 
-# Quotes a column name only where PostgreSQL needs it (a reserved word), so the usual names read as written.
 # SQLAlchemy's dialect constructors carry no annotations.
-_IDENTIFIERS = postgresql.dialect().identifier_preparer  # type: ignore[no-untyped-call]
+DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+# Quotes a column name only where PostgreSQL needs it (a reserved word), so the usual names read as written.
+_IDENTIFIERS = DIALECT.identifier_preparer
 
 
 def column_expression(column: sqlalchemy.Column[Any]) -> str:

@@ -53,7 +53,7 @@ from resolvers import durations
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
-from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, build_page, encode_cursor, keyset
 from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import SEOUL
 
@@ -591,18 +591,12 @@ async def audit_findings(
     rule: AuditRule,
     scope: Scope,
     thresholds: Thresholds,
-    first: int | None,
-    after: str | None,
+    window: Slice,
 ) -> Page[Finding]:
-    size = page_size(first)
     query, describe = RULES[rule]
     policy_limit = context.policy.backdate_limit
     findings = query(scope, thresholds, policy_limit).subquery("finding")
-    statement = select(findings)
-    if after is not None:
-        _, last_key = decode_cursor(after, _ordering(rule), int)
-        statement = statement.where(findings.c.key > last_key)
-    statement = statement.order_by(findings.c.key).limit(size + 1)
+    statement = keyset(select(findings), window, _ordering(rule), findings.c.key)
 
     async with context.sessions() as session:
         rows: Sequence[Row] = (await session.execute(statement)).mappings().all()
@@ -624,6 +618,4 @@ async def audit_findings(
         async with context.sessions() as session:
             return await session.scalar(counted) or 0
 
-    return build_page(
-        found, size, after, lambda finding: encode_cursor(_ordering(rule), finding.key, finding.key), count
-    )
+    return build_page(found, window, lambda finding: encode_cursor(_ordering(rule), finding.key, finding.key), count)

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import ColumnElement, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, func, not_, select
 
-from models import Case, CaseStatus, Step
+from models import CLOCK_RUNNING, Case, CaseStatus, Step
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
-from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, build_page, encode_cursor, keyset
 from resolvers.scope import in_department, of_task_type
 
 
@@ -29,6 +29,12 @@ class CaseOrder(Enum):
         return self.value[1]
 
 
+def overdue(status: SQLColumnExpression[CaseStatus], due_at: SQLColumnExpression[datetime]) -> ColumnElement[bool]:
+    """Past the statutory deadline now while the clock runs: the overdue backlog (a case waiting on its applicant
+    is not overdue, since its clock stands)."""
+    return and_(status.in_(CLOCK_RUNNING), due_at < func.now())
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     """Criteria of the public case list; every one given must hold."""
@@ -41,10 +47,15 @@ class CaseFilter:
     received_from: datetime | None = None
     received_to: datetime | None = None
     officer_id: int | None = None
+    overdue_now: bool | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.received_from and self.received_to and self.received_from >= self.received_to:
             raise InvalidInput("filter.receivedTo", "must be later than filter.receivedFrom")
+        if self.due_from and self.due_to and self.due_from >= self.due_to:
+            raise InvalidInput("filter.dueTo", "must be later than filter.dueFrom")
 
 
 async def case_by_receipt_no(context: Context, receipt_no: str) -> Case | None:
@@ -70,22 +81,21 @@ def case_criteria(criteria: CaseFilter) -> list[ColumnElement[bool]]:
         where.append(Case.received_at < criteria.received_to)
     if criteria.officer_id is not None:
         where.append(exists().where(Step.case_id == Case.id, Step.officer_id == criteria.officer_id))
+    if criteria.overdue_now is not None:
+        late = overdue(Case.status, Case.due_at)
+        where.append(late if criteria.overdue_now else not_(late))
+    if criteria.due_from is not None:
+        where.append(Case.due_at >= criteria.due_from)
+    if criteria.due_to is not None:
+        where.append(Case.due_at < criteria.due_to)
     return where
 
 
-async def list_cases(
-    context: Context, criteria: CaseFilter, order: CaseOrder, first: int | None, after: str | None
-) -> Page[Case]:
-    size = page_size(first)
+async def list_cases(context: Context, criteria: CaseFilter, order: CaseOrder, window: Slice) -> Page[Case]:
     where = case_criteria(criteria)
-    column = order.column
-    statement = select(Case).where(*where)
-    if after is not None:
-        value, row_id = decode_cursor(after, order.name, datetime)
-        key = tuple_(column, Case.id)
-        statement = statement.where(key > tuple_(value, row_id) if order.ascending else key < tuple_(value, row_id))
-    direction = (column.asc(), Case.id.asc()) if order.ascending else (column.desc(), Case.id.desc())
-    statement = statement.order_by(*direction).limit(size + 1)
+    statement = keyset(
+        select(Case).where(*where), window, order.name, Case.id, (order.column, datetime), ascending=order.ascending
+    )
 
     async with context.sessions() as session:
         rows = (await session.scalars(statement)).all()
@@ -97,5 +107,5 @@ async def list_cases(
             return await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
 
     return build_page(
-        rows, size, after, lambda case: encode_cursor(order.name, getattr(case, order.value[0]), case.id), count
+        rows, window, lambda case: encode_cursor(order.name, getattr(case, order.value[0]), case.id), count
     )

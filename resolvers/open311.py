@@ -6,11 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 
-from models import Case, CaseStatus, Department, Event, Step, StepStatus, TaskType
+from models import OPEN_CASE, Case, Department, Event, Step, StepStatus, TaskType
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput
 
-OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_SUPPLEMENT)
 LIMIT = 1000
 # GeoReport v2: without dates, requests of the last 90 days.
 DEFAULT_WINDOW = timedelta(days=90)
@@ -53,9 +52,9 @@ async def requests(
     if service_code is not None:
         where.append(TaskType.code.in_(service_code.split(",")))
     if status == "open":
-        where.append(Case.status.in_(OPEN))
+        where.append(Case.status.in_(OPEN_CASE))
     elif status == "closed":
-        where.append(Case.status.not_in(OPEN))
+        where.append(Case.status.not_in(OPEN_CASE))
     elif status is not None:
         raise InvalidInput("status", "must be open or closed")
     current = (

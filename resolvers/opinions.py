@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Department, Officer, OfficerRole, Opinion, OpinionStatus, Step, TaskType
 from resolvers.context import Context
 from resolvers.errors import Forbidden, InvalidInput, Unauthenticated, WorkflowCode, WorkflowError
-from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, build_page, encode_cursor, keyset
 from resolvers.personal_data import found_in
 from resolvers.workflow.access import WORKERS, supervises
 from resolvers.workflow.checks import required_public_text, required_text, text
@@ -204,15 +204,11 @@ async def may_read_withheld(context: Context, opinion_id: int) -> bool:
         return opinion is not None and await may_moderate(session, actor, opinion)
 
 
-async def list_opinions(context: Context, subject: Subject, first: int | None, after: str | None) -> Page[Opinion]:
+async def list_opinions(context: Context, subject: Subject, window: Slice) -> Page[Opinion]:
     """Opinions about one subject, newest first, whatever their status (moderation is public)."""
-    size = page_size(first)
     about = _about(subject)
-    statement = select(Opinion).where(about)
-    if after is not None:
-        posted_at, last_id = decode_cursor(after, NEWEST_FIRST, datetime)
-        statement = statement.where(tuple_(Opinion.posted_at, Opinion.id) < tuple_(posted_at, last_id))
-    statement = statement.order_by(Opinion.posted_at.desc(), Opinion.id.desc()).limit(size + 1)
+    newest_first = (Opinion.posted_at, datetime)
+    statement = keyset(select(Opinion).where(about), window, NEWEST_FIRST, Opinion.id, newest_first, ascending=False)
     async with context.sessions() as session:
         rows = (await session.scalars(statement)).all()
 
@@ -220,7 +216,7 @@ async def list_opinions(context: Context, subject: Subject, first: int | None, a
         async with context.sessions() as session:
             return await session.scalar(select(func.count()).select_from(Opinion).where(about)) or 0
 
-    return build_page(rows, size, after, lambda row: encode_cursor(NEWEST_FIRST, row.posted_at, row.id), count)
+    return build_page(rows, window, lambda row: encode_cursor(NEWEST_FIRST, row.posted_at, row.id), count)
 
 
 async def opinions_by_ids(context: Context, ids: Sequence[int]) -> list[Opinion | None]:

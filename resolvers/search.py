@@ -45,7 +45,7 @@ from models import Case, Department, LegalReference, Officer, TaskType
 from resolvers.case import CaseFilter, case_criteria
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, decode_cursor, encode_cursor
 
 MAX_QUERY_LENGTH = 100
 MIN_QUERY_LENGTH = 2
@@ -245,27 +245,34 @@ async def search(
     query: str,
     kinds: frozenset[SearchKind] | None,
     criteria: CaseFilter | None,
-    first: int | None,
-    after: str | None,
+    window: Slice,
 ) -> Page[SearchHit]:
-    """A page of hits, best first; the case criteria narrow the cases only."""
+    """A page of hits, best first; the case criteria narrow the cases only. Cursors are positions in the ranking:
+    the page lies between the window's cursors (and within MAX_REACH), at its start, or at its end when taken
+    backward."""
     normal = normalize(query)
     if kinds is not None and not kinds:
         raise InvalidInput("kinds", "must name at least one kind, or be null for every kind")
     chosen = frozenset(SearchKind) if kinds is None else kinds
-    size = page_size(first)
     ordering = fingerprint(normal, chosen, criteria)
-    offset = 0
-    if after is not None:
-        position, _ = decode_cursor(after, ordering, int)
-        if not isinstance(position, int) or not 0 <= position < MAX_REACH:
-            raise InvalidInput("after", "is not a cursor of this search")
-        offset = position + 1
-    # Past MAX_REACH the page is cut short and says there is nothing after it.
-    limit = max(0, min(size, MAX_REACH - offset))
 
+    def position(cursor: str, argument: str) -> int:
+        at, _ = decode_cursor(cursor, ordering, int, argument)
+        if not isinstance(at, int) or not 0 <= at < MAX_REACH:
+            raise InvalidInput(argument, "is not a cursor of this search")
+        return at
+
+    start = 0 if window.after is None else position(window.after, "after") + 1
+    end = MAX_REACH if window.before is None else position(window.before, "before")
     grams = await query_grams(context, normal)
     statement, count_statement = ranked(normal, grams, chosen, criteria)
+    if window.backward and window.before is None:
+        # The end of the ranking: its length, or MAX_REACH where the page is cut short.
+        async with context.sessions() as session:
+            end = min(end, await session.scalar(count_statement) or 0)
+    size = window.size
+    offset = max(start, end - size) if window.backward else start
+    limit = max(0, min(size, end - offset))
     async with context.sessions() as session:
         rows = (await session.execute(statement.offset(offset).limit(limit + 1))).all()
 
@@ -297,10 +304,6 @@ async def search(
         async with context.sessions() as session:
             return await session.scalar(count_statement) or 0
 
-    return Page(
-        rows=hits,
-        cursors=cursors,
-        has_next=len(rows) > limit and offset + limit < MAX_REACH,
-        has_previous=after is not None,
-        count=count,
-    )
+    beyond = offset > start if window.backward else len(rows) > limit and offset + limit < end
+    has_next, has_previous = window.flags(beyond)
+    return Page(rows=hits, cursors=cursors, has_next=has_next, has_previous=has_previous, count=count)

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from resolvers import audit
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from resolvers.scope import Scope
 from schema.audit_rule import AuditRule
 from schema.cost import AGGREGATE_COST, Cost
@@ -20,7 +20,7 @@ from schema.nodes import event as event_schema
 from schema.nodes import officer as officer_schema
 from schema.nodes import step as step_schema
 from schema.outcome import AuditDisposition, finding_id
-from schema.pagination import AfterArgument, FirstArgument, page_info_of
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument, page_info_of
 from schema.permissions import IsAuditor
 
 if TYPE_CHECKING:
@@ -171,6 +171,8 @@ async def resolve_audit_findings(
     thresholds: AuditThresholdsArgument = None,
     first: FirstArgument = None,
     after: AfterArgument = None,
+    last: LastArgument = None,
+    before: BeforeArgument = None,
 ) -> AuditFindingConnection:
     given = filter or AuditFilter()
     scope = Scope(
@@ -180,7 +182,7 @@ async def resolve_audit_findings(
         task_type_code=given.task_type_code,
     )
     checked = thresholds_of(thresholds)
-    page = await audit.audit_findings(info.context, rule, scope, checked, first, after)
+    page = await audit.audit_findings(info.context, rule, scope, checked, Slice(first, after, last, before))
     return AuditFindingConnection.from_page(page)
 
 

@@ -44,6 +44,18 @@ class CaseFilter:
     officer_id: relay.GlobalID | None = strawberry.field(
         default=None, description="Only cases with a step assigned to this officer."
     )
+    overdue_now: bool | None = strawberry.field(
+        default=None,
+        description="true: only the cases `statistics` counts as `overdueNow`, past their statutory deadline now "
+        "while their clock runs (received or in progress: a case awaiting supplements waits on its applicant, and "
+        "`isOverdue` also holds for cases closed late); false: only the others.",
+    )
+    due_from: datetime | None = strawberry.field(
+        default=None, description="Only cases due at or after this instant (no offset: Asia/Seoul)."
+    )
+    due_to: datetime | None = strawberry.field(
+        default=None, description="Only cases due before this instant (no offset: Asia/Seoul)."
+    )
 
     def criteria(self, task_type_id: int | None = None) -> case_resolvers.CaseFilter:
         """The resolvers' criteria, IDs checked (`task_type_id` narrows lists under one task type)."""
@@ -56,6 +68,9 @@ class CaseFilter:
             received_from=aware(self.received_from),
             received_to=aware(self.received_to),
             officer_id=optional_db_id_for(self.officer_id, "Officer", "filter.officerId"),
+            overdue_now=self.overdue_now,
+            due_from=aware(self.due_from),
+            due_to=aware(self.due_to),
         )
 
 

@@ -112,8 +112,8 @@ class AtMost(FieldExtension):
         return await result if isawaitable(result) else result
 
 
-# A field with an argument of this name and no @listSize is sized by it (Relay's `first`).
-DEFAULT_SLICING = ("first",)
+# A field with an argument of one of these names and no @listSize is sized by it (Relay's `first` and `last`).
+DEFAULT_SLICING = ("first", "last")
 
 
 @dataclass(frozen=True)

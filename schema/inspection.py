@@ -12,14 +12,14 @@ from strawberry import relay
 
 import models
 from resolvers.oversight import inspections
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from schema.described import described
 from schema.ids import nodes_from, optional_db_id_for
 from schema.info import Info
 from schema.nodes import case as case_schema
 from schema.nodes import department as department_schema
 from schema.nodes import officer as officer_schema
-from schema.pagination import AfterArgument, FirstArgument, edges_of, page_info_of
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument, edges_of, page_info_of
 from schema.permissions import IsAuditor
 from schema.time import local
 
@@ -210,6 +210,8 @@ async def resolve_inspections(
     filter: Annotated[InspectionFilter | None, strawberry.argument(description="Which; none: all.")] = None,
     first: FirstArgument = None,
     after: AfterArgument = None,
+    last: LastArgument = None,
+    before: BeforeArgument = None,
 ) -> InspectionConnection:
     given = filter or InspectionFilter()
     criteria = inspections.InspectionFilter(
@@ -219,7 +221,9 @@ async def resolve_inspections(
         scheduled_from=given.scheduled_from,
         scheduled_to=given.scheduled_to,
     )
-    return InspectionConnection.from_page(await inspections.list_inspections(info.context, criteria, first, after))
+    return InspectionConnection.from_page(
+        await inspections.list_inspections(info.context, criteria, Slice(first, after, last, before))
+    )
 
 
 async def inspection_figures(

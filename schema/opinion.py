@@ -11,7 +11,7 @@ from strawberry import relay
 import models
 from resolvers import opinions
 from resolvers.errors import InvalidInput
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from schema.described import described
 from schema.ids import db_id_for, db_ids_of
 from schema.info import Info
@@ -163,7 +163,5 @@ OpinionSubjectArgument = Annotated[
 ]
 
 
-async def resolve_opinions(
-    info: Info, about: OpinionSubjectInput, first: int | None, after: str | None
-) -> OpinionConnection:
-    return OpinionConnection.from_page(await opinions.list_opinions(info.context, about.to_domain(), first, after))
+async def resolve_opinions(info: Info, about: OpinionSubjectInput, window: Slice) -> OpinionConnection:
+    return OpinionConnection.from_page(await opinions.list_opinions(info.context, about.to_domain(), window))

@@ -12,11 +12,12 @@ from resolvers.oversight import counters as counting
 from resolvers.oversight import delays as delay_queries
 from resolvers.oversight import ranking
 from resolvers.oversight import statistics as figures
+from resolvers.pagination import Slice
 from schema.counters import Milestone, PublicCounters
 from schema.info import Info
 from schema.nodes.delay import DelayConnection, DelayFilter
 from schema.nodes.step import StepConnection
-from schema.pagination import AfterArgument, FirstArgument
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument
 from schema.scope import OversightScope, scope_of
 from schema.statistics import GroupStatistics, OfficerRanking
 from schema.time import aware
@@ -27,9 +28,14 @@ ScopeArgument = Annotated[
 
 
 async def late_steps(
-    info: Info, filter: ScopeArgument = None, first: FirstArgument = None, after: AfterArgument = None
+    info: Info,
+    filter: ScopeArgument = None,
+    first: FirstArgument = None,
+    after: AfterArgument = None,
+    last: LastArgument = None,
+    before: BeforeArgument = None,
 ) -> StepConnection:
-    page = await delay_queries.late_steps(info.context, scope_of(filter), first, after)
+    page = await delay_queries.late_steps(info.context, scope_of(filter), Slice(first, after, last, before))
     return StepConnection.from_page(page)
 
 
@@ -38,9 +44,13 @@ async def delays(
     filter: Annotated[DelayFilter | None, strawberry.argument(description="Which delays; none: all.")] = None,
     first: FirstArgument = None,
     after: AfterArgument = None,
+    last: LastArgument = None,
+    before: BeforeArgument = None,
 ) -> DelayConnection:
     criteria = delay_queries.DelayFilter() if filter is None else filter.to_filter()
-    return DelayConnection.from_page(await delay_queries.list_delays(info.context, criteria, first, after))
+    return DelayConnection.from_page(
+        await delay_queries.list_delays(info.context, criteria, Slice(first, after, last, before))
+    )
 
 
 async def statistics(

@@ -13,6 +13,15 @@ FirstArgument = Annotated[int | None, strawberry.argument(description="Page size
 AfterArgument = Annotated[
     str | None, strawberry.argument(description="Cursor after which the page starts (a previous `endCursor`).")
 ]
+LastArgument = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page size, at most 100, counted back from `before` or the end (not with `first`)."
+    ),
+]
+BeforeArgument = Annotated[
+    str | None, strawberry.argument(description="Cursor before which the page ends (a previous `startCursor`).")
+]
 
 
 def edges_of(page: Page[R], convert: Callable[[R], N]) -> list[relay.Edge[N]]:

@@ -11,6 +11,7 @@ from resolvers.events import list_events
 from resolvers.legal_reference import all_legal_references
 from resolvers.officer import list_officers
 from resolvers.own_case import open_own_case
+from resolvers.pagination import Slice
 from resolvers.task_type import all_task_types, task_type_by_code
 from schema import inspection, outcome, oversight
 from schema.audit import AuditFindingConnection, audit_findings_field
@@ -33,7 +34,7 @@ from schema.nodes.task_type import TaskType
 from schema.opinion import OpinionConnection, OpinionSubjectArgument, resolve_opinions
 from schema.outcome import DispositionCount, InputterAward
 from schema.own_case import OwnCase
-from schema.pagination import AfterArgument, FirstArgument
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument
 from schema.search import SearchConnection, resolve_search
 from schema.statistics import GroupStatistics, OfficerRanking
 from schema.webhook import Webhook, webhooks_field
@@ -64,8 +65,10 @@ class Query:
         order_by: CaseOrderArgument = CaseOrder.RECEIVED_AT_DESC,
         first: FirstArgument = None,
         after: AfterArgument = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> CaseConnection:
-        return await resolve_cases(info, filter, order_by, first, after)
+        return await resolve_cases(info, filter, order_by, Slice(first, after, last, before))
 
     @strawberry.field(
         description="Every disclosed task type (the task list), by code.", directives=[ListSize(assumed_size=60)]
@@ -103,9 +106,13 @@ class Query:
         ] = None,
         first: FirstArgument = None,
         after: AfterArgument = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> OfficerConnection:
         page = await list_officers(
-            info.context, optional_db_id_for(department_id, "Department", "departmentId"), first, after
+            info.context,
+            optional_db_id_for(department_id, "Department", "departmentId"),
+            Slice(first, after, last, before),
         )
         return OfficerConnection.from_page(page)
 
@@ -154,9 +161,15 @@ class Query:
         "(Relay connection). Held and hidden ones are listed too, with their reason but without their text."
     )
     async def opinions(
-        self, info: Info, about: OpinionSubjectArgument, first: FirstArgument = None, after: AfterArgument = None
+        self,
+        info: Info,
+        about: OpinionSubjectArgument,
+        first: FirstArgument = None,
+        after: AfterArgument = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> OpinionConnection:
-        return await resolve_opinions(info, about, first, after)
+        return await resolve_opinions(info, about, Slice(first, after, last, before))
 
     audit_findings: AuditFindingConnection = audit_findings_field
     webhooks: list[Webhook] = webhooks_field

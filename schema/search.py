@@ -9,7 +9,7 @@ from strawberry import relay
 
 import models
 from resolvers import search as search_resolvers
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from schema.case_filter import CaseFilter
 from schema.described import described
 from schema.info import Info
@@ -18,7 +18,7 @@ from schema.nodes.department import Department
 from schema.nodes.legal_reference import LegalReference
 from schema.nodes.officer import Officer
 from schema.nodes.task_type import TaskType
-from schema.pagination import AfterArgument, FirstArgument, page_info_of
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument, page_info_of
 
 described(
     search_resolvers.SearchKind,
@@ -116,9 +116,10 @@ async def resolve_search(
     ] = None,
     first: FirstArgument = None,
     after: AfterArgument = None,
+    last: LastArgument = None,
+    before: BeforeArgument = None,
 ) -> SearchConnection:
     chosen = None if kinds is None else frozenset(kinds)
-    page = await search_resolvers.search(
-        info.context, query, chosen, None if filter is None else filter.criteria(), first, after
-    )
+    criteria = None if filter is None else filter.criteria()
+    page = await search_resolvers.search(info.context, query, chosen, criteria, Slice(first, after, last, before))
     return SearchConnection.from_page(page)

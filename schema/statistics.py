@@ -105,6 +105,11 @@ class GroupStatistics:
     overdue_now: int = strawberry.field(
         description="Open cases past their statutory deadline now, while their clock runs (the overdue backlog)."
     )
+    late_steps_now: int = strawberry.field(
+        description="Steps open past their due time now, while their case's clock runs: what `lateSteps` lists for "
+        "this group. Grouped by department, a step counts under the department of the officer holding it (the "
+        "unit answering for it), as `lateSteps` scopes it, which may differ from the case's department."
+    )
     totals: PeriodFigures = strawberry.field(description="Figures over the whole window.")
     series: list[PeriodFigures] = strawberry.field(
         description="Figures period by period, oldest first: every period the window touches, with zeros (and "
@@ -119,6 +124,7 @@ class GroupStatistics:
         return cls(
             open_now=value.open_now,
             overdue_now=value.overdue_now,
+            late_steps_now=value.late_steps_now,
             totals=PeriodFigures.of(value.totals),
             series=[PeriodFigures.of(point) for point in value.series],
             step_durations=[

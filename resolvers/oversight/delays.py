@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    ScalarSelect,
     SQLColumnExpression,
     and_,
     exists,
@@ -39,8 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import payloads
 from models import (
+    CLOCK_RUNNING,
+    DECIDED_CASE,
     Case,
-    CaseStatus,
     Delay,
     DelayEntry,
     DelayKind,
@@ -51,10 +53,11 @@ from models import (
     StepStatus,
 )
 from resolvers import events
+from resolvers.case import overdue
 from resolvers.context import Context
 from resolvers.dataloaders import Sessions
 from resolvers.errors import InvalidInput, WorkflowCode, WorkflowError
-from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, build_page, encode_cursor, keyset
 from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import seoul_date
 from resolvers.workflow.access import require_case_handler, require_worker
@@ -71,8 +74,6 @@ SUMMARY_BYTES = 48_000
 # Input delays are looked for in windows of this many events, so one transaction stays short.
 EVENT_WINDOW = 5_000
 EXPLANATION_LIMIT = 1_000
-RUNNING_CASE = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS)
-DECIDED_CASE = (CaseStatus.COMPLETED, CaseStatus.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -99,19 +100,32 @@ def _case_subject() -> ColumnElement[str]:
     return func.concat("case:", Case.id)
 
 
+def late_now() -> ColumnElement[bool]:
+    """A step open past its due time now, while its case's clock runs (over Step joined to its Case)."""
+    return and_(Step.status == StepStatus.IN_PROGRESS, Case.status.in_(CLOCK_RUNNING), Step.due_at < func.now())
+
+
+def holder_department() -> ScalarSelect[int]:
+    """The department of the officer holding the step: the unit that answers for a late step."""
+    return select(Officer.department_id).where(Officer.id == Step.officer_id).scalar_subquery()
+
+
+def late_step_criteria(scope: Scope) -> list[ColumnElement[bool]]:
+    """What `lateSteps` lists and the dashboards count (over Step joined to its Case): steps late now, the
+    scope's department being the holder's."""
+    where = [late_now(), *scoped(holder_department(), Case.task_type_id, scope)]
+    if scope.officer_id is not None:
+        where.append(Step.officer_id == scope.officer_id)
+    return where
+
+
 def _late_step() -> ColumnElement[bool]:
     """Still open past its due time while the clock runs, or signed after it."""
-    return or_(
-        and_(Step.status == StepStatus.IN_PROGRESS, Case.status.in_(RUNNING_CASE), Step.due_at < func.now()),
-        and_(Step.status == StepStatus.SIGNED, Step.signed_at > Step.due_at),
-    )
+    return or_(late_now(), and_(Step.status == StepStatus.SIGNED, Step.signed_at > Step.due_at))
 
 
 def _late_case() -> ColumnElement[bool]:
-    return or_(
-        and_(Case.status.in_(RUNNING_CASE), Case.due_at < func.now()),
-        and_(Case.status.in_(DECIDED_CASE), Case.closed_at > Case.due_at),
-    )
+    return or_(overdue(Case.status, Case.due_at), and_(Case.status.in_(DECIDED_CASE), Case.closed_at > Case.due_at))
 
 
 @dataclass
@@ -594,9 +608,8 @@ class DelayFilter:
             raise InvalidInput("filter.detectedTo", "must be later than filter.detectedFrom")
 
 
-async def list_delays(context: Context, criteria: DelayFilter, first: int | None, after: str | None) -> Page[Delay]:
+async def list_delays(context: Context, criteria: DelayFilter, window: Slice) -> Page[Delay]:
     """Delay history, newest first."""
-    size = page_size(first)
     scope = criteria.scope
     task_type = select(Case.task_type_id).where(Case.id == Delay.case_id).scalar_subquery()
     where = scoped(Delay.department_id, task_type, scope)
@@ -610,11 +623,8 @@ async def list_delays(context: Context, criteria: DelayFilter, first: int | None
         where.append(Delay.detected_at < criteria.detected_to)
     if criteria.historic is not None:
         where.append(Delay.historic.is_(criteria.historic))
-    statement = select(Delay).where(*where)
-    if after is not None:
-        value, row_id = decode_cursor(after, "DELAYS", datetime)
-        statement = statement.where(tuple_(Delay.detected_at, Delay.id) < tuple_(literal(value), row_id))
-    statement = statement.order_by(Delay.detected_at.desc(), Delay.id.desc()).limit(size + 1)
+    newest_first = (Delay.detected_at, datetime)
+    statement = keyset(select(Delay).where(*where), window, "DELAYS", Delay.id, newest_first, ascending=False)
     async with context.sessions() as session:
         rows: Sequence[Delay] = (await session.scalars(statement)).all()
 
@@ -622,26 +632,14 @@ async def list_delays(context: Context, criteria: DelayFilter, first: int | None
         async with context.sessions() as session:
             return await session.scalar(select(func.count()).select_from(Delay).where(*where)) or 0
 
-    return build_page(rows, size, after, lambda row: encode_cursor("DELAYS", row.detected_at, row.id), count)
+    return build_page(rows, window, lambda row: encode_cursor("DELAYS", row.detected_at, row.id), count)
 
 
-async def late_steps(context: Context, scope: Scope, first: int | None, after: str | None) -> Page[Step]:
+async def late_steps(context: Context, scope: Scope, window: Slice) -> Page[Step]:
     """Steps open past their due time now, while the statutory clock runs; the longest overdue first."""
-    size = page_size(first)
-    holder_department = select(Officer.department_id).where(Officer.id == Step.officer_id).scalar_subquery()
-    where = [
-        Step.status == StepStatus.IN_PROGRESS,
-        Step.due_at < func.now(),
-        Case.status.in_(RUNNING_CASE),
-        *scoped(holder_department, Case.task_type_id, scope),
-    ]
-    if scope.officer_id is not None:
-        where.append(Step.officer_id == scope.officer_id)
-    statement = select(Step).join(Case, Case.id == Step.case_id).where(*where)
-    if after is not None:
-        value, row_id = decode_cursor(after, "LATE_STEPS", datetime)
-        statement = statement.where(tuple_(Step.due_at, Step.id) > tuple_(literal(value), row_id))
-    statement = statement.order_by(Step.due_at, Step.id).limit(size + 1)
+    where = late_step_criteria(scope)
+    late = select(Step).join(Case, Case.id == Step.case_id).where(*where)
+    statement = keyset(late, window, "LATE_STEPS", Step.id, (Step.due_at, datetime))
     async with context.sessions() as session:
         rows: Sequence[Step] = (await session.scalars(statement)).all()
 
@@ -654,4 +652,4 @@ async def late_steps(context: Context, scope: Scope, first: int | None, after: s
         assert row.due_at is not None
         return encode_cursor("LATE_STEPS", row.due_at, row.id)
 
-    return build_page(rows, size, after, cursor, count)
+    return build_page(rows, window, cursor, count)

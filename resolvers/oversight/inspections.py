@@ -34,7 +34,7 @@ from models import (
 from resolvers import events
 from resolvers.context import Context
 from resolvers.errors import Forbidden, InvalidInput, WorkflowCode, WorkflowError
-from resolvers.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, Slice, build_page, encode_cursor, keyset
 from resolvers.statutory_clock import SEOUL, is_working_day, seoul_date
 from resolvers.workflow.checks import Policy, public_text, required_public_text
 from resolvers.workflow.rows import holidays
@@ -248,11 +248,8 @@ class InspectionFilter:
             raise InvalidInput("filter.scheduledTo", "must be later than filter.scheduledFrom")
 
 
-async def list_inspections(
-    context: Context, criteria: InspectionFilter, first: int | None, after: str | None
-) -> Page[Inspection]:
+async def list_inspections(context: Context, criteria: InspectionFilter, window: Slice) -> Page[Inspection]:
     """Inspections, the latest scheduled first."""
-    size = page_size(first)
     where = []
     if criteria.team is not None:
         where.append(
@@ -267,11 +264,7 @@ async def list_inspections(
         where.append(Inspection.scheduled_on >= criteria.scheduled_from)
     if criteria.scheduled_to is not None:
         where.append(Inspection.scheduled_on < criteria.scheduled_to)
-    statement = select(Inspection).where(*where)
-    if after is not None:
-        _, last_id = decode_cursor(after, "INSPECTIONS", int)
-        statement = statement.where(Inspection.id < last_id)
-    statement = statement.order_by(Inspection.id.desc()).limit(size + 1)
+    statement = keyset(select(Inspection).where(*where), window, "INSPECTIONS", Inspection.id, ascending=False)
     async with context.sessions() as session:
         rows: Sequence[Inspection] = (await session.scalars(statement)).all()
 
@@ -279,7 +272,7 @@ async def list_inspections(
         async with context.sessions() as session:
             return await session.scalar(select(func.count()).select_from(Inspection).where(*where)) or 0
 
-    return build_page(rows, size, after, lambda row: encode_cursor("INSPECTIONS", row.id, row.id), count)
+    return build_page(rows, window, lambda row: encode_cursor("INSPECTIONS", row.id, row.id), count)
 
 
 async def teams(context: Context) -> Sequence[InspectionTeam]:

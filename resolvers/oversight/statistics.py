@@ -4,8 +4,9 @@ A case counts as received in the period of its `received_at`, and as closed, dec
 period of its `closed_at`; processing time is counted from receipt to closure of decided cases, in calendar days
 and in working days (the working hours stored at closure, pauses for supplements excluded: resolvers.durations);
 a step's duration likewise from start to signature, in calendar hours and in working hours.
-Grouped by officer, a case belongs to every officer holding a step of it. A series has a point for every period
-the window touches, zeros where nothing happened, so a chart's axis is the calendar's.
+Grouped by officer, a case belongs to every officer holding a step of it. Steps late now are counted as `lateSteps`
+lists them: grouped by department, under the department of the officer holding the step. A series has a point for
+every period the window touches, zeros where nothing happened, so a chart's axis is the calendar's.
 """
 
 import asyncio
@@ -34,18 +35,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, Event, EventType, Step, StepRole, StepStatus
+from models import DECIDED_CASE, OPEN_CASE, Case, Event, EventType, Step, StepRole, StepStatus
+from resolvers.case import overdue
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
+from resolvers.oversight.delays import holder_department, late_step_criteria
 from resolvers.scope import Scope, scoped
 from resolvers.statutory_clock import HOURS_A_DAY
 
 T = TypeVar("T")
 MAX_GROUPS = 500
 MAX_POINTS = 600
-OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_SUPPLEMENT)
-RUNNING = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS)
-DECIDED = (CaseStatus.COMPLETED, CaseStatus.REJECTED)
 
 
 class Grouping(Enum):
@@ -115,6 +115,7 @@ class GroupFigures:
     key: int | None
     open_now: int = 0
     overdue_now: int = 0
+    late_steps_now: int = 0
     totals: Figures = field(default_factory=lambda: Figures(None))
     series: list[Figures] = field(default_factory=list)
     step_durations: list[StepDuration] = field(default_factory=list)
@@ -140,7 +141,7 @@ def _scoped_cases(grouping: Grouping, scope: Scope, window: Window) -> Subquery:
         counted = or_(
             _within(Case.received_at, window),
             _within(Case.closed_at, window),
-            Case.status.in_(OPEN),
+            Case.status.in_(OPEN_CASE),
             Case.id.in_(returned),
         )
         holders = select(Step.case_id, Step.officer_id).where(Step.case_id.in_(select(Case.id).where(counted)))
@@ -187,7 +188,7 @@ async def _period_figures(
         (g, start): Figures(start, received=n) for g, start, n in received
     }
 
-    decided = c.status.in_(DECIDED)
+    decided = c.status.in_(DECIDED_CASE)
     processing = _days(c.closed_at - c.received_at)
     working = c.working_hours / HOURS_A_DAY
     closed_bucket = _bucket(c.closed_at, period).label("p")
@@ -287,12 +288,23 @@ async def _current(session: AsyncSession, scoped: Subquery) -> dict[int | None, 
     c = scoped.c
     rows = await session.execute(
         select(
-            c.g,
-            func.count().filter(c.status.in_(OPEN)),
-            func.count().filter(and_(c.status.in_(RUNNING), c.due_at < func.now())),
+            c.g, func.count().filter(c.status.in_(OPEN_CASE)), func.count().filter(overdue(c.status, c.due_at))
         ).group_by(c.g)
     )
     return {g: (open_now, overdue_now) for g, open_now, overdue_now in rows}
+
+
+async def _late_steps(session: AsyncSession, grouping: Grouping, scope: Scope) -> dict[int | None, int]:
+    """Steps late now per group, as `lateSteps` finds them: by department, the holder's department answers."""
+    key = {
+        Grouping.CITY: CASE_KEYS[Grouping.CITY],
+        Grouping.TASK_TYPE: Case.task_type_id,
+        Grouping.DEPARTMENT: holder_department(),
+        Grouping.OFFICER: Step.officer_id,
+    }[grouping].label("g")
+    late = select(key, func.count()).select_from(Step).join(Case, Case.id == Step.case_id)
+    late = late.where(*late_step_criteria(scope))
+    return {g: count for g, count in await session.execute(late.group_by(key))}
 
 
 async def statistics(
@@ -312,14 +324,15 @@ async def statistics(
 
     period = window.period
     # Independent statements on their own connections: PostgreSQL runs them side by side.
-    totals, (series, starts), current, durations = await asyncio.gather(
+    totals, (series, starts), current, late, durations = await asyncio.gather(
         in_session(lambda session: _period_figures(session, scoped, window, None)),
         in_session(lambda session: _series(session, scoped, window, period)) if period else no_series(),
         in_session(lambda session: _current(session, scoped)),
+        in_session(lambda session: _late_steps(session, grouping, scope)),
         in_session(lambda session: _step_durations(session, grouping, scope, window)),
     )
 
-    keys = {g for g, _ in totals} | {g for g, (open_now, _) in current.items() if open_now}
+    keys = {g for g, _ in totals} | {g for g, (open_now, _) in current.items() if open_now} | late.keys()
     # Each group's points, gathered in one pass: looking them up per group took 4.8 s of the event loop for 5,000
     # officers' monthly series.
     series_of: dict[int | None, dict[date | None, Figures]] = {}
@@ -333,11 +346,12 @@ async def statistics(
                 key=key,
                 open_now=open_now,
                 overdue_now=overdue_now,
+                late_steps_now=late.get(key, 0),
                 totals=totals.get((key, None), Figures(None)),
                 step_durations=durations.get(key, []),
             )
         )
-    groups.sort(key=lambda group: (-group.totals.received, -group.open_now, group.key or 0))
+    groups.sort(key=lambda group: (-group.totals.received, -group.open_now, -group.late_steps_now, group.key or 0))
     shown = groups[:first]
     # Every period for the groups shown only (up to 600 each), the quiet ones sharing one frozen value.
     quiet = {start: Figures(start) for start in starts}

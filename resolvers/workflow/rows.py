@@ -6,10 +6,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, Officer, PublicHoliday, Step, StepStatus
+from models import OPEN_CASE, Case, Officer, PublicHoliday, Step, StepStatus
 from resolvers.errors import WorkflowCode, WorkflowError
 
-OPEN_CASE = (CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_SUPPLEMENT)
 DONE_STEP = (StepStatus.SIGNED, StepStatus.SKIPPED)
 
 

@@ -14,7 +14,7 @@ from resolvers.events import list_events
 from resolvers.oversight.clock import clock_of
 from resolvers.oversight.prediction import Prediction, PredictionOutlook, predict
 from resolvers.own_case import all_documents
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from schema import scheduled_action as scheduled_action_schema
 from schema.case_filter import CaseFilter
 from schema.clock import CompletionPrediction, StatutoryClock
@@ -176,10 +176,9 @@ async def resolve_cases(
     info: Info,
     filter: CaseFilter | None,
     order_by: case_resolvers.CaseOrder,
-    first: int | None,
-    after: str | None,
+    window: Slice,
     task_type_id: int | None = None,
 ) -> CaseConnection:
     criteria = (filter or CaseFilter()).criteria(task_type_id)
-    page = await case_resolvers.list_cases(info.context, criteria, order_by, first, after)
+    page = await case_resolvers.list_cases(info.context, criteria, order_by, window)
     return CaseConnection.from_page(page)

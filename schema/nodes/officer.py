@@ -8,13 +8,13 @@ from strawberry import relay
 
 import models
 from resolvers.officer import list_steps_of_officer
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Slice
 from schema.enums import StepStatus
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.nodes import department as department_schema
 from schema.nodes import step as step_schema
-from schema.pagination import AfterArgument, FirstArgument, edges_of, page_info_of
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument, edges_of, page_info_of
 from schema.rows import from_row
 
 if TYPE_CHECKING:
@@ -56,8 +56,12 @@ class Officer(relay.Node):
         ] = None,
         first: FirstArgument = None,
         after: AfterArgument = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Annotated["StepConnection", strawberry.lazy("schema.nodes.step")]:
-        page = await list_steps_of_officer(info.context, self.id, frozenset(status or ()), first, after)
+        page = await list_steps_of_officer(
+            info.context, self.id, frozenset(status or ()), Slice(first, after, last, before)
+        )
         return step_schema.StepConnection.from_page(page)
 
 

@@ -8,13 +8,14 @@ from strawberry import relay
 
 import models
 from resolvers.case import CaseOrder
+from resolvers.pagination import Slice
 from schema.case_filter import CaseFilterArgument, CaseOrderArgument
 from schema.enums import StepRole, TaskCategory
 from schema.ids import nodes_from
 from schema.info import Info
 from schema.nodes import case as case_schema
 from schema.nodes import legal_reference as legal_reference_schema
-from schema.pagination import AfterArgument, FirstArgument
+from schema.pagination import AfterArgument, BeforeArgument, FirstArgument, LastArgument
 from schema.rows import from_row
 
 if TYPE_CHECKING:
@@ -76,8 +77,12 @@ class TaskType(relay.Node):
         order_by: CaseOrderArgument = CaseOrder.RECEIVED_AT_DESC,
         first: FirstArgument = None,
         after: AfterArgument = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Annotated["CaseConnection", strawberry.lazy("schema.nodes.case")]:
-        return await case_schema.resolve_cases(info, filter, order_by, first, after, task_type_id=self.id)
+        return await case_schema.resolve_cases(
+            info, filter, order_by, Slice(first, after, last, before), task_type_id=self.id
+        )
 
 
 @strawberry.type(description="One step of a task type's approval-line template; cases copy it at intake.")

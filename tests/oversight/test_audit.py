@@ -45,13 +45,19 @@ from schema.time import SEOUL
 from tests.conftest import fresh_database
 from tests.helpers import Officers, global_id
 from tests.oversight.history import details
+from tests.pages import both_ways
 from tests.schema.mutations.workflow import db_id
 
 FINDINGS = """
-query($rule: AuditRule!, $filter: AuditFilter, $thresholds: AuditThresholds, $first: Int, $after: String) {
-  auditFindings(rule: $rule, filter: $filter, thresholds: $thresholds, first: $first, after: $after) {
+query(
+  $rule: AuditRule!, $filter: AuditFilter, $thresholds: AuditThresholds,
+  $first: Int, $after: String, $last: Int, $before: String
+) {
+  auditFindings(
+    rule: $rule, filter: $filter, thresholds: $thresholds, first: $first, after: $after, last: $last, before: $before
+  ) {
     totalCount
-    pageInfo { hasNextPage hasPreviousPage endCursor }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges {
       cursor
       node {
@@ -713,6 +719,13 @@ async def test_pages_follow_the_cursor(history: History) -> None:
     assert [edge["node"]["case"]["receiptNo"] for edge in rest["edges"]] == [history.receipts["C13"]]
     assert rest["pageInfo"]["hasNextPage"] is False
     assert rest["pageInfo"]["hasPreviousPage"] is True
+
+
+async def test_pages_go_backward_too(history: History) -> None:
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        return await findings(history, "SIGNED_BY_OTHER", **arguments)
+
+    assert len(await both_ways(fetch, 2)) == 3
 
 
 @pytest.mark.parametrize(("who", "code"), [(None, "UNAUTHENTICATED"), ("A", "FORBIDDEN"), ("H", "FORBIDDEN")])

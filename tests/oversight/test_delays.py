@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from resolvers.dataloaders import Sessions
 from resolvers.oversight import delays
 from tests.helpers import Officers, call, global_id, post
 from tests.oversight.history import History, decided_a_year_late
+from tests.pages import both_ways
 from tests.subscriptions.asgi_client import Client
 
 POLICY = Settings().policy()
@@ -137,6 +139,31 @@ async def test_delay_history_filters(watchdog: httpx.AsyncClient, oversight_sess
     (step_delay,) = of_o3["delays"]["edges"]
     assert step_delay["node"]["step"] == {"id": global_id("Step", made.steps["c4.s2"])}
     assert step_delay["node"]["dueAt"] == "2025-02-14T18:00:00+09:00"
+
+
+DELAY_PAGES = """
+query ($first: Int, $after: String, $last: Int, $before: String) {
+  delays(first: $first, after: $after, last: $last, before: $before) {
+    totalCount
+    edges { cursor }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def test_delay_history_pages_both_ways(
+    watchdog: httpx.AsyncClient, oversight_sessions: Sessions, made: History
+) -> None:
+    await delays.check(oversight_sessions, POLICY)
+
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        page: dict[str, Any] = (await post(watchdog, DELAY_PAGES, **arguments))["delays"]
+        return page
+
+    total = (await fetch(first=0))["totalCount"]
+    assert total >= 4
+    assert len(await both_ways(fetch, 2)) == total
 
 
 EXPLAIN = """

@@ -23,6 +23,7 @@ from tests.helpers import global_id
 from tests.oversight import history
 from tests.oversight.conftest import with_reference_data
 from tests.oversight.history import History, seoul
+from tests.pages import both_ways
 
 POLICY = Settings().policy()  # two inspections a team a month, ten cases each
 
@@ -87,6 +88,11 @@ LISTED = """{
     edges { node { id scheduledOn status department { id } team { name } sampledCases { id } outcomes { noIssue } } }
   }
 }"""
+PAGES = """query ($first: Int, $after: String, $last: Int, $before: String) {
+  inspections(first: $first, after: $after, last: $last, before: $before) {
+    edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"""
 RECORD = """mutation ($input: RecordInspectionInput!) {
   recordInspection(input: $input) {
     __typename
@@ -126,6 +132,14 @@ async def test_the_round_schedules_samples_and_a_member_records(office: Office) 
     assert {node["department"]["id"] for node in nodes} == {global_id("Department", office.made.departments["D1"])}
     (due,) = [node for node in nodes if node["sampledCases"]]
     assert due["scheduledOn"] == "2025-02-03"
+
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        listed = await call(office, PAGES, **arguments)
+        assert listed.errors is None, listed.errors
+        page: dict[str, Any] = listed.data["inspections"]
+        return page
+
+    assert len(await both_ways(fetch, 1)) == 4
     assert due["outcomes"] is None
     sampled = [case["id"] for case in due["sampledCases"]]
 

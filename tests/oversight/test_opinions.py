@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.helpers import call, global_id
+from tests.pages import both_ways
 from tests.schema.mutations.workflow import ERROR, Desk, db_id
 
 OPINION = (
@@ -27,9 +28,11 @@ MODERATE = f"""mutation($input: ModerateOpinionInput!, $key: String) {{
 ANSWER = f"""mutation($input: AnswerOpinionInput!, $key: String) {{
   answerOpinion(input: $input, idempotencyKey: $key) {{ {RESULT} }}
 }}"""
-OPINIONS = f"""query($about: OpinionSubjectInput!, $first: Int, $after: String) {{
-  opinions(about: $about, first: $first, after: $after) {{
-    totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {OPINION} }} }}
+OPINIONS = f"""query($about: OpinionSubjectInput!, $first: Int, $after: String, $last: Int, $before: String) {{
+  opinions(about: $about, first: $first, after: $after, last: $last, before: $before) {{
+    totalCount
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+    edges {{ cursor node {{ {OPINION} }} }}
   }}
 }}"""
 # Every field a client can ask of an opinion: none of them may say who wrote it.
@@ -156,6 +159,16 @@ async def test_an_opinion_is_published_at_once_and_listed_newest_first(desk: Des
     rest = await _listed(desk, subject.about, first=1, after=page["pageInfo"]["endCursor"])
     assert [edge["node"]["id"] for edge in rest["edges"]] == [first["id"]]
     assert rest["pageInfo"]["hasNextPage"] is False
+    third = await _leave(desk, subject.about, "세 번째 의견입니다.")
+    fourth = await _leave(desk, subject.about, "네 번째 의견입니다.")
+
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        return await _listed(desk, subject.about, **arguments)
+
+    walked = await both_ways(fetch, 1)
+    listed = (await fetch(first=4))["edges"]
+    assert [edge["cursor"] for edge in listed] == walked
+    assert [edge["node"]["id"] for edge in listed] == [fourth["id"], third["id"], second["id"], first["id"]]
     assert await desk.event_count() == before, "opinions are not events"
 
 

@@ -8,10 +8,13 @@ import pytest
 
 from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import Officers, call, post
+from tests.pages import both_ways
 
 SEARCH = """
-query Search($q: String!, $kinds: [SearchKind!], $filter: CaseFilter, $first: Int, $after: String) {
-  search(query: $q, kinds: $kinds, filter: $filter, first: $first, after: $after) {
+query Search(
+  $q: String!, $kinds: [SearchKind!], $filter: CaseFilter, $first: Int, $after: String, $last: Int, $before: String
+) {
+  search(query: $q, kinds: $kinds, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
     totalCount
     edges {
       cursor
@@ -28,7 +31,7 @@ query Search($q: String!, $kinds: [SearchKind!], $filter: CaseFilter, $first: In
         }
       }
     }
-    pageInfo { hasNextPage hasPreviousPage endCursor }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }
 """
@@ -165,6 +168,15 @@ async def test_pages_are_disjoint_and_add_up_to_the_first_hits(client: httpx.Asy
     assert [key for page in keys for key in page] == [(hit["kind"], hit["result"]["id"]) for hit in _hits(first_thirty)]
 
 
+async def test_pages_go_backward_from_the_end_of_the_ranking(client: httpx.AsyncClient) -> None:
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        return await _search(client, "허가", kinds=["TASK_TYPE", "LEGAL_REFERENCE"], **arguments)
+
+    total = (await fetch(first=0))["totalCount"]
+    assert 20 < total < 200
+    assert len(await both_ways(fetch, 7)) == total
+
+
 @pytest.mark.parametrize(
     ("variables", "argument"),
     [
@@ -175,6 +187,8 @@ async def test_pages_are_disjoint_and_add_up_to_the_first_hits(client: httpx.Asy
         ({"q": "건축", "first": -1}, "first"),
         ({"q": "건축", "kinds": []}, "kinds"),
         ({"q": "건축", "after": "not-a-cursor"}, "after"),
+        ({"q": "건축", "before": "not-a-cursor"}, "before"),
+        ({"q": "건축", "first": 1, "last": 1}, "last"),
     ],
 )
 async def test_bad_input_is_a_typed_error_naming_the_argument(

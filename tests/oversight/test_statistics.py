@@ -245,3 +245,44 @@ async def test_bad_windows_are_refused(watchdog: httpx.AsyncClient, variables: d
     }"""
     (error,) = await post_expecting_errors(watchdog, query, **variables)
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+DASHBOARD = """
+query ($from: DateTime!, $to: DateTime!, $groupBy: StatisticsGrouping!) {
+  statistics(groupBy: $groupBy, from: $from, to: $to, first: 500) {
+    department { id } officer { id } taskType { code } overdueNow lateStepsNow
+  }
+  lateSteps(first: 1) { totalCount }
+}
+"""
+LATE_STEPS = "query ($filter: OversightScope) { lateSteps(filter: $filter, first: 1) { totalCount } }"
+OVERDUE_CASES = "query ($filter: CaseFilter) { cases(filter: $filter, first: 1) { totalCount } }"
+
+
+@pytest.mark.parametrize("grouping", ["CITY", "TASK_TYPE", "DEPARTMENT", "OFFICER"])
+async def test_late_steps_and_overdue_cases_per_group_in_one_query(context: Context, grouping: str) -> None:
+    """What a dashboard asked one aliased query per unit for: each group's late steps are what `lateSteps` lists for
+    it, each group's overdue cases what `cases(filter: {overdueNow: true})` lists."""
+    window = {"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00"}
+    data = await execute(context, DASHBOARD, groupBy=grouping, **window)
+    groups = data["statistics"]
+    late_total = data["lateSteps"]["totalCount"]
+    assert late_total > 0
+    assert sum(group["lateStepsNow"] for group in groups) == late_total
+    key = {"DEPARTMENT": "department", "OFFICER": "officer", "TASK_TYPE": "taskType"}.get(grouping)
+    if key is None:
+        return
+    for group in sorted(groups, key=lambda group: -group["lateStepsNow"])[:3]:
+        assert group[key] is not None
+        scope: dict[str, Any] = {
+            "department": {"departmentId": group["department"] and group["department"]["id"]},
+            "officer": {"officerId": group["officer"] and group["officer"]["id"]},
+            "taskType": {"taskTypeCode": group["taskType"] and group["taskType"]["code"]},
+        }[key]
+        if key == "department":
+            scope["includeSubdepartments"] = False
+        listed = await execute(context, LATE_STEPS, filter=scope)
+        assert group["lateStepsNow"] == listed["lateSteps"]["totalCount"] > 0
+        if key != "officer":  # cases are grouped by their own department; an officer's are those they hold a step of
+            cases = await execute(context, OVERDUE_CASES, filter={**scope, "overdueNow": True})
+            assert group["overdueNow"] == cases["cases"]["totalCount"]

@@ -5,6 +5,7 @@ parsed JSON must be equal; the compiled app's counter proves the fast path answe
 """
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,8 +16,11 @@ from bench.queries import CASE_DETAIL, CASE_LIST
 from openproc.app import create_app
 from openproc.settings import Settings
 from readpath.tables import TABLES
+from schema import schema
+from schema.time import SEOUL
 from seed.generator import ROW_TYPES, Dataset
 from tests.helpers import global_id
+from tests.pages import both_ways
 
 
 @pytest.fixture(scope="module")
@@ -117,20 +121,57 @@ async def test_pages_follow_their_cursors_alike(both: Both, order_by: str) -> No
     assert after is not None
 
 
-@pytest.mark.parametrize(
-    "filter",
-    [
-        {"status": ["IN_PROGRESS", "RECEIVED"]},
-        {"taskTypeCode": "BLD-PMT"},
-        {"departmentId": global_id("Department", 1)},
-        {"departmentId": global_id("Department", 2), "includeSubdepartments": False},
-        {"receivedFrom": "2026-01-01T00:00:00", "receivedTo": "2026-06-01T00:00:00+09:00"},
-        {"officerId": global_id("Officer", 12)},
-        {"taskTypeCode": "NO-SUCH-CODE"},
-    ],
-)
+# The demo data is generated around the moment the tests run.
+NOW = datetime.now(SEOUL).replace(microsecond=0, tzinfo=None)
+
+
+def days_from_now(days: int, offset: str = "") -> str:
+    """A local time (Asia/Seoul when no offset) for a filter, `days` from now."""
+    return (NOW + timedelta(days=days)).isoformat() + offset
+
+
+# The unit the demo data gives most cases, without the units below (none).
+ONE_UNIT = {"departmentId": global_id("Department", 87), "includeSubdepartments": False}
+FILTERS: list[dict[str, Any]] = [
+    {"status": ["IN_PROGRESS", "RECEIVED"]},
+    {"taskTypeCode": "BLD-PMT"},
+    {"departmentId": global_id("Department", 1)},
+    ONE_UNIT,
+    {"receivedFrom": days_from_now(-300), "receivedTo": days_from_now(-100, "+09:00")},
+    {"officerId": global_id("Officer", 12)},
+    {"taskTypeCode": "NO-SUCH-CODE"},
+    {"overdueNow": True},
+    {"overdueNow": False, "status": ["RECEIVED", "IN_PROGRESS"]},
+    {"dueFrom": days_from_now(-30), "dueTo": days_from_now(30, "+09:00"), "overdueNow": True},
+]
+
+
+@pytest.mark.parametrize("filter", FILTERS)
 async def test_filters_match(both: Both, filter: dict[str, Any]) -> None:
-    await both.same(PAGES, filter=filter, orderBy="DUE_AT_ASC", first=25)
+    data = await both.same(PAGES, filter=filter, orderBy="DUE_AT_ASC", first=25)
+    if filter.get("taskTypeCode") != "NO-SUCH-CODE":
+        assert data["cases"]["edges"], "a filter that matches nothing compares nothing"
+
+
+def test_every_filter_criterion_is_compared() -> None:
+    """A criterion added to the schema but not to the compiler (or the reverse) would go untested above."""
+    criteria = set(schema.graphql_schema.type_map["CaseFilter"].fields)  # type: ignore[attr-defined]
+    assert criteria == {key for filter in FILTERS for key in filter}
+
+
+@pytest.mark.parametrize("order_by", ["RECEIVED_AT_DESC", "DUE_AT_ASC"])
+async def test_pages_backward_match(both: Both, order_by: str) -> None:
+    """`last`/`before` on both paths, walked to the start and checked against the forward walk (tests/pages.py)."""
+    query = PAGES.replace("$first: Int, $after: String", "$first: Int, $after: String, $last: Int, $before: String")
+    query = query.replace("first: $first, after: $after", "first: $first, after: $after, last: $last, before: $before")
+    assert query != PAGES
+
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        data = await both.same(query, filter=ONE_UNIT, orderBy=order_by, **arguments)
+        page: dict[str, Any] = data["cases"]
+        return page
+
+    assert len(await both_ways(fetch, 23)) > 23
 
 
 async def test_empty_pages_and_the_last_page(both: Both) -> None:

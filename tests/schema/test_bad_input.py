@@ -47,6 +47,11 @@ def _single(errors: list[dict[str, Any]]) -> dict[str, Any]:
             "filter.receivedTo",
             "later than",
         ),
+        (
+            {"filter": {"dueFrom": "2026-02-01T00:00:00+09:00", "dueTo": "2026-02-01T00:00:00+09:00"}},
+            "filter.dueTo",
+            "later than",
+        ),
     ],
 )
 async def test_bad_list_arguments(

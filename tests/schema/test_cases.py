@@ -1,6 +1,6 @@
 """The public case list: filters, orderings, keyset pages, and clear errors for bad input."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from resolvers.context import Context
@@ -106,6 +106,31 @@ async def test_received_range_and_officer_filters(context: Context, demo: Datase
     )
 
     assert {node["receiptNo"] for node in nodes} == expected
+
+
+async def test_overdue_now_and_due_range(context: Context, demo: Dataset) -> None:
+    """`overdueNow` splits the list in two: cases running past their deadline now, and the rest (closed late and
+    awaiting supplements among them, though `isOverdue` holds for those)."""
+    now = datetime.now().astimezone()
+    cases = _cases(demo)
+    running = {"received", "in_progress"}
+    overdue = {row["receipt_no"] for row in cases if row["status"] in running and row["due_at"] < now}
+    assert overdue
+    assert len(overdue) < len(cases)
+    found = await _all_pages(context, filter={"overdueNow": True})
+    assert {node["receiptNo"] for node in found} == overdue
+    others = await execute(context, CASES, first=1, filter={"overdueNow": False})
+    assert others["cases"]["totalCount"] == len(cases) - len(overdue)
+
+    start, end = now - timedelta(days=30), now + timedelta(days=30)
+    due = {row["receipt_no"] for row in cases if start <= row["due_at"] < end}
+    both = {row["receipt_no"] for row in cases if row["receipt_no"] in due and row["receipt_no"] in overdue}
+    assert both
+    assert both != due
+    in_range = await _all_pages(context, filter={"dueFrom": start.isoformat(), "dueTo": end.isoformat()})
+    assert {node["receiptNo"] for node in in_range} == due
+    late_in_range = {"dueFrom": start.isoformat(), "dueTo": end.isoformat(), "overdueNow": True}
+    assert {node["receiptNo"] for node in await _all_pages(context, filter=late_in_range)} == both
 
 
 async def test_total_count_matches_the_filter(context: Context, demo: Dataset) -> None:

@@ -41,6 +41,12 @@ def test_a_page_multiplies_what_each_item_selects() -> None:
     assert found.depth == 5
 
 
+def test_a_page_taken_backward_counts_as_one_taken_forward() -> None:
+    forward = measure("{ cases(first: 60) { edges { node { receiptNo steps { name } } } } }").cost
+    backward = measure("{ cases(last: 60) { edges { node { receiptNo steps { name } } } } }").cost
+    assert backward == forward == 1 + 60 * (1 + 1 + 1 + 1 + ASSUMED_LIST_SIZE)
+
+
 def test_a_page_size_given_by_a_variable_counts_as_the_default_or_assumed_size() -> None:
     literal = measure("{ cases(first: 7) { edges { node { title } } } }").cost
     variable = measure("query($n: Int) { cases(first: $n) { edges { node { title } } } }").cost
