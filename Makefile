@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-workers bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -86,6 +86,11 @@ bench: install-dev
 ## baseline must return the same data, then each is loaded with wrk. Needs Node/npm and wrk. ARGS="--duration 30".
 bench-peer: install-dev
 	$(BIN)/python -m bench.peer $(ARGS)
+
+## One and two OPEN processes (`serve --workers`) on the seoul data, and the cores PostgreSQL and OPEN used under
+## load. Needs wrk and Redis. ARGS="--duration 30 --rounds 3".
+bench-workers: install-dev
+	$(BIN)/python -m bench.workers $(ARGS)
 
 ## Growth: the two read queries at 1,000,000 cases (openproc_growth, cloned from openproc_seoul; reused when already
 ## grown) against the seoul scale, target ≤ 1.5× at p50 and p99, and the plans of their statements. Needs wrk.

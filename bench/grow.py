@@ -52,7 +52,7 @@ from urllib.parse import urlparse
 import asyncpg
 from graphql.execution.values import get_variable_values
 
-from bench.peer.__main__ import Server, _running
+from bench.peer.__main__ import Server, running
 from bench.peer.shape import Dialect
 from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES
 from bench.wrk import LOOPBACK, Result, graphql, require_wrk, run_wrk
@@ -362,7 +362,7 @@ def measure(scales: dict[str, str], args: argparse.Namespace) -> dict[tuple[str,
     # One server per database, both up for the whole measurement and loaded one at a time (an idle server costs
     # nothing). Rounds alternate the scales, so a neighbour's load on this shared machine falls on both alike.
     with ExitStack() as stack:
-        endpoints = {scale: f"{stack.enter_context(_running(_server(url)))}/graphql" for scale, url in scales.items()}
+        endpoints = {scale: f"{stack.enter_context(running(_server(url)))}/graphql" for scale, url in scales.items()}
         for scale, endpoint in endpoints.items():
             _check(scale, endpoint, bodies[scale])
         for round_ in range(args.rounds):

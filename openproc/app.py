@@ -29,10 +29,12 @@ from openproc.anonymous_budget import AnonymousBudget, AnonymousRateLimitMiddlew
 from openproc.checkpointer import Checkpointer
 from openproc.cors import APICORSMiddleware
 from openproc.database import create_engine, create_sessionmaker
+from openproc.http_cache import HttpCacheMiddleware
 from openproc.input_guard import TextGuardMiddleware
 from openproc.loop_lag import LoopLagSampler
 from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics_route
 from openproc.oversight import OversightLoop
+from openproc.persisted_queries import PersistedQueries, PersistedQueryMiddleware
 from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
 from openproc.witness_feed import WitnessFeed
@@ -46,7 +48,7 @@ from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.server import Server
 from subscriptions.webhook_dispatcher import Dispatcher
-from telemetry import BUS_RECONNECTS, EVENTS_PUBLISHED, WATCHERS, observe_operation
+from telemetry import EVENTS_PUBLISHED, observe_operation
 
 logger = logging.getLogger("openproc")
 
@@ -99,7 +101,16 @@ class OpenApp(Starlette):
         inner = RequestIdMiddleware(
             SecurityHeadersMiddleware(
                 BodyLimitMiddleware(
-                    AnonymousRateLimitMiddleware(TextGuardMiddleware(self._dispatch), budget), MAX_BODY_BYTES
+                    AnonymousRateLimitMiddleware(
+                        TextGuardMiddleware(
+                            HttpCacheMiddleware(
+                                PersistedQueryMiddleware(self._dispatch, PersistedQueries(settings.persisted_queries)),
+                                settings.http_cache_max_age_s,
+                            )
+                        ),
+                        budget,
+                    ),
+                    MAX_BODY_BYTES,
                 )
             )
         )
@@ -308,8 +319,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         ],
         lifespan=lifespan,
     )
-    WATCHERS.set_function(lambda: live.watchers)
-    BUS_RECONNECTS.set_function(lambda: bus.reconnects)
     app.state.limiter = limiter
     app.state.hub, app.state.bus, app.state.live, app.state.reads = hub, bus, live, reads
     app.state.checkpointer, app.state.exports = checkpointer, open_data

@@ -22,8 +22,8 @@ from ledger.cosignature import Cosigner, load_cosigner
 from ledger.witness import Witness
 from ledger.witness_state import StateInUse, WitnessState
 from models import Case, Officer, OfficerRole, Step
-from openproc import exports, memory, walk
-from openproc.app import create_app, ledger_signer
+from openproc import exports, serving, walk
+from openproc.app import ledger_signer
 from openproc.database import create_engine, create_sessionmaker, resolve_url
 from openproc.migrate import upgrade
 from openproc.observability import configure_logging
@@ -123,10 +123,16 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: HOST or 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 8000).")] = None,
     demo: Annotated[bool, typer.Option(help="Load demo data on the first start.")] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes sharing the port (default: WORKERS or 1); more need RATE_LIMIT_URL."),
+    ] = None,
 ) -> None:
     """Migrate, load demo data on the first start, and serve the API."""
     settings = Settings()
     bind_host, bind_port = host or settings.host, port or settings.port
+    processes = workers or settings.workers
+    serving.refuse_unshared_budgets(settings, processes)
     _check_free(bind_host, bind_port)
     url = resolve_url(settings)
     console.print("applying migrations")
@@ -134,22 +140,7 @@ def serve(
     if demo and asyncio.run(_seed(url, ScaleName.DEMO, DEMO_SEED, None, reset=False, only_if_empty=True)):
         console.print("demo data loaded")
     console.print(f"OPEN serves http://{bind_host}:{bind_port}/ (the page) and /graphql (API and GraphiQL)")
-    configure_logging(settings.log_level, json_format=settings.log_format == "json")
-    api = create_app(url, settings)
-    memory.settle()
-    uvicorn.run(
-        api,
-        host=bind_host,
-        port=bind_port,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level=settings.log_level,
-        log_config=None,
-        # Finish in-flight requests on SIGTERM; open sockets are closed with 1012 (service restart): reconnect.
-        timeout_graceful_shutdown=10,
-        # Per-message deflate costs ~64 KB per socket; event messages are small. Frames are capped as well.
-        ws_per_message_deflate=False,
-        ws_max_size=64 * 1024,
-    )
+    serving.serve(settings, url, bind_host, bind_port, processes)
 
 
 @app.command("ledger-key")

@@ -2,11 +2,12 @@
 operation names and errors; metrics hold counts and durations."""
 
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -63,6 +64,17 @@ def configure_logging(level: str, json_format: bool) -> None:
 
 
 Networks = Sequence[IPv4Network | IPv6Network]
+# prometheus_client's multiprocess mode: set for the worker processes that serve one port (openproc/serving.py),
+# where each writes its metrics to files there and a scrape of any of them sums them all.
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _registry() -> CollectorRegistry:
+    if METRICS_DIRECTORY not in os.environ:
+        return REGISTRY
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
+    return merged
 
 
 def metrics_route(allowed: Networks | None) -> Callable[[Request], Awaitable[Response]]:
@@ -76,7 +88,7 @@ def metrics_route(allowed: Networks | None) -> Callable[[Request], Awaitable[Res
                 "extensions": {"code": "FORBIDDEN"},
             }
             return JSONResponse({"errors": [error]}, status_code=403)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
 

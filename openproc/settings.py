@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.cosignature import CosignatureKey
@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     # Rate limits count per client address; behind an untrusted balancer every caller would share its address.
     forwarded_allow_ips: str = "127.0.0.1,::1"
     log_level: str = "info"
+    # Server processes of `openproc serve` sharing its port (uvicorn's supervisor); more than one needs
+    # RATE_LIMIT_URL, and uses the database as the bus unless BROADCAST_URL names one (openproc/serving.py).
+    workers: PositiveInt = 1
+    # Seconds a worker may leave the supervisor's health check unanswered before it is killed and replaced. A
+    # starting worker answers only once it has imported the app: 5 s (uvicorn's default) killed them at start, in
+    # a loop, on two busy cores.
+    worker_healthcheck_timeout_s: PositiveInt = 30
     # "json" (one object per line, with the request id) or "text" for reading in a terminal.
     log_format: str = "json"
     # Connections per process; two cores gain nothing from more.
@@ -131,6 +138,11 @@ class Settings(BaseSettings):
     export_max_age_s: float = 60.0
     # Seconds a compiled answer may be served again; events drop it at once (readpath/cache.py). 0: no cache.
     response_cache_s: float = 0.0
+    # Persisted queries (Apollo's APQ) this process remembers, the most recently used (openproc/persisted_queries.py).
+    persisted_queries: PositiveInt = 1_000
+    # `max-age` of anonymous GET answers (openproc/http_cache.py): how long a cache in front may serve one without
+    # asking again, so how long after an event it may still show what the event changed. 0: ask every time (ETag).
+    http_cache_max_age_s: NonNegativeInt = 0
     # The ledger's checkpoints: their origin line (also the key's name) and the Ed25519 key (base64 of the 32-byte
     # seed). Without a key one is generated into DATA_DIR; replicas must share one, so set it when scaling out.
     # Without an origin it is this server's own address, `<HOST>:<PORT>/ledger` (see `origin`).

@@ -11,10 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readpath.cache import ResponseCache
@@ -69,14 +71,27 @@ class CompiledReads:
         self.answered = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, fallback: ASGIApp) -> None:
-        if scope["method"] != "POST" or _content_type(scope) != b"application/json":
+        if scope["method"] == "GET" and "text/html" not in Headers(scope=scope).get("accept", ""):
+            # A query in the URL (a browser's GET, asking for HTML, gets GraphiQL from Strawberry).
+            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), encoding="utf-8"))
+            try:
+                request = {
+                    name: value if name in ("query", "operationName") else json.loads(value)
+                    for name, value in params.items()
+                }
+            except ValueError:
+                request = None
+            body = b"" if request is None else json.dumps(request).encode()
+        elif scope["method"] == "POST" and _content_type(scope) == b"application/json":
+            body = await read_body(receive)
+            receive = replay(body, receive)
+        else:
             await fallback(scope, receive, send)
             return
-        body = await read_body(receive)
         started = time.perf_counter()
         answer = await self._answer(body)
         if answer is None:
-            await fallback(scope, replay(body, receive), send)
+            await fallback(scope, receive, send)
             return
         name, data = answer
         await send(

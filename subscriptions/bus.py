@@ -17,6 +17,7 @@ from typing import Protocol
 from broadcaster import Broadcast, Event
 
 from subscriptions.redis_backend import RedisPubSubBackend
+from telemetry import BUS_RECONNECTS
 
 logger = logging.getLogger("openproc.bus")
 
@@ -116,6 +117,7 @@ class Bus:
                     async with asyncio.timeout(2):
                         await broadcast.disconnect()
             self.reconnects += 1
+            BUS_RECONNECTS.inc()
             await asyncio.sleep(self._backoff())
 
     @staticmethod

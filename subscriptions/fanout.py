@@ -34,7 +34,7 @@ from subscriptions.hub import Hub, Registration
 from subscriptions.limits import Limits
 from subscriptions.operations import Operation, watch_of
 from subscriptions.protocol import bad_input, internal_error, next_message, public_errors
-from telemetry import EVENTS_DELIVERED
+from telemetry import EVENTS_DELIVERED, WATCHERS
 
 logger = logging.getLogger("openproc.subscriptions")
 
@@ -273,6 +273,7 @@ class Fanout:
         member = Member(connection, operation_id, group, cursor=cursor, sent=cursor)
         group.members[(id(connection), operation_id)] = member
         connection.members[operation_id] = member
+        WATCHERS.inc()
         if after is not None and after < live_from:
             connection.tasks[operation_id] = asyncio.create_task(self._catch_up(member, after, live_from))
         else:
@@ -308,7 +309,8 @@ class Fanout:
 
     def leave(self, member: Member) -> None:
         group = member.group
-        group.members.pop((id(member.connection), member.id), None)
+        if group.members.pop((id(member.connection), member.id), None) is not None:
+            WATCHERS.dec()
         if not group.members:
             self.groups.pop(group.key, None)
             if group.registration is not None:

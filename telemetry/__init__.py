@@ -64,5 +64,9 @@ LOOP_LAG = Histogram(
     "How late the event loop woke a sampler sleeping a fixed interval: how long other work held the loop",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this process")
-BUS_RECONNECTS = Gauge("openproc_bus_reconnects", "Times this process's bus connection was re-established")
+# Per process, labelled with its pid when several serve one port (openproc/serving.py), while it lives; counted as
+# they change (a function read at scrape time would read only the process scraped).
+WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this process", multiprocess_mode="liveall")
+BUS_RECONNECTS = Gauge(
+    "openproc_bus_reconnects", "Times this process's bus connection was re-established", multiprocess_mode="liveall"
+)

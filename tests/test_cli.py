@@ -68,6 +68,12 @@ def test_a_busy_port_is_named_before_the_slow_start(database_url: str) -> None:
     assert "PORT" in line
 
 
+def test_several_workers_without_shared_budgets_are_refused_before_the_slow_start(database_url: str) -> None:
+    line = one_line(openproc("serve", "--workers", "2", DATABASE_URL=database_url))
+    assert "2 processes would each count every caller's budget apart" in line
+    assert "RATE_LIMIT_URL" in line
+
+
 def test_the_ledger_is_named_after_the_deployment(database_url: str, tmp_path: Path) -> None:
     """Without LEDGER_ORIGIN the key is named after the server's own address, as tlog-tiles recommends; with it,
     after the name the deployment gives."""

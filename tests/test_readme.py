@@ -185,6 +185,7 @@ async def test_every_shell_line_runs_as_written(served: Served) -> None:
     assert len(re.findall(r"^ok: ", result.stdout, re.M)) == 6, "the verifier's six checks"
     assert "ok: 20 case pages show what" in result.stdout, "pages --sample 20"
     assert "ok: 1 case pages show what" in result.stdout, "pages --case"
+    assert re.search(r'^etag: "[0-9a-f]{64}"', result.stdout, re.M | re.I), "a GET by hash"
     if "make bench" in lines:
         assert "case detail" in result.stdout, "make bench"
 

@@ -99,7 +99,7 @@ def main() -> None:
 
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     require_wrk()
-    receipt_numbers = asyncio.run(_sample_cases(url, args.cases, args.seed))
+    receipt_numbers = asyncio.run(sample_cases(url, args.cases, args.seed))
     node = _install_postgraphile()
     servers = _servers(url, node)
     checked = [
@@ -124,7 +124,7 @@ def main() -> None:
     )
     results: dict[tuple[str, Query], Result] = {}
     for server in servers:
-        with _running(server) as base:
+        with running(server) as base:
             for query, samples in loads.items():
                 bodies = [sample.body(server.dialect) for sample in samples]
                 run_wrk(f"{base}/graphql", query.value, bodies, args.connections, args.warmup, args.threads)
@@ -141,7 +141,7 @@ def main() -> None:
         sys.exit("some requests failed under load: the numbers above are not comparable")
 
 
-async def _sample_cases(url: str, count: int, seed: int) -> list[str]:
+async def sample_cases(url: str, count: int, seed: int) -> list[str]:
     seed_hint = f"DATABASE_URL={url} .venv/bin/openproc seed --scale seoul --reset"
     try:
         connection = await asyncpg.connect(libpq(url))
@@ -213,7 +213,7 @@ def _servers(url: str, node: str) -> list[Server]:
 def _check(servers: list[Server], samples: list[Sample]) -> None:
     answers: dict[str, list[Any]] = {}
     for server in servers:
-        with _running(server) as base, httpx.Client(base_url=base, timeout=30) as client:
+        with running(server) as base, httpx.Client(base_url=base, timeout=30) as client:
             answers[server.name] = [_answer(client, server, sample) for sample in samples]
     differences = [
         f"{sample.query.value} {json.dumps(sample.variables, ensure_ascii=False)}, {server} against {OPEN}: {found}"
@@ -238,7 +238,7 @@ def _answer(client: httpx.Client, server: Server, sample: Sample) -> Any:
 
 
 @contextmanager
-def _running(server: Server) -> Iterator[str]:
+def running(server: Server) -> Iterator[str]:
     """The server's base URL while it runs alone, in its own process group; stopped on the way out, whatever."""
     port = _free_port()
     command = [part.replace("{port}", str(port)) for part in server.command]

@@ -1,5 +1,6 @@
 """Two replicas behind Debian's nginx on loopback: every watcher gets every event whichever replica it landed
-on, and when one replica stops mid-stream its watchers resume on the other without losing anything."""
+on, and when one replica stops mid-stream its watchers resume on the other without losing anything; nginx caches
+public GET answers no longer than their max-age."""
 
 import asyncio
 import json
@@ -18,10 +19,12 @@ import httpx
 import pytest
 import websockets
 
+from bench.queries import CASE_DETAIL
 from tests.helpers import Officers
 from tests.schema.mutations.workflow import SIGN, START, Desk, db_id
 from tests.subscriptions.servers import ROOT, ServerProcess, free_port, server
 from tests.subscriptions.test_live import PROGRESS
+from tests.test_persisted_queries import by_hash, persisted
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEPLOYED = ROOT / "deploy" / "nginx.conf"
@@ -35,7 +38,12 @@ def loopback_config(folder: Path, port: int, replicas: tuple[ServerProcess, ...]
         r"upstream openproc \{[^}]*\}", f"upstream openproc {{ {upstreams}}}", DEPLOYED.read_text()
     )
     files = f"access_log off; client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;"
-    for place, loopback in (("listen 80;", f"listen 127.0.0.1:{port};"), ("http {", f"http {{ {files}")):
+    places = (
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        ("http {", f"http {{ {files}"),
+        ("/var/cache/nginx/openproc", f"{folder}/cache"),
+    )
+    for place, loopback in places:
         assert config.count(place) == 1, f"deploy/nginx.conf no longer has exactly one `{place}`"
         config = config.replace(place, loopback)
     assert swapped == 1, "deploy/nginx.conf no longer has one `upstream openproc`"
@@ -178,3 +186,46 @@ async def test_behind_the_balancer_each_client_address_has_its_budget_and_cannot
         # The replica sees each client's own address through the balancer, not the balancer's, and 127.0.0.2's
         # claim to be 127.0.0.3 took nothing from 127.0.0.3's budget.
         assert await statuses("127.0.0.3", [None, None, None, None]) == [200, 200, 200, 429]
+
+
+CACHED_FOR_S = 2
+
+
+@pytest.mark.skipif(
+    not Path(NGINX).exists() and not os.environ.get("CI"), reason="needs Debian's nginx (.ci/run installs it)"
+)
+async def test_the_balancer_serves_a_public_answer_no_longer_than_its_max_age_after_an_event(
+    write_url: str, officers: Officers, tmp_path: Path
+) -> None:
+    async with (
+        server(write_url, HTTP_CACHE_MAX_AGE_S=str(CACHED_FOR_S)) as replica,
+        balancer(tmp_path, replica) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http,
+    ):
+        desk = Desk(http, officers)
+        case = (await desk.register())["case"]
+        receipt_no, first = case["receiptNo"], case["steps"][0]
+        registered = await http.post(
+            "/graphql", json={"query": CASE_DETAIL, "variables": {"receiptNo": receipt_no}, "extensions": persisted()}
+        )
+        assert "errors" not in registered.json()
+
+        async def read() -> httpx.Response:
+            return await http.get("/graphql", params=by_hash(receipt_no))
+
+        assert (await read()).headers["x-cache-status"] == "MISS"
+        assert (await read()).headers["x-cache-status"] == "HIT"
+        await desk.ok(SIGN, db_id(first["officer"]["id"]), input={"stepId": first["id"]})
+        signed = asyncio.get_running_loop().time()
+        stale_until = signed
+        for _ in range(400):  # paced, bounded: at most ~20 s
+            answer = await read()
+            if answer.json()["data"]["case"]["steps"][0]["status"] == "SIGNED":
+                break
+            stale_until = asyncio.get_running_loop().time()
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the balancer kept serving the answer from before the signature")
+    # A stale copy only while its max-age ran: stored before the signature, expiring within max-age and the whole
+    # second nginx rounds to, plus half a second for the last stale answer to reach this client.
+    assert stale_until - signed <= CACHED_FOR_S + 1.5

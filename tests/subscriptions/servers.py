@@ -40,8 +40,8 @@ class ServerProcess:
 
 
 @asynccontextmanager
-async def server(database_url: str, **settings: str) -> AsyncIterator[ServerProcess]:
-    """`openproc serve` in its own process, on a free loopback port, until the block ends."""
+async def server(database_url: str, *arguments: str, **settings: str) -> AsyncIterator[ServerProcess]:
+    """`openproc serve [arguments]` in its own process, on a free loopback port, until the block ends."""
     port = free_port()
     env = {
         **os.environ,
@@ -51,7 +51,7 @@ async def server(database_url: str, **settings: str) -> AsyncIterator[ServerProc
         **settings,
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (starting a child does not block; waiting for it is polled)
-        [sys.executable, "-m", "openproc.cli", "serve", "--port", str(port), "--no-demo"],
+        [sys.executable, "-m", "openproc.cli", "serve", "--port", str(port), "--no-demo", *arguments],
         cwd=ROOT,
         env=env,
     )
