@@ -32,21 +32,20 @@ class HttpCacheMiddleware:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
+                if not _json_answer(message):
+                    await send(message)  # GraphiQL's page, an error status, a stream: passed on as it comes
+                return
+            if not _json_answer(start):
+                await send(message)
                 return
             chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            await self._answer(request, start, b"".join(chunks), send)
+            if not message.get("more_body"):
+                await self._answer(request, start, b"".join(chunks), send)
 
         await self.app(scope, receive, held)
 
     async def _answer(self, request: Headers, start: Message, body: bytes, send: Send) -> None:
-        headers = [(name, value) for name, value in start.get("headers", []) if name.lower() != b"content-length"]
-        json_answer = Headers(raw=headers).get("content-type", "").startswith("application/json")
-        if start["status"] != 200 or not json_answer:
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-            return
+        headers = [(name, value) for name, value in start["headers"] if name.lower() != b"content-length"]
         tag = f'"{hashlib.sha256(body).hexdigest()}"'
         # A GraphQL error key can only appear as a key: inside a string its quotes would be escaped.
         public = "authorization" not in request and b'"errors":' not in body
@@ -59,6 +58,12 @@ class HttpCacheMiddleware:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _json_answer(start: Message) -> bool:
+    """A whole GraphQL answer: 200 and JSON, which a cache may keep."""
+    content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
+    return bool(start.get("status") == 200 and content_type.startswith("application/json"))
 
 
 def _matches(header: str, tag: str) -> bool:
