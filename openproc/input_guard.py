@@ -2,14 +2,13 @@
 and JSON that cannot be read at all is a 400, before anything parses or runs."""
 
 import json
+from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote_to_bytes
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readpath.endpoint import read_body, replay
 from schema.forbidden_text import ERROR, forbidden_in, unreadable
-
-BODY = json.dumps({"errors": [ERROR]}).encode()
 
 
 class TextGuardMiddleware:
@@ -42,14 +41,17 @@ class TextGuardMiddleware:
         await self.app(scope, replay(body, receive), send)
 
 
-async def _bad_request(send: Send, why: str) -> None:
-    body = json.dumps({"errors": [{"message": why, "extensions": {"code": "BAD_REQUEST"}}]}).encode()
+async def errors_answer(send: Send, status: int, error: Mapping[str, object]) -> None:
+    """A GraphQL answer with this one error and no data, sent before anything ran."""
+    body = json.dumps({"errors": [error]}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+async def _bad_request(send: Send, why: str) -> None:
+    await errors_answer(send, 400, {"message": why, "extensions": {"code": "BAD_REQUEST"}})
+
+
 async def _refuse(send: Send) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": BODY})
+    await errors_answer(send, 200, ERROR)

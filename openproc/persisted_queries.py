@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from openproc.input_guard import errors_answer
 from readpath.endpoint import read_body, replay
 
 HASH = re.compile(r"[0-9a-f]{64}")
@@ -95,7 +96,8 @@ class PersistedQueryMiddleware:
                 body = await read_body(receive)
                 receive = replay(self._post(body), receive)
         except Refusal as refusal:
-            await _refuse(send, refusal)
+            error = {"message": refusal.message, "extensions": {"code": refusal.code}}
+            await errors_answer(send, refusal.status, error)
             return
         await self.app(scope, receive, send)
 
@@ -123,10 +125,3 @@ class PersistedQueryMiddleware:
         if not isinstance(request, dict):
             return body
         return json.dumps(resolved(self.store, request), ensure_ascii=False).encode()
-
-
-async def _refuse(send: Send, refusal: Refusal) -> None:
-    body = json.dumps({"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
