@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-workers bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-workers bench-standby bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -91,6 +91,11 @@ bench-peer: install-dev
 ## load. Needs wrk and Redis. ARGS="--duration 30 --rounds 3".
 bench-workers: install-dev
 	$(BIN)/python -m bench.workers $(ARGS)
+
+## Read-your-writes on a hot standby that the bench makes itself (Debian's PostgreSQL binaries): the client's
+## latency with and without extensions.readAfter.
+bench-standby: install-dev
+	$(BIN)/python -m bench.standby $(ARGS)
 
 ## Growth: the two read queries at 1,000,000 cases (openproc_growth, cloned from openproc_seoul; reused when already
 ## grown) against the seoul scale, target ≤ 1.5× at p50 and p99, and the plans of their statements. Needs wrk.

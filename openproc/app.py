@@ -28,13 +28,14 @@ from openproc.admission import AdmissionMiddleware
 from openproc.anonymous_budget import AnonymousBudget, AnonymousRateLimitMiddleware
 from openproc.checkpointer import Checkpointer
 from openproc.cors import APICORSMiddleware
-from openproc.database import create_engine, create_sessionmaker
+from openproc.database import create_engine
 from openproc.http_cache import HttpCacheMiddleware
 from openproc.input_guard import TextGuardMiddleware
 from openproc.loop_lag import LoopLagSampler
 from openproc.observability import BodyLimitMiddleware, RequestIdMiddleware, durability_warnings, metrics_route
 from openproc.oversight import OversightLoop
 from openproc.persisted_queries import PersistedQueries, PersistedQueryMiddleware
+from openproc.replicas import Replicas
 from openproc.security_headers import SecurityHeadersMiddleware
 from openproc.settings import Settings
 from openproc.witness_feed import WitnessFeed
@@ -156,8 +157,16 @@ def last_signed(settings: Settings, database_url: str, signer: Signer) -> LastSi
 def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(database_url, settings)
-    sessions = create_sessionmaker(engine)
-    hub = Hub(sessions, poll_interval=settings.poll_interval_s)
+    replicas = Replicas(
+        engine,
+        [create_engine(url, settings) for url in settings.read_urls()],
+        poll_s=settings.replica_poll_s,
+        wait_poll_s=settings.replica_wait_poll_s,
+        wait_s=settings.replica_wait_s,
+        max_lag_s=settings.replica_max_lag_s,
+    )
+    sessions = replicas.primary.sessions
+    hub = Hub(sessions, replicas, poll_interval=settings.poll_interval_s)
     bus = Bus(settings.broadcast_url.get_secret_value(), settings.broadcast_channel, hub.wake)
 
     async def on_commit() -> None:
@@ -180,6 +189,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             response_headers=response_headers,
             on_commit=on_commit,
             ledger_key=signer.verifier_key,
+            reads=replicas,
         )
 
     graphql = GraphQLApp(context_for)
@@ -230,6 +240,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         # stalling every request on the loop for up to 107 ms during an oversight round (0 stalls over 50 ms with
         # it, demo data); admission control sheds requests after such a stall.
         gc.freeze()
+        await replicas.start()
         await hub.start()
         if cache is not None:
             # Every event this process learns of reaches the cache, as it reaches watchers; in the background,
@@ -249,6 +260,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         await checkpointer.stop()
         await bus.stop()
         await hub.stop()
+        await replicas.stop()
         await limiter.aclose()
         await engine.dispose()
 
@@ -264,6 +276,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             "log": "resyncing" if hub.resyncing else "ok",
             # A signer that found the tree contradicting what it signed before keeps the process unready.
             "ledger": "ok" if checkpointer.refusal is None else f"refusing to sign: {checkpointer.refusal}",
+            # A standby down or too far behind serves nothing (the primary answers instead) but is reported, so
+            # a balancer can prefer processes whose standbys are current.
+            "replicas": "; ".join(replicas.problems()) or "ok",
         }
         try:
             # A bus between two heartbeats of a reconnect is given a moment before it counts as down.
@@ -293,7 +308,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
     open_data = exports.Exports(sessions, settings.export_max_age_s)
     reads = (
         CompiledReads(
-            engine,
+            replicas,
             Plans(schema.graphql_schema),
             lambda name, seconds: observe_operation(name, "query", "ok", seconds),
             cache,

@@ -7,13 +7,22 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import (
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.cosignature import CosignatureKey
 from resolvers.context import Context, Headers
 from resolvers.dataloaders import Sessions
 from resolvers.rate_limit import RateLimiter, budgets
+from resolvers.reads import Router
 from resolvers.webhook_targets import Targets
 from resolvers.workflow.checks import Policy
 from subscriptions.limits import Limits
@@ -29,6 +38,16 @@ class Settings(BaseSettings):
     # Unset: an embedded PostgreSQL is started from the `pgserver` package under `data_dir`.
     # The URL may carry a password, so it is a secret and masked in reprs and logs.
     database_url: SecretStr | None = None
+    # Hot standbys of DATABASE_URL (comma-separated URLs) for anonymous reads, statistics and subscription
+    # catch-ups; writes and officers' reads stay on the primary (openproc/replicas.py, docs/scaling.md).
+    database_read_urls: SecretStr | None = None
+    # Seconds between polls of the standbys' positions, and while a reader waits for one to catch up.
+    replica_poll_s: PositiveFloat = 0.1
+    replica_wait_poll_s: PositiveFloat = 0.005
+    # Seconds a read that names a commit position waits for a standby before the primary answers it.
+    replica_wait_s: NonNegativeFloat = 0.5
+    # A standby further behind than this serves no reads and makes /readyz answer 503.
+    replica_max_lag_s: PositiveFloat = 5.0
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -252,6 +271,10 @@ class Settings(BaseSettings):
             render_cache_bytes=self.ws_render_cache_bytes,
         )
 
+    def read_urls(self) -> list[str]:
+        urls = self.database_read_urls.get_secret_value() if self.database_read_urls else ""
+        return [url.strip() for url in urls.split(",") if url.strip()]
+
     def context(
         self,
         sessions: Sessions,
@@ -263,6 +286,7 @@ class Settings(BaseSettings):
         response_headers: Headers | None = None,
         on_commit: Callable[[], Awaitable[None]] | None = None,
         ledger_key: str = "",
+        reads: Router | None = None,
     ) -> Context:
         """A request's context under these settings. The app passes the process's one limiter and policy; tools and
         tests that run the schema on their own get new ones, with budgets in their own memory (a Redis pool per
@@ -277,4 +301,5 @@ class Settings(BaseSettings):
             response_headers=response_headers,
             on_commit=on_commit,
             ledger_key=ledger_key,
+            reads=reads,
         )

@@ -15,13 +15,13 @@ from urllib.parse import parse_qsl
 
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readpath.cache import ResponseCache
 from readpath.compiler import Plan, Unsupported, plan
 from resolvers.errors import InvalidInput
+from resolvers.reads import READ_AFTER, Position, Router, requested
 from schema.validation import LONG_DOCUMENT, oversized_list, prepare
 
 logger = logging.getLogger("openproc.readpath")
@@ -65,8 +65,8 @@ class Plans:
 
 
 class CompiledReads:
-    def __init__(self, engine: AsyncEngine, plans: Plans, observe: Observe, cache: ResponseCache | None = None) -> None:
-        self.engine, self.plans, self.observe, self.cache = engine, plans, observe, cache
+    def __init__(self, reads: Router, plans: Plans, observe: Observe, cache: ResponseCache | None = None) -> None:
+        self.reads, self.plans, self.observe, self.cache = reads, plans, observe, cache
         # Requests answered here, not by Strawberry (tests check that the fast path really ran).
         self.answered = 0
 
@@ -89,7 +89,9 @@ class CompiledReads:
             await fallback(scope, receive, send)
             return
         started = time.perf_counter()
-        answer = await self._answer(body)
+        # Public data either way, but an officer reads the primary, as schema/read_routing.py decides for the
+        # other doors: what they just wrote is there.
+        answer = await self._answer(body, officer="authorization" in Headers(scope=scope))
         if answer is None:
             await fallback(scope, receive, send)
             return
@@ -105,13 +107,20 @@ class CompiledReads:
         self.answered += 1
         self.observe(name, time.perf_counter() - started)
 
-    async def _answer(self, body: bytes) -> tuple[str, bytes] | None:
+    async def _answer(self, body: bytes, officer: bool) -> tuple[str, bytes] | None:
         try:
             request = json.loads(body)
         except ValueError:
             return None
-        if not isinstance(request, dict) or set(request) - {"query", "variables", "operationName"}:
+        if not isinstance(request, dict) or set(request) - {"query", "variables", "operationName", "extensions"}:
             return None
+        extensions = request.get("extensions") or {}
+        if not isinstance(extensions, dict) or set(extensions) - {READ_AFTER}:
+            return None
+        try:
+            needed = requested(extensions)
+        except InvalidInput:
+            return None  # Strawberry answers with the refusal
         query, raw_variables, operation_name = (
             request.get("query"),
             request.get("variables"),
@@ -126,9 +135,14 @@ class CompiledReads:
             return None
         name = compiled.name or "anonymous"
         key = (query, operation_name, json.dumps(raw_variables, sort_keys=True))
-        if self.cache is not None and (cached := self.cache.get(key)) is not None:
+        # A reader after its own write skips the cache: the write's event may not have reached this process yet.
+        if self.cache is not None and needed == Position() and (cached := self.cache.get(key)) is not None:
             return name, cached
         generation = self.cache.generation if self.cache is not None else 0
+        if self.cache is not None:
+            # What is stored must hold every event the cache has dropped answers for; a standby behind that would
+            # refill it with an answer from before one.
+            needed = Position(needed.lsn, self.cache.last_sequence)
         variables = get_variable_values(
             self.plans.schema, compiled.operation.variable_definitions or (), raw_variables or {}
         )
@@ -139,7 +153,8 @@ class CompiledReads:
         except (InvalidInput, ValueError, GraphQLError):
             return None
         try:
-            async with self.engine.connect() as connection:
+            target = self.reads.primary if officer else await self.reads.reader(needed)
+            async with target.engine.connect() as connection:
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
                 data: str = await driver.fetchval(statement.sql, *statement.params)

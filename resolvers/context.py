@@ -7,6 +7,7 @@ from resolvers.auth import officer_for_token
 from resolvers.dataloaders import Loaders, Sessions
 from resolvers.errors import Unauthenticated
 from resolvers.rate_limit import RateLimiter
+from resolvers.reads import Router, Target
 from resolvers.workflow.checks import Policy
 
 
@@ -43,12 +44,20 @@ class Context:
     resolver_timeout_s: float = field(kw_only=True)
     # The HTTP answer's headers, when there is one (a refusal's Retry-After goes there); None over the socket.
     response_headers: "Headers | None" = None
+    # Chooses a standby for anonymous queries (schema/read_routing.py); None: everything on `sessions`.
+    reads: Router | None = field(kw_only=True, default=None)
     loaders: Loaders = field(init=False)
     _officer: Officer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Loaders cache for one request only; a new Context is built for each request.
         self.loaders = Loaders(self.sessions)
+
+    def use(self, target: Target) -> None:
+        """Read from `target` from now on (before anything ran: the loaders are made anew for it)."""
+        if target.sessions is not self.sessions:
+            self.sessions = target.sessions
+            self.loaders = Loaders(self.sessions)
 
     async def committed(self) -> None:
         if self.on_commit is not None:

@@ -9,6 +9,7 @@ from schema.mutations import Mutation
 from schema.open_schema import OpenSchema
 from schema.operation_metrics import OperationMetrics
 from schema.query import Query
+from schema.read_routing import ReadRouting
 from schema.subscription import Subscription
 from schema.time import DateTime
 from schema.timeouts import ResolverTimeout
@@ -28,6 +29,8 @@ def build_schema() -> OpenSchema:
             OperationMetrics,
             # Parsed and validated as the other doors do, kept per document text (schema/validation.py).
             PreparedDocuments,
+            # Anonymous queries on a standby, read-your-writes by commit position (resolvers/reads.py).
+            ReadRouting,
         ],
     )
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from resolvers import progress
 from resolvers.dataloaders import Sessions
 from resolvers.progress import Snapshot, Watch
+from resolvers.reads import Position, Router
 from telemetry import BUS_LAG, EVENTS_READ, LOG_REWINDS
 
 logger = logging.getLogger("openproc.subscriptions")
@@ -41,8 +42,9 @@ BACKLOG_BATCH = 50
 
 
 class Hub:
-    def __init__(self, sessions: Sessions, poll_interval: float) -> None:
-        self.sessions = sessions
+    def __init__(self, sessions: Sessions, router: Router | None, poll_interval: float) -> None:
+        # The live stream reads the primary, which announced the event; catch-ups may read a standby.
+        self.sessions, self.router = sessions, router
         self.poll_interval = poll_interval
         self.last_sequence = 0
         self.reads = 0
@@ -94,11 +96,13 @@ class Hub:
         return len(self._registrations)
 
     async def backlog(self, watch: Watch, after: int, upto: int) -> AsyncIterator[Snapshot]:
-        """The events a resuming watcher missed, from the log, in order."""
+        """The events a resuming watcher missed, from the log, in order: from a standby only if it holds `upto`
+        (sequence numbers commit in order, so it then holds every event before it)."""
+        sessions = self.sessions if self.router is None else (await self.router.reader(Position(seq=upto))).sessions
         cursor = after
         while cursor < upto:
             batch = await progress.read(
-                self.sessions, after=cursor, upto=upto, case_receipt_no=watch.receipt_no, limit=BACKLOG_BATCH
+                sessions, after=cursor, upto=upto, case_receipt_no=watch.receipt_no, limit=BACKLOG_BATCH
             )
             if not batch:
                 return

@@ -31,6 +31,8 @@ class Operation:
     name: str | None
     document: DocumentNode
     definition: OperationDefinitionNode
+    # The request's `extensions` (readAfter: resolvers/reads.py), as over HTTP.
+    extensions: dict[str, Any]
 
     @property
     def is_subscription(self) -> bool:
@@ -40,9 +42,9 @@ class Operation:
 def prepare_operation(payload: dict[str, Any]) -> Operation | list[dict[str, Any]]:
     """The operation a `subscribe` payload asks for, or the errors to answer it with."""
     query, variables = payload.get("query"), payload.get("variables") or {}
-    operation_name = payload.get("operationName")
-    if not isinstance(query, str) or not isinstance(variables, dict):
-        return [{"message": "query must be a string, variables an object"}]
+    operation_name, extensions = payload.get("operationName"), payload.get("extensions") or {}
+    if not isinstance(query, str) or not isinstance(variables, dict) or not isinstance(extensions, dict):
+        return [{"message": "query must be a string, variables and extensions objects"}]
     if forbidden_text.has_forbidden(query) or forbidden_text.has_forbidden(variables):
         return [forbidden_text.ERROR]
     # Parsed and validated as over HTTP (schema/validation.py): the same limits, the same cache.
@@ -52,17 +54,23 @@ def prepare_operation(payload: dict[str, Any]) -> Operation | list[dict[str, Any
     definition = graphql.get_operation_ast(document, operation_name)
     if definition is None:
         return [{"message": "no operation to run (give operationName)"}]
-    return Operation(query, variables, operation_name, document, definition)
+    return Operation(query, variables, operation_name, document, definition, extensions)
 
 
 async def execute(operation: Operation, context: Context) -> str:
     """A query or mutation, as over HTTP (with the token from connection_init): the payload of its `next`."""
     result = await schema.execute(
-        operation.query, variable_values=operation.variables, context_value=context, operation_name=operation.name
+        operation.query,
+        variable_values=operation.variables,
+        context_value=context,
+        operation_name=operation.name,
+        operation_extensions=operation.extensions,
     )
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [dict(error.formatted) for error in result.errors]  # schema.execute applied the policy
+    if result.extensions:
+        body["extensions"] = result.extensions
     return json.dumps(body, ensure_ascii=False)
 
 

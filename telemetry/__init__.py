@@ -70,3 +70,21 @@ WATCHERS = Gauge("openproc_subscriptions_open", "Open subscriptions on this proc
 BUS_RECONNECTS = Gauge(
     "openproc_bus_reconnects", "Times this process's bus connection was re-established", multiprocess_mode="liveall"
 )
+# Each process measures the same standbys; a scrape of several processes keeps the worst (openproc/replicas.py).
+REPLICA_LAG = Gauge(
+    "openproc_replica_lag_seconds",
+    "How long ago the primary was where this standby has replayed to (0: caught up; +Inf: unreachable)",
+    ["replica"],
+    multiprocess_mode="livemax",
+)
+REPLICA_LAG_BYTES = Gauge(
+    "openproc_replica_lag_bytes",
+    "Write-ahead log the primary had written that this standby had not replayed, at the last poll",
+    ["replica"],
+    multiprocess_mode="livemax",
+)
+READS = Counter(
+    "openproc_reads_total",
+    "Anonymous reads and subscription catch-ups, by the database that answered and why",
+    ["database", "reason"],
+)

@@ -25,7 +25,7 @@ from tests.subscriptions.servers import server
 async def test_ready_when_database_and_bus_answer(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "bus": "ok", "log": "ok", "ledger": "ok"}
+    assert response.json() == {"database": "ok", "bus": "ok", "log": "ok", "ledger": "ok", "replicas": "ok"}
 
 
 async def test_not_ready_without_a_database(database_url: str) -> None:

@@ -19,7 +19,7 @@ async def write_engine(write_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def hub(write_engine: AsyncEngine) -> AsyncIterator[Hub]:
-    hub = Hub(create_sessionmaker(write_engine), poll_interval=0.05)
+    hub = Hub(create_sessionmaker(write_engine), None, poll_interval=0.05)
     await hub.start()
     yield hub
     await hub.stop()

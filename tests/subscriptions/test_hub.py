@@ -34,7 +34,7 @@ class Recorder:
 async def hub(write_url: str) -> AsyncIterator[Hub]:
     engine: AsyncEngine = create_engine(write_url, Settings(db_pool_size=2))
     # Reads only when woken: the test decides when the hub looks at the log.
-    running = Hub(create_sessionmaker(engine), poll_interval=3600)
+    running = Hub(create_sessionmaker(engine), None, poll_interval=3600)
     await running.start()
     yield running
     await running.stop()

@@ -23,7 +23,7 @@ async def _turns(count: int) -> None:
 
 @pytest.mark.parametrize("offset", OFFSETS)
 async def test_a_woken_hub_stops(write_engine: AsyncEngine, offset: int) -> None:
-    hub = Hub(create_sessionmaker(write_engine), poll_interval=60)
+    hub = Hub(create_sessionmaker(write_engine), None, poll_interval=60)
     await hub.start()
     await hub.read_now()  # it has read the log and waits for the next wake-up
     hub.wake()
