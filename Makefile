@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-workers bench-standby bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
+.PHONY: run test lint typecheck pytest install install-dev graphiql wheel schema seed-seoul bench bench-peer bench-workers bench-standby bench-http-cache bench-growth bench-live bench-catch-up bench-ledger bench-checkpoints bench-witness bench-hostile bench-oversight bench-demo-shape bench-prediction bench-input-delays bench-crash bench-overload bench-soak lock audit compose-check format clean
 
 $(UV):
 	@echo "Installing uv $(UV_VERSION) into $(TOOLS)/ (once)"
@@ -96,6 +96,11 @@ bench-workers: install-dev
 ## latency with and without extensions.readAfter.
 bench-standby: install-dev
 	$(BIN)/python -m bench.standby $(ARGS)
+
+## The hit path of a persisted query over GET: through nginx's cache (deploy/nginx.conf), straight to OPEN, and a
+## 304. Needs wrk and nginx. ARGS="--seconds 30 --rounds 3".
+bench-http-cache: install-dev
+	$(BIN)/python -m bench.http_cache $(ARGS)
 
 ## Growth: the two read queries at 1,000,000 cases (openproc_growth, cloned from openproc_seoul; reused when already
 ## grown) against the seoul scale, target ≤ 1.5× at p50 and p99, and the plans of their statements. Needs wrk.

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -20,32 +21,41 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # A 200 whose body carries a top-level "errors" key is a failure too: GraphQL reports most errors with 200.
 # The plain find cannot match a string value, where the quotes would be escaped.
 LUA = """
-local bodies = {BODIES}
+local requests = {REQUESTS}
 local threads = {}
 local i = 0
 graphql_errors = 0
+cache_hits = 0
 setup = function(thread)
   table.insert(threads, thread)
 end
 request = function()
   i = i + 1
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[(i % #bodies) + 1])
+  local r = requests[(i % #requests) + 1]
+  return wrk.format(r.method, r.path, r.headers, r.body)
 end
 response = function(status, headers, body)
   if string.find(body, '"errors"', 1, true) then
     graphql_errors = graphql_errors + 1
   end
+  if headers["X-Cache-Status"] == "HIT" then
+    cache_hits = cache_hits + 1
+  end
 end
 done = function(summary, latency, requests)
-  local errors = 0
+  local errors, hits = 0, 0
   for _, thread in ipairs(threads) do
     errors = errors + thread:get("graphql_errors")
+    hits = hits + thread:get("cache_hits")
   end
-  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.errors.status,
+  io.write(string.format("RESULT %d %d %d %d %d %d %d\\n", summary.requests, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    errors, latency:percentile(50), latency:percentile(99)))
+    errors, latency:percentile(50), latency:percentile(99), hits))
 end
 """
+JSON = {"Content-Type": "application/json"}
+# What wrk sends: (method, path or None for the URL's own, headers, body or None).
+Request = tuple[str, str | None, dict[str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class Result:
     non_2xx: int
     socket_errors: int
     graphql_errors: int
+    # Answers a cache in front marked as hits (nginx's X-Cache-Status: HIT), of all requests.
+    cache_hits: int = 0
+    requests: int = 0
 
     @property
     def failures(self) -> int:
@@ -85,8 +98,21 @@ def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_wrk(url: str, name: str, bodies: list[str], connections: int, seconds: int, threads: int = 1) -> Result:
+    """POST each body in turn to `url`."""
+    return run_wrk_requests(url, name, [("POST", None, JSON, body) for body in bodies], connections, seconds, threads)
+
+
+def run_wrk_requests(
+    url: str,
+    name: str,
+    requests: Sequence[Request],
+    connections: int,
+    seconds: int,
+    threads: int = 1,
+) -> Result:
+    """Each request in turn."""
     require_loopback(url)
-    lua = LUA.replace("{BODIES}", "{" + ",".join(json.dumps(body) for body in bodies) + "}")
+    lua = LUA.replace("{REQUESTS}", "{" + ",".join(_lua_request(*request) for request in requests) + "}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(lua)
         script.flush()
@@ -94,9 +120,20 @@ def run_wrk(url: str, name: str, bodies: list[str], connections: int, seconds: i
         output = subprocess.run(
             [*command, url], check=True, capture_output=True, text=True, timeout=seconds + 60
         ).stdout
-    found = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", output)
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     if not found or not rate:
         raise SystemExit(f"could not read wrk's output:\n{output}")
-    _, non_2xx, socket_errors, graphql_errors, p50_us, p99_us = (int(value) for value in found.groups())
-    return Result(name, float(rate[1]), p50_us / 1000, p99_us / 1000, non_2xx, socket_errors, graphql_errors)
+    total, non_2xx, socket_errors, graphql_errors, p50_us, p99_us, hits = (int(value) for value in found.groups())
+    return Result(
+        name, float(rate[1]), p50_us / 1000, p99_us / 1000, non_2xx, socket_errors, graphql_errors, hits, total
+    )
+
+
+def _lua_request(method: str, path: str | None, headers: dict[str, str], body: str | None) -> str:
+    """A Lua table literal: JSON's escapes of these ASCII strings are Lua's too."""
+    pairs = ", ".join(f"[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items())
+    fields = [f"method = {json.dumps(method)}", f"headers = {{{pairs}}}"]
+    fields += [f"path = {json.dumps(path)}"] if path is not None else []
+    fields += [f"body = {json.dumps(body)}"] if body is not None else []
+    return "{" + ", ".join(fields) + "}"

@@ -54,7 +54,6 @@ class Standby:
         self.target = Target(target_name(engine), engine, create_sessionmaker(engine))
         # From the last poll; None while unreachable or not a standby.
         self.position: Position | None = None
-        self.lag_s = math.inf
         self.problem: str | None = "not polled yet"
 
 
@@ -142,7 +141,11 @@ class Replicas:
                 async with asyncio.timeout(self.poll_s):
                     await self._wanted.wait()
             self._wanted.clear()
-            await self.poll()
+            try:
+                await self.poll()
+            except Exception:
+                # Keep polling: readers must not be held to positions that stopped being read.
+                logger.exception("polling the standbys failed")
             async with self._polled:
                 self._polled.notify_all()
             if self._waiting:
@@ -159,7 +162,7 @@ class Replicas:
 
     async def _poll_primary(self) -> None:
         try:
-            async with self._primary.engine.connect() as connection:
+            async with asyncio.timeout(self.max_lag_s), self._primary.engine.connect() as connection:
                 self._written.append((time.monotonic(), parse_lsn(await connection.scalar(PRIMARY_WRITTEN))))
         except Exception:
             logger.warning("reading the primary's position failed", exc_info=True)
@@ -185,7 +188,7 @@ class Replicas:
         self._mark(standby, position, problem, lag_s)
 
     def _mark(self, standby: Standby, position: Position | None, problem: str | None, lag_s: float = math.inf) -> None:
-        standby.position, standby.problem, standby.lag_s = position, problem, lag_s
+        standby.position, standby.problem = position, problem
         REPLICA_LAG.labels(standby.target.name).set(lag_s)
 
     def _lag_s(self, replayed: int) -> float:

@@ -105,8 +105,7 @@ class _Writer:
                 inner = self.obj(relation.target, related, _subselections(nodes))
                 source = relation.source.format(t=row, r=related)
                 if relation.many:
-                    order = relation.order.format(r=related)
-                    value = f"coalesce((SELECT json_agg({inner} ORDER BY {order}) FROM {source}), '[]'::json)"
+                    value = _rows(inner, source, relation.order.format(r=related))
                 else:
                     value = f"(SELECT {inner} FROM {source} LIMIT 1)"
             else:
@@ -144,6 +143,19 @@ class _CaseRoot:
         statement.receipt_nos.add(arguments["receiptNo"])
         receipt_no = statement.add(arguments["receiptNo"], "text")
         return f'(SELECT {self.case_sql} FROM "case" c WHERE c.receipt_no = {receipt_no})'
+
+
+@dataclass(frozen=True)
+class _TaskTypeRoot:
+    """`taskType(code:)`, as resolvers.task_type.task_type_by_code reads it."""
+
+    node: FieldNode
+    task_type_sql: str
+    row: str
+
+    def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
+        code = statement.add(arguments["code"], "text")
+        return f"(SELECT {self.task_type_sql} FROM task_type {self.row} WHERE {self.row}.code = {code})"
 
 
 # resolvers.case.overdue over the alias `c`, rendered from that one definition (its statuses as literals, as below).
@@ -321,7 +333,7 @@ def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
     return f"json_build_object({', '.join(parts)})"
 
 
-Root = _CaseRoot | _CasesRoot
+Root = _CaseRoot | _CasesRoot | _TaskTypeRoot
 
 
 @dataclass(frozen=True)
@@ -350,6 +362,21 @@ class Plan:
         return statement
 
 
+# The reference lists at the root, as their resolvers read them (resolvers/task_type.py, legal_reference.py,
+# department.py): the type, its rows over the alias {r}, their order. Only reference updates change them, and those
+# drop every cached answer.
+REFERENCE_LISTS = {
+    "taskTypes": ("TaskType", "task_type {r}", "{r}.code"),
+    "legalReferences": ("LegalReference", "legal_reference {r}", "{r}.law, {r}.id"),
+    "departments": ("Department", "department {r} WHERE {r}.parent_id IS NULL", "{r}.code"),
+}
+
+
+def _rows(listed: str, source: str, order: str) -> str:
+    """A JSON array of `listed` over `source` in `order`; empty, not null, when there is none."""
+    return f"coalesce((SELECT json_agg({listed} ORDER BY {order}) FROM {source}), '[]'::json)"
+
+
 def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Plan:
     """Compile the chosen operation of a validated document, or raise Unsupported."""
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
@@ -372,6 +399,14 @@ def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | No
             roots.append((key, _CaseRoot(nodes[0], writer.obj("Case", "c", _subselections(nodes)))))
         elif name == "cases":
             roots.append((key, _CasesRoot(nodes[0], _connection(writer, nodes))))
+        elif name == "taskType":
+            row = writer.alias()
+            roots.append((key, _TaskTypeRoot(nodes[0], writer.obj("TaskType", row, _subselections(nodes)), row)))
+        elif name in REFERENCE_LISTS:
+            target, source, order = REFERENCE_LISTS[name]
+            row = writer.alias()
+            listed = writer.obj(target, row, _subselections(nodes))
+            roots.append((key, _rows(listed, source.format(r=row), order.format(r=row))))
         else:
             raise Unsupported(f"root field {name}")
     return Plan(operation.name.value if operation.name else None, schema, operation, tuple(roots))

@@ -6,6 +6,7 @@ request names in `extensions.readAfter`. An officer's queries and every mutation
 mutation's answer carries the primary's position after it ran in `extensions.commitPosition`.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,8 @@ from strawberry.types.graphql import OperationType
 from resolvers.context import Context
 from resolvers.errors import InvalidInput
 from resolvers.reads import COMMIT_POSITION, Position, format_lsn, requested
+
+logger = logging.getLogger("openproc.graphql")
 
 
 class ReadRouting(SchemaExtension):
@@ -38,7 +41,11 @@ class ReadRouting(SchemaExtension):
                 context.use(await context.reads.reader(needed))
         yield
         if kind is OperationType.MUTATION:
-            self.position = await context.reads.commit_position()
+            try:
+                self.position = await context.reads.commit_position()
+            except Exception:
+                # What the mutation did stands and is answered; without a position its client reads as anyone.
+                logger.warning("reading the commit position failed", exc_info=True)
 
     def get_results(self) -> dict[str, Any]:
         return {} if self.position is None else {COMMIT_POSITION: format_lsn(self.position.lsn)}

@@ -217,7 +217,9 @@ async def test_the_department_explains_a_delay(
     keyed = {"input": {"delayId": delay, "explanation": "일정을 다시 잡았습니다."}, "key": "explain-once"}
     first = await call(watchdog, KEYED_EXPLAIN, holder, **keyed)
     retried = await call(watchdog, KEYED_EXPLAIN, holder, **keyed)
-    assert first == retried
+    # The same answer; each carries the commit position at its own time (both at or past the one write).
+    assert first["data"] == retried["data"]
+    assert "errors" not in retried
     assert first["data"]["explainDelay"]["delay"]["explanation"] == "일정을 다시 잡았습니다."
     assert await oversight_officers.fetchval("SELECT last_seq FROM event_counter") == before + 2
 

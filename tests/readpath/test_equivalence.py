@@ -174,6 +174,23 @@ async def test_pages_backward_match(both: Both, order_by: str) -> None:
     assert len(await both_ways(fetch, 23)) > 23
 
 
+# Each list with every mapped field two relations deep, but the laws: each law's task types' own relations cost
+# more than the schema lets one request ask for.
+@pytest.mark.parametrize(
+    ("root", "type_name", "depth"),
+    [("taskTypes", "TaskType", 2), ("legalReferences", "LegalReference", 1), ("departments", "Department", 2)],
+)
+async def test_the_reference_lists_match(both: Both, root: str, type_name: str, depth: int) -> None:
+    data = await both.same(f"query Reference {{ {root} {{ {selection(type_name, depth)} }} }}")
+    assert data[root]
+
+
+async def test_a_task_type_by_its_code_matches(both: Both) -> None:
+    query = f"query Introduction($code: String!) {{ taskType(code: $code) {{ {selection('TaskType', 2)} }} }}"
+    assert (await both.same(query, code="BLD-PMT"))["taskType"]["code"] == "BLD-PMT"
+    assert await both.same(query, code="NO-SUCH-TYPE") == {"taskType": None}
+
+
 async def test_empty_pages_and_the_last_page(both: Both) -> None:
     await both.same(PAGES, orderBy="RECEIVED_AT_DESC", first=0)
     data = await both.same(PAGES, filter={"taskTypeCode": "BLD-PMT"}, orderBy="RECEIVED_AT_ASC", first=100)
