@@ -305,7 +305,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         return Response(index_html, media_type="text/html")
 
     cache = ResponseCache(settings.response_cache_s) if settings.response_cache_s > 0 else None
-    open_data = exports.Exports(sessions, settings.export_max_age_s)
+    open_data = exports.Exports(replicas, settings.export_max_age_s)
     reads = (
         CompiledReads(
             replicas,

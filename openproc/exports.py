@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from resolvers import blds, progress
 from resolvers.dataloaders import Sessions
+from resolvers.reads import Position, Router
 
 DATASETS = {"permits": blds.PERMIT_COLUMNS, "permit_status": blds.STATUS_COLUMNS}
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -89,8 +90,8 @@ class Built:
 class Exports:
     """The files as last built, rebuilt when the log has moved and they are older than `max_age_s`."""
 
-    def __init__(self, sessions: Sessions, max_age_s: float) -> None:
-        self.sessions, self.max_age_s = sessions, max_age_s
+    def __init__(self, reads: Router, max_age_s: float) -> None:
+        self.reads, self.max_age_s = reads, max_age_s
         self.built: dict[tuple[str, str], Built] = {}
         self.locks: dict[tuple[str, str], asyncio.Lock] = {}
         # Files built since the process started (tests check that a crowd shares one build).
@@ -106,13 +107,15 @@ class Exports:
 
     async def get(self, dataset: str, fmt: str) -> Built:
         key = (dataset, fmt)
-        sequence = await progress.last_sequence(self.sessions)
+        sequence = await progress.last_sequence(self.reads.primary.sessions)
         if (found := self._fresh(key, sequence)) is not None:
             return found
         async with self.locks.setdefault(key, asyncio.Lock()):
             if (found := self._fresh(key, sequence)) is not None:
                 return found
-            body = await build(self.sessions, dataset, fmt)
+            # Built from a standby that holds what the file's ETag names, when one does: the heaviest public read.
+            source = await self.reads.reader(Position(seq=sequence))
+            body = await build(source.sessions, dataset, fmt)
             self.builds += 1
             self.built[key] = Built(body, sequence, time.monotonic())
             return self.built[key]

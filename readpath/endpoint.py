@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readpath.cache import ResponseCache
 from readpath.compiler import Plan, Unsupported, plan
+from resolvers.auth import bearer_token
 from resolvers.errors import InvalidInput
 from resolvers.reads import READ_AFTER, Position, Router, requested
 from schema.validation import LONG_DOCUMENT, oversized_list, prepare
@@ -91,7 +92,7 @@ class CompiledReads:
         started = time.perf_counter()
         # Public data either way, but an officer reads the primary, as schema/read_routing.py decides for the
         # other doors: what they just wrote is there.
-        answer = await self._answer(body, officer="authorization" in Headers(scope=scope))
+        answer = await self._answer(body, officer=bearer_token(Headers(scope=scope).get("authorization")) is not None)
         if answer is None:
             await fallback(scope, receive, send)
             return

@@ -174,6 +174,14 @@ async def test_each_door_reads_the_standby_and_a_commit_position_reads_the_write
         standby = standby_name(second)
         assert reads(await metrics(openproc), standby, "covered") == reads(counted, standby, "covered") + 3
 
+        # The open-data export, the heaviest public read, is built from the standby too.
+        counted = await metrics(openproc)
+        async with httpx.AsyncClient() as client:
+            export = await client.get(f"http://127.0.0.1:{openproc.port}/exports/blds/permits.csv")
+        assert export.status_code == 200
+        assert export.text.count("\n") > 1
+        assert reads(await metrics(openproc), standby, "covered") == reads(counted, standby, "covered") + 1
+
         # A malformed position is the client's error on every door, and nothing runs.
         refusals = await asyncio.gather(
             over_http(openproc, VIEWS, receipt_no, readAfter="yesterday"),
