@@ -30,15 +30,16 @@ class ReadRouting(SchemaExtension):
         if not isinstance(context, Context) or context.reads is None:
             yield
             return
+        try:
+            needed = requested(execution.operation_extensions)
+        except InvalidInput as error:
+            # Refused before anything runs, as the schema's own argument errors are, whoever asks.
+            execution.result = ExecutionResult(None, [GraphQLError(str(error), original_error=error)])
+            yield
+            return
         kind = execution.operation_type
         if kind is OperationType.QUERY and context.token is None:
-            try:
-                needed = requested(execution.operation_extensions)
-            except InvalidInput as error:
-                # Refused before anything runs, as the schema's own argument errors are.
-                execution.result = ExecutionResult(None, [GraphQLError(str(error), original_error=error)])
-            else:
-                context.use(await context.reads.reader(needed))
+            context.use(await context.reads.reader(needed))
         yield
         if kind is OperationType.MUTATION:
             try:

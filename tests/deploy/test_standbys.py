@@ -182,16 +182,19 @@ async def test_each_door_reads_the_standby_and_a_commit_position_reads_the_write
         assert export.text.count("\n") > 1
         assert reads(await metrics(openproc), standby, "covered") == reads(counted, standby, "covered") + 1
 
-        # A malformed position is the client's error on every door, and nothing runs.
+        # A malformed position is the client's error on every door and for anyone, and nothing runs.
         refusals = await asyncio.gather(
             over_http(openproc, VIEWS, receipt_no, readAfter="yesterday"),
             over_http(openproc, VIEWS_BY_STRAWBERRY, receipt_no, readAfter=7),
             over_socket(openproc, VIEWS, receipt_no, readAfter="0/zz"),
+            over_http(openproc, VIEWS, receipt_no, token, readAfter="0/"),
+            over_http(openproc, VIEW, receipt_no, readAfter="1/2/3"),
         )
         for body in refusals:
             assert body["data"] is None
             (error,) = body["errors"]
             assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "extensions.readAfter"}
+        assert (await over_http(openproc, VIEWS, receipt_no, token))["data"]["case"]["pageViews"] == before + 1
 
 
 async def test_a_catch_up_is_read_from_the_standby_only_once_it_holds_the_announced_events(
