@@ -29,9 +29,11 @@ from strawberry import relay
 from models import Case
 from readpath.tables import DIALECT, TABLES, utc_time
 from resolvers.case import CaseFilter, CaseOrder, overdue
+from resolvers.officer import OFFICERS_ORDER
 from resolvers.pagination import Slice, decode_cursor
 from schema import case_filter
 from schema.enums import CaseStatus
+from schema.ids import optional_db_id_for
 
 
 class Unsupported(Exception):
@@ -240,7 +242,6 @@ class _CasesRoot:
         statement.lists = True
         order: CaseOrder = arguments["orderBy"]
         window = Slice(arguments["first"], arguments["after"], arguments["last"], arguments["before"])
-        size = window.size
         where = _criteria(statement, _filter(arguments["filter"]))
         column = order.value[0]
         keyset = list(where)
@@ -249,27 +250,74 @@ class _CasesRoot:
                 value, row_id = decode_cursor(cursor, order.name, datetime, argument)
                 pair = f"({statement.add(value, 'timestamptz')}, {statement.add(row_id, 'int')})"
                 keyset.append(f"(c.{column}, c.id) {'>' if later == order.ascending else '<'} {pair}")
-        # Fetched in the list's order, or from the far end when taken backward; `ord` counts in fetch order.
-        direction = "ASC" if order.ascending != window.backward else "DESC"
-        page = f"page{len(statement.ctes)}"
-        statement.ctes.append(
-            f"{page} AS MATERIALIZED (SELECT c.*, row_number() OVER (ORDER BY c.{column} {direction}, c.id {direction})"
-            f' AS ord FROM "case" c {_where(keyset)} ORDER BY c.{column} {direction}, c.id {direction} '
-            f"LIMIT {size + 1})"
+        order_sql = f"c.{column} {{direction}}, c.id {{direction}}"
+        cursor = cursor_sql(order.name, column)
+        return _page(
+            statement, self.connection_sql, window, order.ascending, '"case" c', order_sql, keyset, where, cursor
         )
-        has_next, has_previous = (
-            flag if isinstance(flag, str) else str(flag).lower()
-            for flag in window.flags(f"((SELECT count(*) FROM {page}) > {size})")
+
+
+def _page(
+    statement: Statement,
+    connection_sql: str,
+    window: Slice,
+    ascending: bool,
+    rows: str,
+    order: str,
+    keyset: list[str],
+    where: list[str],
+    cursor: str,
+) -> str:
+    """The connection over the page's rows: a CTE of the `window` of `rows` (one extra row fetched, to tell that
+    more lie beyond), as resolvers.pagination.keyset and build_page take it, forward or backward. `order` has
+    `{direction}` for each key; `cursor` is each page row's cursor over the alias `p`."""
+    size = window.size
+    # Fetched in the list's order, or from the far end when taken backward; `ord` counts in fetch order.
+    fetched = order.format(direction="ASC" if ascending != window.backward else "DESC")
+    page = f"page{len(statement.ctes)}"
+    statement.ctes.append(
+        f"{page} AS MATERIALIZED (SELECT *, row_number() OVER (ORDER BY {fetched}) AS ord FROM {rows} "
+        f"{_where(keyset)} ORDER BY {fetched} LIMIT {size + 1})"
+    )
+    has_next, has_previous = (
+        flag if isinstance(flag, str) else str(flag).lower()
+        for flag in window.flags(f"((SELECT count(*) FROM {page}) > {size})")
+    )
+    return connection_sql.format(
+        page=page,
+        size=size,
+        where=_where(where),
+        cursor=cursor,
+        shown="p.ord DESC" if window.backward else "p.ord",
+        shown_reversed="p.ord" if window.backward else "p.ord DESC",
+        has_next=has_next,
+        has_previous=has_previous,
+    )
+
+
+@dataclass(frozen=True)
+class _OfficersRoot:
+    """`officers`, by id, as resolvers.officer.list_officers pages them."""
+
+    node: FieldNode
+    connection_sql: str
+
+    def sql(self, statement: Statement, arguments: dict[str, Any]) -> str:
+        window = Slice(arguments["first"], arguments["after"], arguments["last"], arguments["before"])
+        raw = arguments["departmentId"]
+        department = optional_db_id_for(
+            None if raw is None else relay.GlobalID.from_id(raw), "Department", "departmentId"
         )
-        return self.connection_sql.format(
-            page=page,
-            size=size,
-            where=_where(where),
-            cursor=cursor_sql(order.name, column),
-            shown="p.ord DESC" if window.backward else "p.ord",
-            shown_reversed="p.ord" if window.backward else "p.ord DESC",
-            has_next=has_next,
-            has_previous=has_previous,
+        where = [] if department is None else [f"o.department_id = {statement.add(department, 'int')}"]
+        keyset = list(where)
+        for cursor, argument, later in ((window.after, "after", True), (window.before, "before", False)):
+            if cursor is not None:
+                _, row_id = decode_cursor(cursor, OFFICERS_ORDER, int, argument)
+                keyset.append(f"o.id {'>' if later else '<'} {statement.add(row_id, 'int')}")
+        # resolvers.pagination.encode_cursor(OFFICERS_ORDER, id, id) over the page row `p`.
+        cursor = _base64url(f"'[\"{OFFICERS_ORDER}\",' || p.id || ',' || p.id || ']'")
+        return _page(
+            statement, self.connection_sql, window, True, "officer o", "o.id {direction}", keyset, where, cursor
         )
 
 
@@ -279,33 +327,39 @@ def _where(conditions: list[str]) -> str:
 
 def cursor_sql(ordering: str, column: str) -> str:
     """resolvers.pagination.encode_cursor over the page row `p`: URL-safe base64, unpadded, of the JSON."""
-    text = f"'[\"{ordering}\",\"' || {utc_time(f'p.{column}')} || '\",' || p.id || ']'"
+    return _base64url(f"'[\"{ordering}\",\"' || {utc_time(f'p.{column}')} || '\",' || p.id || ']'")
+
+
+def _base64url(text: str) -> str:
+    """URL-safe base64 of the SQL text expression `text`, unpadded, without the line breaks encode() adds."""
     return f"rtrim(translate(encode(convert_to({text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"
 
 
-def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
-    """CaseConnection's selected fields; `{page}` etc. are filled per request (doubled braces stay literal)."""
+def _connection(writer: _Writer, nodes: Sequence[FieldNode], node_type: str, rows: str) -> str:
+    """The selected fields of `node_type`'s connection over `rows` (its table and alias, e.g. `"case" c`); `{page}`
+    etc. are filled per request (doubled braces stay literal)."""
+    connection_type, edge_type = f"{node_type}Connection", f"{node_type}Edge"
     parts: list[str] = []
-    for key, fields in _collect(_subselections(nodes), writer.fragments, "CaseConnection").items():
+    for key, fields in _collect(_subselections(nodes), writer.fragments, connection_type).items():
         name = fields[0].name.value
         if name == "__typename":
-            value = _literal("CaseConnection")
+            value = _literal(connection_type)
         elif name == "totalCount":
-            value = '(SELECT count(*) FROM "case" c {where})'
+            value = f"(SELECT count(*) FROM {rows} {{where}})"
         elif name == "edges":
             edge_parts: list[str] = []
-            for edge_key, edge_fields in _collect(_subselections(fields), writer.fragments, "CaseEdge").items():
+            for edge_key, edge_fields in _collect(_subselections(fields), writer.fragments, edge_type).items():
                 edge_name = edge_fields[0].name.value
                 if edge_name == "__typename":
-                    edge_value = _literal("CaseEdge")
+                    edge_value = _literal(edge_type)
                 elif edge_name == "cursor":
                     edge_value = "{cursor}"
                 elif edge_name == "node":
                     edge_value = (
-                        writer.obj("Case", "p", _subselections(edge_fields)).replace("{", "{{").replace("}", "}}")
+                        writer.obj(node_type, "p", _subselections(edge_fields)).replace("{", "{{").replace("}", "}}")
                     )
                 else:
-                    raise Unsupported(f"CaseEdge.{edge_name}")
+                    raise Unsupported(f"{edge_type}.{edge_name}")
                 edge_parts += [_literal(edge_key), edge_value]
             value = (
                 f"coalesce((SELECT json_agg(json_build_object({', '.join(edge_parts)}) ORDER BY {{shown}}) "
@@ -328,12 +382,12 @@ def _connection(writer: _Writer, nodes: Sequence[FieldNode]) -> str:
                 info_parts += [_literal(info_key), info_value]
             value = f"json_build_object({', '.join(info_parts)})"
         else:
-            raise Unsupported(f"CaseConnection.{name}")
+            raise Unsupported(f"{connection_type}.{name}")
         parts += [_literal(key), value]
     return f"json_build_object({', '.join(parts)})"
 
 
-Root = _CaseRoot | _CasesRoot | _TaskTypeRoot
+Root = _CaseRoot | _CasesRoot | _TaskTypeRoot | _OfficersRoot
 
 
 @dataclass(frozen=True)
@@ -398,7 +452,9 @@ def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | No
         elif name == "case":
             roots.append((key, _CaseRoot(nodes[0], writer.obj("Case", "c", _subselections(nodes)))))
         elif name == "cases":
-            roots.append((key, _CasesRoot(nodes[0], _connection(writer, nodes))))
+            roots.append((key, _CasesRoot(nodes[0], _connection(writer, nodes, "Case", '"case" c'))))
+        elif name == "officers":
+            roots.append((key, _OfficersRoot(nodes[0], _connection(writer, nodes, "Officer", "officer o"))))
         elif name == "taskType":
             row = writer.alias()
             roots.append((key, _TaskTypeRoot(nodes[0], writer.obj("TaskType", row, _subselections(nodes)), row)))

@@ -174,6 +174,31 @@ async def test_pages_backward_match(both: Both, order_by: str) -> None:
     assert len(await both_ways(fetch, 23)) > 23
 
 
+OFFICERS = f"""
+query Officers($departmentId: ID, $first: Int, $after: String, $last: Int, $before: String) {{
+  officers(departmentId: $departmentId, first: $first, after: $after, last: $last, before: $before) {{
+    __typename totalCount
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+    edges {{ __typename cursor node {{ {selection("Officer", 2)} }} }}
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize("department", [None, 87])
+async def test_officers_match_page_by_page_both_ways(both: Both, demo: Dataset, department: int | None) -> None:
+    unit = None if department is None else global_id("Department", department)
+
+    async def fetch(**arguments: Any) -> dict[str, Any]:
+        page: dict[str, Any] = (await both.same(OFFICERS, departmentId=unit, **arguments))["officers"]
+        return page
+
+    cursors = await both_ways(fetch, 40 if department is None else 3)
+    department_of = ROW_TYPES["officer"]._fields.index("department_id")
+    expected = [row for row in demo.rows["officer"] if department is None or row[department_of] == department]
+    assert len(cursors) == len(expected) > 3
+
+
 # Each list with every mapped field two relations deep, but the laws: each law's task types' own relations cost
 # more than the schema lets one request ask for.
 @pytest.mark.parametrize(
@@ -208,6 +233,10 @@ async def test_what_the_compiler_does_not_know_goes_to_strawberry(
         ('{ cases(after: "nope") { totalCount } }', {}),
         ("query { cases(first: 1) @skip(if: false) { totalCount } }", {}),
         ('mutation { recordCaseView(receiptNo: "x") { __typename } }', {}),
+        # Refused IDs and cursors: the typed errors come from Strawberry.
+        ('{ officers(departmentId: "nope") { totalCount } }', {}),
+        (f'{{ officers(departmentId: "{global_id("Officer", 1)}") {{ totalCount }} }}', {}),
+        ('{ officers(first: 2, after: "nope") { totalCount } }', {}),
     ]
     for query, variables in queries:
         fast_answer = (await fast.post("/graphql", json={"query": query, "variables": {"r": "x", **variables}})).json()
