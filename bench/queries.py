@@ -27,6 +27,23 @@ query Dashboard($status: [CaseStatus!]) {
 }
 """
 
+# The operator page's directory (50 officers with their units, by page) and the public task list with its laws.
+OFFICERS_PAGE = """
+query Directory($after: String) {
+  officers(first: 50, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { name title email phone department { name } } }
+  }
+}
+"""
+
+TASK_LIST = """
+query TaskList {
+  taskTypes { code name category disclosureReason statutoryDays legalReferences { law article title url } }
+}
+"""
+
 RECEIPT_NUMBERS = """
 query Sample($after: String) {
   cases(first: 100, after: $after) { edges { node { receiptNo } } pageInfo { endCursor } }

@@ -1,4 +1,5 @@
-"""Read benchmark: loads a running OPEN server with the case-detail query and the 50-case list.
+"""Read benchmark: loads a running OPEN server with the case detail, the 50-case list, a page of the officers'
+directory and the task list.
 
     make run                # in one terminal (or any server; --url to point elsewhere)
     make bench              # in another: prints requests/s, p50 and p99 for each query
@@ -12,7 +13,7 @@ import argparse
 import json
 import sys
 
-from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES, RECEIPT_NUMBERS
+from bench.queries import CASE_DETAIL, CASE_LIST, LIST_STATUSES, OFFICERS_PAGE, RECEIPT_NUMBERS, TASK_LIST
 from bench.wrk import graphql, require_loopback, require_wrk, run_wrk
 from openproc.settings import Settings
 
@@ -27,6 +28,17 @@ def receipt_numbers(url: str, count: int) -> list[str]:
         if not page["edges"]:
             break
     return numbers[:count]
+
+
+def officer_pages(url: str, count: int = 20) -> list[str | None]:
+    """The `after` of the directory's first `count` pages (None: the first)."""
+    afters: list[str | None] = [None]
+    while len(afters) < count:
+        page = graphql(url, OFFICERS_PAGE, {"after": afters[-1]})["officers"]["pageInfo"]
+        if not page["hasNextPage"]:
+            break
+        afters.append(page["endCursor"])
+    return afters
 
 
 def main() -> None:
@@ -44,13 +56,17 @@ def main() -> None:
     numbers = receipt_numbers(args.url, 200)
     detail = [json.dumps({"query": CASE_DETAIL, "variables": {"receiptNo": number}}) for number in numbers]
     listing = [json.dumps({"query": CASE_LIST, "variables": {"status": [status]}}) for status in LIST_STATUSES]
-    for body in (detail[0], *listing):
+    pages = officer_pages(args.url)
+    directory = [json.dumps({"query": OFFICERS_PAGE, "variables": {"after": after}}) for after in pages]
+    task_list = [json.dumps({"query": TASK_LIST})]
+    for body in (detail[0], *listing, *directory, *task_list):
         parsed = json.loads(body)
         graphql(args.url, parsed["query"], parsed["variables"])
 
     print(f"OPEN read benchmark: {args.url}, {args.connections} connections, {args.seconds} s each")
     print(f"{'query':<14}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
-    for name, bodies in (("case detail", detail), ("50-case list", listing)):
+    loads = (("case detail", detail), ("50-case list", listing), ("officers page", directory), ("task list", task_list))
+    for name, bodies in loads:
         run_wrk(args.url, name, bodies, args.connections, args.warmup)
         result = run_wrk(args.url, name, bodies, args.connections, args.seconds)
         print(

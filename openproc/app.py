@@ -311,6 +311,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
             replicas,
             Plans(schema.graphql_schema),
             lambda name, seconds: observe_operation(name, "query", "ok", seconds),
+            settings.resolver_timeout_s,
             cache,
         )
         if settings.compiled_reads

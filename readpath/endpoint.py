@@ -5,6 +5,7 @@ variables or arguments Strawberry would refuse, a database error — is replayed
 error still has one shape and one log line.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -66,8 +67,13 @@ class Plans:
 
 
 class CompiledReads:
-    def __init__(self, reads: Router, plans: Plans, observe: Observe, cache: ResponseCache | None = None) -> None:
+    def __init__(
+        self, reads: Router, plans: Plans, observe: Observe, timeout_s: float, cache: ResponseCache | None = None
+    ) -> None:
         self.reads, self.plans, self.observe, self.cache = reads, plans, observe, cache
+        # RESOLVER_TIMEOUT_S, as Strawberry's resolvers have it: a statement still running then is cancelled and
+        # the request handed to Strawberry, whose own timeout answers it with the one masked error and log line.
+        self.timeout_s = timeout_s
         # Requests answered here, not by Strawberry (tests check that the fast path really ran).
         self.answered = 0
 
@@ -155,7 +161,7 @@ class CompiledReads:
             return None
         try:
             target = self.reads.primary if officer else await self.reads.reader(needed)
-            async with target.engine.connect() as connection:
+            async with asyncio.timeout(self.timeout_s), target.engine.connect() as connection:
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
                 data: str = await driver.fetchval(statement.sql, *statement.params)
