@@ -58,7 +58,7 @@ def main() -> None:
     listing = [json.dumps({"query": CASE_LIST, "variables": {"status": [status]}}) for status in LIST_STATUSES]
     pages = officer_pages(args.url)
     directory = [json.dumps({"query": OFFICERS_PAGE, "variables": {"after": after}}) for after in pages]
-    task_list = [json.dumps({"query": TASK_LIST})]
+    task_list = [json.dumps({"query": TASK_LIST, "variables": {}})]
     for body in (detail[0], *listing, *directory, *task_list):
         parsed = json.loads(body)
         graphql(args.url, parsed["query"], parsed["variables"])
